@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/pflag"
+)
+
+// command is one authgate subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+// commands lists the subcommands in the order `authgate --help` shows them.
+func commands() []command {
+	return []command{
+		{"check", "evaluate controls against a snapshot and gate on the result", cmdCheck},
+		{"fetch", "snapshot Microsoft Graph's authentication-methods reports", cmdFetch},
+		{"run", "fetch, then check, in one command (for CI)", cmdRun},
+		{"demo", "fetch from the built-in Graph emulator and check, writing every report", cmdDemo},
+		{"version", "print the version, commit and OPA version", cmdVersion},
+	}
+}
+
+const exitCodesHelp = `Exit codes (every command):
+  0  pass
+  1  a failing control at or above --fail-on
+  2  usage, invalid input or policy error
+  3  authentication, permission or licence failure
+  4  inconclusive: no verdict could be reached (network, paging, interrupted)
+`
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "authgate keeps a Microsoft Entra tenant honest about how its people sign in.\n\n")
+	fmt.Fprintf(w, "Usage:\n  authgate <command> [flags]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'authgate <command> --help' for a command's flags.\n\n%s", exitCodesHelp)
+}
+
+// run executes one authgate invocation and returns its exit code. It is the
+// whole program except os.Exit, so tests call it in-process.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := dispatch(ctx, args, stdout, stderr)
+	if err != nil && !errors.Is(err, errGateFailed) && !errors.Is(err, pflag.ErrHelp) {
+		fmt.Fprintf(stderr, "authgate: %s\n", oneLine(err.Error()))
+	}
+	if errors.Is(err, pflag.ErrHelp) {
+		return exitOK
+	}
+	return exitCode(err)
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		usage(stderr)
+		return usagef("no command given")
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		usage(stdout)
+		return nil
+	case "--version":
+		return cmdVersion(ctx, nil, stdout, stderr)
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	names := make([]string, 0, len(commands()))
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return usagef("unknown command %q (valid: %s)", args[0], strings.Join(names, ", "))
+}
+
+// newFlagSet returns a FlagSet for a subcommand that reports errors instead
+// of exiting, and prints its help to stdout when asked.
+func newFlagSet(name, synopsis string, stdout io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage:\n  authgate %s\n\nFlags:\n%s\n%s", synopsis, fs.FlagUsages(), exitCodesHelp)
+	}
+	return fs
+}
+
+// parseFlags parses args, turning flag errors into usage errors and --help
+// into pflag.ErrHelp after printing the help.
+func parseFlags(fs *pflag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fs.Usage()
+			return err
+		}
+		return usagef("%s: %v", fs.Name(), err)
+	}
+	return nil
+}
+
+// oneLine keeps an error message on one line, so CI logs show it whole.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	f := strings.Fields(s)
+	return strings.Join(f, " ")
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Exit codes: the contract of every command, documented in the README and in
+// `authgate --help`.
+const (
+	exitOK           = 0 // the gate passed
+	exitViolations   = 1 // a failing control at or above --fail-on
+	exitUsage        = 2 // usage, invalid input or policy error
+	exitAuth         = 3 // authentication, permission or licence failure
+	exitInconclusive = 4 // no verdict could be reached
+)
+
+// errGateFailed is returned by check and run when a control at or above
+// --fail-on failed; the reports were written and it needs no message.
+var errGateFailed = errors.New("gate failed")
+
+// usageError marks errors in the command line or in the files the user gave
+// (flags, config, waivers, policies, snapshot contents).
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// usagef returns a usageError with a formatted message.
+func usagef(format string, a ...any) error {
+	return &usageError{fmt.Errorf(format, a...)}
+}
+
+// invalid wraps err as a usageError, unless it is nil.
+func invalid(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &usageError{err}
+}
+
+// authError marks authentication, permission and licence failures.
+type authError struct{ err error }
+
+func (e *authError) Error() string { return e.err.Error() }
+func (e *authError) Unwrap() error { return e.err }
+
+// exitCode is the one place that maps an error to the process exit code.
+// Errors it does not recognise are inconclusive: a gate must never read an
+// unexpected failure as a pass.
+func exitCode(err error) int {
+	var usage *usageError
+	var auth *authError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errGateFailed):
+		return exitViolations
+	case errors.As(err, &auth):
+		return exitAuth
+	case errors.As(err, &usage):
+		return exitUsage
+	default:
+		return exitInconclusive
+	}
+}

@@ -1,0 +1,157 @@
+package evaluator
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/authgate/authgate/snapshot"
+)
+
+// Aggregates are the tenant figures the evaluator computes in the same pass
+// that streams the users; tenant-scoped controls read them as
+// input.aggregates (docs/policies.md describes the shape).
+type Aggregates struct {
+	Users       int64
+	Scopes      map[string]*ScopeCounts // all, member, guest, admin
+	LastUpdated *snapshot.TimeRange
+	// Accounts maps each entry of the break_glass_accounts parameter, as
+	// given, to its row in the report, or nil when absent.
+	Accounts map[string]*AccountRow
+}
+
+// ScopeCounts are the users of one scope by capability, method and method class.
+type ScopeCounts struct {
+	snapshot.Counts
+	// Classes counts users with at least one method of each taxonomy class.
+	Classes map[string]int64
+	// NoMethods counts users with no registered method.
+	NoMethods int64
+}
+
+// AccountRow is the part of a watched account's row that controls read.
+type AccountRow struct {
+	ID                string
+	UserPrincipalName string
+	UserDisplayName   string
+	MethodsRegistered []string
+}
+
+// scopeNames maps aggregate scope names to the Graph summary scopes.
+var scopeNames = map[string]snapshot.Scope{
+	"all":    {UserTypes: "all", UserRoles: "all"},
+	"member": {UserTypes: "member", UserRoles: "all"},
+	"guest":  {UserTypes: "guest", UserRoles: "all"},
+	"admin":  {UserTypes: "all", UserRoles: "admin"},
+}
+
+// aggregator accumulates Aggregates over chunks; each worker has its own and
+// they are merged at the end.
+type aggregator struct {
+	tally   snapshot.Tally
+	classes map[string]*classCounts // scope name -> per-class counts
+	// classOf maps a method name to the indexes of its taxonomy classes.
+	classOf    map[string][]int
+	classNames []string
+	watch      map[string][]string // lower-cased id or UPN -> entries as given
+	accounts   map[string]*AccountRow
+}
+
+type classCounts struct {
+	perClass  []int64
+	noMethods int64
+}
+
+func newAggregator(classOf map[string][]int, classNames []string, watch map[string][]string) *aggregator {
+	a := &aggregator{classOf: classOf, classNames: classNames, watch: watch, classes: map[string]*classCounts{}, accounts: map[string]*AccountRow{}}
+	for name := range scopeNames {
+		a.classes[name] = &classCounts{perClass: make([]int64, len(classNames))}
+	}
+	return a
+}
+
+func (a *aggregator) add(u *snapshot.UserRegistrationDetails, mark []bool) {
+	a.tally.Add(u)
+	clear(mark)
+	for _, m := range u.MethodsRegistered {
+		for _, c := range a.classOf[m] {
+			mark[c] = true
+		}
+	}
+	a.addClasses("all", u, mark)
+	switch u.UserType {
+	case "member":
+		a.addClasses("member", u, mark)
+	case "guest":
+		a.addClasses("guest", u, mark)
+	}
+	if u.IsAdmin {
+		a.addClasses("admin", u, mark)
+	}
+	if len(a.watch) > 0 {
+		a.watchUser(u)
+	}
+}
+
+func (a *aggregator) addClasses(scope string, u *snapshot.UserRegistrationDetails, mark []bool) {
+	cc := a.classes[scope]
+	for i, on := range mark {
+		if on {
+			cc.perClass[i]++
+		}
+	}
+	if len(u.MethodsRegistered) == 0 {
+		cc.noMethods++
+	}
+}
+
+func (a *aggregator) watchUser(u *snapshot.UserRegistrationDetails) {
+	for _, key := range []string{strings.ToLower(u.ID), strings.ToLower(u.UserPrincipalName)} {
+		for _, entry := range a.watch[key] {
+			a.accounts[entry] = &AccountRow{ID: u.ID, UserPrincipalName: u.UserPrincipalName, UserDisplayName: u.UserDisplayName, MethodsRegistered: u.MethodsRegistered}
+		}
+	}
+}
+
+func (a *aggregator) merge(o *aggregator) {
+	a.tally.Merge(&o.tally)
+	for name, cc := range o.classes {
+		mine := a.classes[name]
+		for i, n := range cc.perClass {
+			mine.perClass[i] += n
+		}
+		mine.noMethods += cc.noMethods
+	}
+	maps.Copy(a.accounts, o.accounts)
+}
+
+// result builds the Aggregates; entries lists the watched accounts as given.
+func (a *aggregator) result(lastUpdated *snapshot.TimeRange, entries []string) *Aggregates {
+	out := &Aggregates{Users: a.tally.All.Users, Scopes: map[string]*ScopeCounts{}, LastUpdated: lastUpdated, Accounts: map[string]*AccountRow{}}
+	for name, scope := range scopeNames {
+		sc := &ScopeCounts{Counts: *a.tally.Counts(scope), Classes: map[string]int64{}}
+		if sc.Methods == nil {
+			sc.Methods = map[string]int64{}
+		}
+		cc := a.classes[name]
+		for i, n := range cc.perClass {
+			sc.Classes[a.classNames[i]] = n
+		}
+		sc.NoMethods = cc.noMethods
+		out.Scopes[name] = sc
+	}
+	for _, e := range entries {
+		out.Accounts[e] = a.accounts[e]
+	}
+	return out
+}
+
+// watchList indexes break-glass entries by their lower-cased form.
+func watchList(entries []string) map[string][]string {
+	w := map[string][]string{}
+	for _, e := range slices.Compact(slices.Sorted(slices.Values(entries))) {
+		k := strings.ToLower(e)
+		w[k] = append(w[k], e)
+	}
+	return w
+}

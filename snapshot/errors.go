@@ -1,0 +1,33 @@
+package snapshot
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error is a problem with a snapshot's content: it names the file, the JSON
+// path of the offending value and the problem, for example
+// "snapshot.json: userRegistrationDetails[1042].isAdmin: want boolean, got string".
+type Error struct {
+	File string
+	// Path is the JSON path, e.g. "userRegistrationDetails[1042].isAdmin"; empty for the whole document.
+	Path string
+	// Line is the 1-based line of a syntax error, or 0.
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	if e.Path == "" {
+		return fmt.Sprintf("%s: %s", loc, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s: %s", loc, e.Path, e.Msg)
+}
+
+// ErrIncomplete is wrapped by the error Scan returns for a snapshot whose
+// manifest says paging did not complete: no verdict can rest on it.
+var ErrIncomplete = errors.New("snapshot is incomplete")

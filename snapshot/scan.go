@@ -1,0 +1,670 @@
+package snapshot
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// DefaultChunkSize is how many users Scan hands over at a time.
+const DefaultChunkSize = 2048
+
+// DefaultMaxBytes is the largest snapshot Scan reads unless told otherwise.
+const DefaultMaxBytes int64 = 4 << 30
+
+// ScanOptions tune Scan.
+type ScanOptions struct {
+	// ChunkSize is the number of users per chunk (DefaultChunkSize if <= 0).
+	ChunkSize int
+	// MaxBytes refuses larger files (DefaultMaxBytes if <= 0).
+	MaxBytes int64
+}
+
+// Info is everything a snapshot holds except the per-user rows, plus what
+// Scan learned while reading them.
+type Info struct {
+	// Path is the file as given to Scan.
+	Path string
+	// SHA256 is the hex SHA-256 of the whole file.
+	SHA256        string
+	Size          int64
+	SchemaVersion int
+	Manifest      Manifest
+	// ManifestOffset is the byte offset of the "manifest" key.
+	ManifestOffset           int64
+	UsersRegisteredByFeature []FeatureSummary
+	UsersRegisteredByMethod  []MethodSummary
+	// Users is the number of rows in userRegistrationDetails.
+	Users int
+	// LastUpdated is the range of the rows' lastUpdatedDateTime, compared as
+	// instants; nil when no row has one.
+	LastUpdated *TimeRange
+}
+
+// Complete returns an error wrapping ErrIncomplete when the manifest says
+// paging did not complete.
+func (in *Info) Complete() error {
+	if p := in.Manifest.PagingComplete; p != nil && !*p {
+		return fmt.Errorf("%s: manifest.pagingComplete is false: the fetch stopped before the last page: %w", in.Path, ErrIncomplete)
+	}
+	return nil
+}
+
+// Scan reads the snapshot at path in one pass, validating it as it goes, and
+// calls fn with successive chunks of users in file order. Each chunk is a
+// fresh slice that fn may keep or hand to another goroutine. An error from fn
+// or ctx stops the scan and is returned as is; bad content is returned as an
+// *Error.
+func Scan(ctx context.Context, path string, opts ScanOptions, fn func(chunk []UserRegistrationDetails) error) (*Info, error) {
+	if opts.ChunkSize <= 0 {
+		opts.ChunkSize = DefaultChunkSize
+	}
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = DefaultMaxBytes
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open snapshot: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("open snapshot: %w", err)
+	}
+	if st.IsDir() {
+		return nil, &Error{File: path, Msg: "is a directory, not a snapshot file"}
+	}
+	if st.Size() > opts.MaxBytes {
+		return nil, &Error{File: path, Msg: fmt.Sprintf("is %d bytes, larger than the limit of %d (raise --max-snapshot-bytes)", st.Size(), opts.MaxBytes)}
+	}
+	h := sha256.New()
+	lr := &limitedReader{r: f, n: opts.MaxBytes, h: h}
+	s := &scanner{
+		path:   path,
+		ctx:    ctx,
+		dec:    jsontext.NewDecoder(bufio.NewReaderSize(lr, 1<<20)),
+		chunk:  opts.ChunkSize,
+		fn:     fn,
+		intern: make(map[string]string),
+		info:   &Info{Path: path, Size: st.Size()},
+	}
+	if err := s.document(); err != nil {
+		var se *Error
+		if errors.As(err, &se) && se.Line == 0 && s.errOffset >= 0 {
+			se.Line = lineAt(path, s.errOffset)
+		}
+		if lr.tooBig {
+			return nil, &Error{File: path, Msg: fmt.Sprintf("is larger than the limit of %d bytes (raise --max-snapshot-bytes)", opts.MaxBytes)}
+		}
+		return nil, err
+	}
+	s.info.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return s.info, nil
+}
+
+// limitedReader hashes what it reads and refuses to read past n bytes (the
+// file may grow after Stat, or be a pipe).
+type limitedReader struct {
+	r      io.Reader
+	n      int64
+	h      hash.Hash
+	tooBig bool
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		l.tooBig = true
+		return 0, errors.New("snapshot too large")
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	l.h.Write(p[:n])
+	return n, err
+}
+
+type scanner struct {
+	path      string
+	ctx       context.Context
+	dec       *jsontext.Decoder
+	chunk     int
+	fn        func([]UserRegistrationDetails) error
+	intern    map[string]string
+	info      *Info
+	errOffset int64
+
+	// the previous lastUpdatedDateTime and its parsed value: rows of one
+	// report refresh share it, so most rows skip the parse.
+	prevTime   string
+	prevParsed time.Time
+	minTime    time.Time
+	maxTime    time.Time
+	minStr     string
+	maxStr     string
+}
+
+func (s *scanner) fail(path, format string, a ...any) error {
+	s.errOffset = -1
+	return &Error{File: s.path, Path: path, Msg: fmt.Sprintf(format, a...)}
+}
+
+// syntax turns a decoder error into an *Error with the path and line where
+// the JSON broke.
+func (s *scanner) syntax(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) {
+		s.errOffset = se.ByteOffset
+		msg := se.Err.Error()
+		if errors.Is(se.Err, io.ErrUnexpectedEOF) {
+			msg = "unexpected end of file: the snapshot is truncated"
+		}
+		return &Error{File: s.path, Path: pointerPath(se.JSONPointer), Msg: "malformed JSON: " + msg}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		s.errOffset = -1
+		return &Error{File: s.path, Msg: "malformed JSON: unexpected end of file: the snapshot is truncated"}
+	}
+	return fmt.Errorf("read snapshot %s: %w", s.path, err)
+}
+
+// pointerPath renders a JSON pointer as a path like a.b[3].c.
+func pointerPath(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		if _, err := strconv.Atoi(tok); err == nil && b.Len() > 0 {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
+}
+
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "boolean"
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	}
+	return "nothing"
+}
+
+func (s *scanner) document() error {
+	d := s.dec
+	if k := d.PeekKind(); k != '{' {
+		if k == 0 {
+			_, err := d.ReadToken()
+			if err == io.EOF {
+				return s.fail("", "empty file: want a JSON object")
+			}
+			return s.syntax(err)
+		}
+		return s.fail("", "want a JSON object, got %s", kindName(k))
+	}
+	if _, err := d.ReadToken(); err != nil {
+		return s.syntax(err)
+	}
+	var haveVersion, haveManifest, haveUsers bool
+	for d.PeekKind() != '}' {
+		tok, err := d.ReadToken()
+		if err != nil {
+			return s.syntax(err)
+		}
+		name := tok.String()
+		switch name {
+		case "schemaVersion":
+			if err := s.schemaVersion(); err != nil {
+				return err
+			}
+			haveVersion = true
+		case "manifest":
+			s.info.ManifestOffset = d.InputOffset() - int64(len(`"manifest"`))
+			if err := s.value("manifest", &s.info.Manifest); err != nil {
+				return err
+			}
+			if err := s.validateManifest(); err != nil {
+				return err
+			}
+			haveManifest = true
+		case "usersRegisteredByFeature":
+			if err := scanSummaries(s, name, &s.info.UsersRegisteredByFeature, func(v *FeatureSummary, off int64) { v.Offset = off }); err != nil {
+				return err
+			}
+		case "usersRegisteredByMethod":
+			if err := scanSummaries(s, name, &s.info.UsersRegisteredByMethod, func(v *MethodSummary, off int64) { v.Offset = off }); err != nil {
+				return err
+			}
+		case "userRegistrationDetails":
+			if haveUsers {
+				return s.fail(name, "appears twice")
+			}
+			if err := s.users(); err != nil {
+				return err
+			}
+			haveUsers = true
+		default: // unknown members and @odata annotations
+			if err := d.SkipValue(); err != nil {
+				return s.syntax(err)
+			}
+		}
+	}
+	if _, err := d.ReadToken(); err != nil {
+		return s.syntax(err)
+	}
+	if _, err := d.ReadToken(); err != io.EOF {
+		if err == nil {
+			return s.fail("", "unexpected data after the end of the document")
+		}
+		return s.syntax(err)
+	}
+	switch {
+	case !haveVersion:
+		return s.fail("schemaVersion", "missing")
+	case !haveManifest:
+		return s.fail("manifest", "missing")
+	case !haveUsers:
+		return s.fail("userRegistrationDetails", "missing")
+	}
+	if s.minStr != "" {
+		s.info.LastUpdated = &TimeRange{Min: s.minStr, Max: s.maxStr}
+	}
+	return nil
+}
+
+func (s *scanner) schemaVersion() error {
+	if k := s.dec.PeekKind(); k != '0' {
+		return s.fail("schemaVersion", "want number, got %s", kindName(k))
+	}
+	tok, err := s.dec.ReadToken()
+	if err != nil {
+		return s.syntax(err)
+	}
+	v, err := tok.Int()
+	if err != nil || v != SchemaVersion {
+		return s.fail("schemaVersion", "unsupported version %s (this authgate reads %d)", tok.String(), SchemaVersion)
+	}
+	s.info.SchemaVersion = int(v)
+	return nil
+}
+
+// value decodes the next JSON value into v (a small object), turning type
+// errors into an *Error under path.
+func (s *scanner) value(path string, v any) error {
+	raw, err := s.dec.ReadValue()
+	if err != nil {
+		return s.syntax(err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		var se *json.SemanticError
+		if errors.As(err, &se) {
+			p := path
+			if sub := pointerPath(se.JSONPointer); sub != "" {
+				p += "." + sub
+				p = strings.Replace(p, ".[", "[", 1)
+			}
+			return s.fail(p, "want %s, got %s", goKind(se), kindName(se.JSONKind))
+		}
+		return s.fail(path, "%v", err)
+	}
+	return nil
+}
+
+func goKind(se *json.SemanticError) string {
+	if se.GoType == nil {
+		return "another type"
+	}
+	switch se.GoType.Kind().String() {
+	case "bool":
+		return "boolean"
+	case "string":
+		return "string"
+	case "int", "int64", "int32":
+		return "integer"
+	case "float64":
+		return "number"
+	case "slice":
+		return "array"
+	case "struct", "ptr", "map":
+		return "object"
+	}
+	return se.GoType.String()
+}
+
+func scanSummaries[T any](s *scanner, name string, dst *[]T, setOffset func(*T, int64)) error {
+	d := s.dec
+	switch k := d.PeekKind(); k {
+	case 'n':
+		_, err := d.ReadToken()
+		return s.syntax(err)
+	case '[':
+	default:
+		return s.fail(name, "want array, got %s", kindName(k))
+	}
+	if _, err := d.ReadToken(); err != nil {
+		return s.syntax(err)
+	}
+	for i := 0; d.PeekKind() != ']'; i++ {
+		off := d.InputOffset()
+		var v T
+		if err := s.value(fmt.Sprintf("%s[%d]", name, i), &v); err != nil {
+			return err
+		}
+		setOffset(&v, off)
+		*dst = append(*dst, v)
+	}
+	_, err := d.ReadToken()
+	return s.syntax(err)
+}
+
+func (s *scanner) validateManifest() error {
+	m := &s.info.Manifest
+	switch {
+	case m.TenantID == "":
+		return s.fail("manifest.tenantId", "missing or empty")
+	case !slices.Contains(Clouds, m.Cloud):
+		return s.fail("manifest.cloud", "%q is not one of %s", m.Cloud, strings.Join(Clouds, ", "))
+	case m.GraphEndpoint == "":
+		return s.fail("manifest.graphEndpoint", "missing or empty")
+	case !slices.Contains(APIVersions, m.APIVersion):
+		return s.fail("manifest.apiVersion", "%q is not one of %s", m.APIVersion, strings.Join(APIVersions, ", "))
+	}
+	if _, err := time.Parse(time.RFC3339, m.FetchedAt); err != nil {
+		return s.fail("manifest.fetchedAt", "%q is not an RFC 3339 time", m.FetchedAt)
+	}
+	return nil
+}
+
+func (s *scanner) users() error {
+	d := s.dec
+	if k := d.PeekKind(); k != '[' {
+		return s.fail("userRegistrationDetails", "want array, got %s", kindName(k))
+	}
+	if _, err := d.ReadToken(); err != nil {
+		return s.syntax(err)
+	}
+	chunk := make([]UserRegistrationDetails, 0, s.chunk)
+	i := s.info.Users
+	for d.PeekKind() != ']' {
+		if len(chunk) == cap(chunk) {
+			if err := s.ctx.Err(); err != nil {
+				return err
+			}
+			if err := s.fn(chunk); err != nil {
+				return err
+			}
+			chunk = make([]UserRegistrationDetails, 0, s.chunk)
+		}
+		chunk = chunk[:len(chunk)+1]
+		u := &chunk[len(chunk)-1]
+		if err := s.user(i, u); err != nil {
+			return err
+		}
+		i++
+	}
+	if _, err := d.ReadToken(); err != nil {
+		return s.syntax(err)
+	}
+	s.info.Users = i
+	if len(chunk) > 0 {
+		return s.fn(chunk)
+	}
+	return nil
+}
+
+// Required user properties: a missing one would silently read as false or
+// empty and could hide an admin or a missing method, so it is an error.
+const (
+	reqID = 1 << iota
+	reqUserType
+	reqIsAdmin
+	reqIsMfaCapable
+	reqIsPasswordlessCapable
+	reqMethodsRegistered
+	reqAll = reqID | reqUserType | reqIsAdmin | reqIsMfaCapable | reqIsPasswordlessCapable | reqMethodsRegistered
+)
+
+var reqNames = []string{"id", "userType", "isAdmin", "isMfaCapable", "isPasswordlessCapable", "methodsRegistered"}
+
+// user decodes one userRegistrationDetails object by hand: this is the hot
+// loop of a 1,000,000-user snapshot, and reflection costs twice as much.
+func (s *scanner) user(i int, u *UserRegistrationDetails) error {
+	d := s.dec
+	u.Offset = d.InputOffset()
+	if k := d.PeekKind(); k != '{' {
+		return s.fail(fmt.Sprintf("userRegistrationDetails[%d]", i), "want object, got %s", kindName(k))
+	}
+	if _, err := d.ReadToken(); err != nil {
+		return s.syntax(err)
+	}
+	if d.PeekKind() == '"' { // the offset of the object, after any whitespace
+		u.Offset = d.InputOffset() - 1
+	}
+	var seen int
+	for d.PeekKind() != '}' {
+		tok, err := d.ReadToken()
+		if err != nil {
+			return s.syntax(err)
+		}
+		name := tok.String()
+		var bit int
+		switch name {
+		case "id":
+			err, bit = s.str(i, name, &u.ID, false), reqID
+		case "userPrincipalName":
+			err = s.str(i, name, &u.UserPrincipalName, false)
+		case "userDisplayName":
+			err = s.str(i, name, &u.UserDisplayName, false)
+		case "userType":
+			err, bit = s.str(i, name, &u.UserType, true), reqUserType
+		case "isAdmin":
+			err, bit = s.boolean(i, name, &u.IsAdmin), reqIsAdmin
+		case "isMfaCapable":
+			err, bit = s.boolean(i, name, &u.IsMfaCapable), reqIsMfaCapable
+		case "isMfaRegistered":
+			err = s.boolean(i, name, &u.IsMfaRegistered)
+		case "isPasswordlessCapable":
+			err, bit = s.boolean(i, name, &u.IsPasswordlessCapable), reqIsPasswordlessCapable
+		case "isSsprCapable":
+			err = s.boolean(i, name, &u.IsSsprCapable)
+		case "isSsprEnabled":
+			err = s.boolean(i, name, &u.IsSsprEnabled)
+		case "isSsprRegistered":
+			err = s.boolean(i, name, &u.IsSsprRegistered)
+		case "isSystemPreferredAuthenticationMethodEnabled":
+			err = s.boolean(i, name, &u.IsSystemPreferredAuthenticationMethodEnabled)
+		case "systemPreferredAuthenticationMethods":
+			err = s.strings(i, name, &u.SystemPreferredAuthenticationMethods)
+		case "userPreferredMethodForSecondaryAuthentication":
+			err = s.str(i, name, &u.UserPreferredMethodForSecondaryAuthentication, true)
+		case "methodsRegistered":
+			err, bit = s.strings(i, name, &u.MethodsRegistered), reqMethodsRegistered
+		case "lastUpdatedDateTime":
+			err = s.timestamp(i, u)
+		case "defaultMfaMethod":
+			err = s.str(i, name, &u.DefaultMfaMethod, true)
+		default: // unknown properties and @odata annotations
+			err = s.syntax(d.SkipValue())
+		}
+		if err != nil {
+			return err
+		}
+		seen |= bit
+	}
+	if _, err := d.ReadToken(); err != nil {
+		return s.syntax(err)
+	}
+	if seen != reqAll {
+		for b, n := range reqNames {
+			if seen&(1<<b) == 0 {
+				return s.fail(fmt.Sprintf("userRegistrationDetails[%d].%s", i, n), "missing")
+			}
+		}
+	}
+	if u.ID == "" {
+		return s.fail(fmt.Sprintf("userRegistrationDetails[%d].id", i), "empty")
+	}
+	return nil
+}
+
+func (s *scanner) wrongKind(i int, name, want string, k jsontext.Kind) error {
+	return s.fail(fmt.Sprintf("userRegistrationDetails[%d].%s", i, name), "want %s, got %s", want, kindName(k))
+}
+
+func (s *scanner) boolean(i int, name string, dst *bool) error {
+	k := s.dec.PeekKind()
+	if k != 't' && k != 'f' {
+		if k == 0 {
+			_, err := s.dec.ReadToken()
+			return s.syntax(err)
+		}
+		return s.wrongKind(i, name, "boolean", k)
+	}
+	tok, err := s.dec.ReadToken()
+	if err != nil {
+		return s.syntax(err)
+	}
+	*dst = tok.Bool()
+	return nil
+}
+
+// str reads a string (null reads as ""); intern shares the storage of
+// low-cardinality values such as enums.
+func (s *scanner) str(i int, name string, dst *string, intern bool) error {
+	switch k := s.dec.PeekKind(); k {
+	case '"':
+	case 'n':
+		_, err := s.dec.ReadToken()
+		return s.syntax(err)
+	case 0:
+		_, err := s.dec.ReadToken()
+		return s.syntax(err)
+	default:
+		return s.wrongKind(i, name, "string", k)
+	}
+	tok, err := s.dec.ReadToken()
+	if err != nil {
+		return s.syntax(err)
+	}
+	v := tok.String()
+	if intern {
+		v = s.interned(v)
+	}
+	*dst = v
+	return nil
+}
+
+func (s *scanner) interned(v string) string {
+	if w, ok := s.intern[v]; ok {
+		return w
+	}
+	if len(s.intern) < 4096 { // a hostile file must not grow the table without bound
+		s.intern[v] = v
+	}
+	return v
+}
+
+func (s *scanner) strings(i int, name string, dst *[]string) error {
+	d := s.dec
+	switch k := d.PeekKind(); k {
+	case '[':
+	case 'n':
+		_, err := d.ReadToken()
+		*dst = []string{}
+		return s.syntax(err)
+	case 0:
+		_, err := d.ReadToken()
+		return s.syntax(err)
+	default:
+		return s.wrongKind(i, name, "array", k)
+	}
+	if _, err := d.ReadToken(); err != nil {
+		return s.syntax(err)
+	}
+	out := []string{}
+	for j := 0; d.PeekKind() != ']'; j++ {
+		k := d.PeekKind()
+		if k != '"' {
+			if k == 0 {
+				_, err := d.ReadToken()
+				return s.syntax(err)
+			}
+			return s.fail(fmt.Sprintf("userRegistrationDetails[%d].%s[%d]", i, name, j), "want string, got %s", kindName(k))
+		}
+		tok, err := d.ReadToken()
+		if err != nil {
+			return s.syntax(err)
+		}
+		out = append(out, s.interned(tok.String()))
+	}
+	if _, err := d.ReadToken(); err != nil {
+		return s.syntax(err)
+	}
+	*dst = out
+	return nil
+}
+
+func (s *scanner) timestamp(i int, u *UserRegistrationDetails) error {
+	const name = "lastUpdatedDateTime"
+	if err := s.str(i, name, &u.LastUpdatedDateTime, false); err != nil {
+		return err
+	}
+	v := u.LastUpdatedDateTime
+	if v == "" {
+		return nil
+	}
+	if v == s.prevTime {
+		u.LastUpdatedDateTime = s.prevTime
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return s.fail(fmt.Sprintf("userRegistrationDetails[%d].%s", i, name), "%q is not an RFC 3339 time", v)
+	}
+	s.prevTime, s.prevParsed = v, t
+	if s.minStr == "" || t.Before(s.minTime) {
+		s.minTime, s.minStr = t, v
+	}
+	if s.maxStr == "" || t.After(s.maxTime) {
+		s.maxTime, s.maxStr = t, v
+	}
+	return nil
+}
+
+// lineAt returns the 1-based line of byte offset off in path, or 0.
+func lineAt(path string, off int64) int {
+	m, err := Lines(path, []int64{off})
+	if err != nil {
+		return 0
+	}
+	return m(off)
+}

@@ -1,0 +1,136 @@
+package snapshot
+
+// SchemaVersion is the version of the snapshot document this package reads and writes.
+const SchemaVersion = 1
+
+// Clouds a manifest may name.
+var Clouds = []string{"global", "usgov", "usgovdod", "china", "custom"}
+
+// APIVersions a manifest may name.
+var APIVersions = []string{"v1.0", "beta"}
+
+// Document is a whole snapshot held in memory. Large tenants should be read
+// with Scan, which streams the users instead.
+type Document struct {
+	SchemaVersion            int                       `json:"schemaVersion"`
+	Manifest                 Manifest                  `json:"manifest"`
+	UsersRegisteredByFeature []FeatureSummary          `json:"usersRegisteredByFeature,omitempty"`
+	UsersRegisteredByMethod  []MethodSummary           `json:"usersRegisteredByMethod,omitempty"`
+	UserRegistrationDetails  []UserRegistrationDetails `json:"userRegistrationDetails"`
+}
+
+// Manifest records what was fetched, from where, when and how.
+type Manifest struct {
+	TenantID      string `json:"tenantId"`
+	Cloud         string `json:"cloud"`
+	GraphEndpoint string `json:"graphEndpoint"`
+	APIVersion    string `json:"apiVersion"`
+	// FetchedAt is an RFC 3339 time: when the fetch completed.
+	FetchedAt string `json:"fetchedAt"`
+
+	// The fields below are written by authgate fetch; hand-made snapshots may omit them.
+
+	Tool       string `json:"tool,omitempty"`
+	AuthMode   string `json:"authMode,omitempty"`
+	Principal  string `json:"principal,omitempty"`
+	StartedAt  string `json:"startedAt,omitempty"`
+	FinishedAt string `json:"finishedAt,omitempty"`
+	// PagingComplete is false when the fetch stopped before the last page;
+	// check refuses such a snapshot. Nil means the producer did not say.
+	PagingComplete *bool `json:"pagingComplete,omitempty"`
+	Requests       int64 `json:"requests,omitempty"`
+	Pages          int64 `json:"pages,omitempty"`
+	Retries        int64 `json:"retries,omitempty"`
+	Throttled      int64 `json:"throttled,omitempty"`
+	UserCount      int64 `json:"userCount,omitempty"`
+	// LastUpdated is the range of lastUpdatedDateTime over the per-user rows.
+	LastUpdated *TimeRange `json:"lastUpdated,omitempty"`
+	// UsersSHA256 is the hex SHA-256 of the userRegistrationDetails array
+	// exactly as written in the snapshot (from '[' to ']').
+	UsersSHA256 string `json:"usersSha256,omitempty"`
+	// Summaries says, for each summary scope, whether Graph returned it or
+	// it was derived from the per-user list.
+	Summaries []SummarySource `json:"summaries,omitempty"`
+}
+
+// TimeRange is a closed range of RFC 3339 times.
+type TimeRange struct {
+	Min string `json:"min"`
+	Max string `json:"max"`
+}
+
+// Summary sources.
+const (
+	SourceGraph   = "graph"
+	SourceDerived = "derived"
+)
+
+// SummarySource records where one summary scope came from.
+type SummarySource struct {
+	// Report is "usersRegisteredByFeature" or "usersRegisteredByMethod".
+	Report    string `json:"report"`
+	UserTypes string `json:"userTypes"`
+	UserRoles string `json:"userRoles"`
+	// Source is "graph" or "derived".
+	Source string `json:"source"`
+	// Reason says why a scope was derived or left out (e.g. the 403 Graph gave).
+	Reason string `json:"reason,omitempty"`
+}
+
+// FeatureSummary is Graph's userRegistrationFeatureSummary.
+type FeatureSummary struct {
+	TotalUserCount                int64          `json:"totalUserCount"`
+	UserTypes                     string         `json:"userTypes"`
+	UserRoles                     string         `json:"userRoles"`
+	UserRegistrationFeatureCounts []FeatureCount `json:"userRegistrationFeatureCounts"`
+	// Offset is the byte offset of the object in the snapshot, or -1.
+	Offset int64 `json:"-"`
+}
+
+// FeatureCount is Graph's userRegistrationFeatureCount.
+type FeatureCount struct {
+	Feature   string `json:"feature"`
+	UserCount int64  `json:"userCount"`
+}
+
+// MethodSummary is Graph's userRegistrationMethodSummary.
+type MethodSummary struct {
+	TotalUserCount               int64         `json:"totalUserCount"`
+	UserTypes                    string        `json:"userTypes"`
+	UserRoles                    string        `json:"userRoles"`
+	UserRegistrationMethodCounts []MethodCount `json:"userRegistrationMethodCounts"`
+	// Offset is the byte offset of the object in the snapshot, or -1.
+	Offset int64 `json:"-"`
+}
+
+// MethodCount is Graph's userRegistrationMethodCount.
+type MethodCount struct {
+	AuthenticationMethod string `json:"authenticationMethod"`
+	UserCount            int64  `json:"userCount"`
+}
+
+// UserRegistrationDetails is one row of Graph's per-user registration report.
+// Property names are Graph's. Unknown properties in the input are ignored.
+type UserRegistrationDetails struct {
+	ID                                            string   `json:"id"`
+	UserPrincipalName                             string   `json:"userPrincipalName"`
+	UserDisplayName                               string   `json:"userDisplayName"`
+	UserType                                      string   `json:"userType"`
+	IsAdmin                                       bool     `json:"isAdmin"`
+	IsMfaCapable                                  bool     `json:"isMfaCapable"`
+	IsMfaRegistered                               bool     `json:"isMfaRegistered"`
+	IsPasswordlessCapable                         bool     `json:"isPasswordlessCapable"`
+	IsSsprCapable                                 bool     `json:"isSsprCapable"`
+	IsSsprEnabled                                 bool     `json:"isSsprEnabled"`
+	IsSsprRegistered                              bool     `json:"isSsprRegistered"`
+	IsSystemPreferredAuthenticationMethodEnabled  bool     `json:"isSystemPreferredAuthenticationMethodEnabled"`
+	SystemPreferredAuthenticationMethods          []string `json:"systemPreferredAuthenticationMethods"`
+	UserPreferredMethodForSecondaryAuthentication string   `json:"userPreferredMethodForSecondaryAuthentication"`
+	MethodsRegistered                             []string `json:"methodsRegistered"`
+	LastUpdatedDateTime                           string   `json:"lastUpdatedDateTime"`
+	// DefaultMfaMethod exists only in the beta API.
+	DefaultMfaMethod string `json:"defaultMfaMethod,omitempty"`
+
+	// Offset is the byte offset of the object in the snapshot, or -1.
+	Offset int64 `json:"-"`
+}
