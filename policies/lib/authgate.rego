@@ -1,0 +1,86 @@
+# METADATA
+# scope: package
+# title: authgate helper library
+# description: >-
+#   Small helpers shared by the built-in controls: the violation subject of a
+#   user, method-class tests against data.authgate.taxonomy, shares and
+#   percentage formatting. Written for speed: set lookups, helper rules that
+#   stop at the first match, no large values handed around.
+package authgate.lib
+
+# taxonomy is the method taxonomy (policies/data/taxonomy.json).
+taxonomy := data.authgate.taxonomy
+
+# phishing_resistant_methods is the phishingResistant class as a set.
+phishing_resistant_methods contains m if some m in taxonomy.classes.phishingResistant
+
+# weak_methods is the weak class as a set.
+weak_methods contains m if some m in taxonomy.classes.weak
+
+# known_methods is every method name the taxonomy classes.
+known_methods contains m if {
+	some members in taxonomy.classes
+	some m in members
+}
+
+# telephony_second_factors is the lower-cased set of SMS and voice values of
+# systemPreferredAuthenticationMethods and
+# userPreferredMethodForSecondaryAuthentication.
+telephony_second_factors contains lower(m) if some m in taxonomy.telephonySecondFactors
+
+# subject(u) is the violation subject of user u.
+subject(u) := {
+	"id": object.get(u, "id", ""),
+	"userPrincipalName": object.get(u, "userPrincipalName", ""),
+	"displayName": object.get(u, "userDisplayName", ""),
+}
+
+# has_phishing_resistant(ms) is true when the method names ms include a
+# phishing-resistant method.
+has_phishing_resistant(ms) if {
+	some m in ms
+	phishing_resistant_methods[m]
+}
+
+# phishing_resistant(u) is true when user u registered a phishing-resistant method.
+phishing_resistant(u) if has_phishing_resistant(u.methodsRegistered)
+
+# has_not_weak(ms) is true when the method names ms include a method outside
+# the weak class (a name the taxonomy does not know counts as not weak).
+has_not_weak(ms) if {
+	some m in ms
+	not weak_methods[m]
+}
+
+# weak_only(u) is true when user u registered at least one method and every
+# registered method is weak. A user with no methods is not weak-only.
+weak_only(u) if {
+	count(u.methodsRegistered) > 0
+	not has_not_weak(u.methodsRegistered)
+}
+
+# is_telephony_second_factor(m) is true when the second-factor value m is SMS
+# or voice, compared case-insensitively.
+is_telephony_second_factor(m) if telephony_second_factors[lower(m)]
+
+# share(n, d) is n / d. It is undefined when d is zero, so a control that
+# compares a share over an empty scope produces no violation.
+share(n, d) := n / d if d != 0
+
+# decimal1(x) formats the number x >= 0 with one decimal ("47.5"). sprintf's
+# %f cannot be used: OPA hands integral numbers such as 1 to it as integers.
+decimal1(x) := sprintf("%d.%d", [floor(t / 10), t % 10]) if t := round(x * 10)
+
+# pct(x) formats the fraction x >= 0 as a percentage with one decimal ("95.0%").
+pct(x) := sprintf("%s%%", [decimal1(x * 100)])
+
+# name(u) names user u in a message: the UPN, or the id when the UPN is empty.
+name(u) := upn if {
+	upn := object.get(u, "userPrincipalName", "")
+	upn != ""
+}
+
+name(u) := object.get(u, "id", "") if object.get(u, "userPrincipalName", "") == ""
+
+# count_of(c, k) is the count k of the COUNTS object c, 0 when absent.
+count_of(c, k) := object.get(c, k, 0)

@@ -1,0 +1,322 @@
+package policies_test
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/policies"
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/loader"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/tester"
+	"github.com/open-policy-agent/opa/v1/util"
+)
+
+// wantIDs are the controls of issue 2, exactly.
+var wantIDs = []string{
+	"AM-ADM-01", "AM-ADM-02", "AM-ADM-03", "AM-BG-01", "AM-DQ-01", "AM-DQ-02",
+	"AM-PWL-01", "AM-PWL-02", "AM-SPM-01", "AM-SSPR-01", "AM-TAX-01",
+	"AM-USR-01", "AM-USR-02", "AM-WEAK-01", "AM-WEAK-02",
+}
+
+// capabilities are OPA's minus every builtin that reaches the network or the
+// environment, as the evaluator restricts them.
+func capabilities() *ast.Capabilities {
+	c := ast.CapabilitiesForThisVersion()
+	c.Builtins = slices.DeleteFunc(c.Builtins, func(b *ast.Builtin) bool {
+		return b.Name == "http.send" || b.Name == "opa.runtime" || strings.HasPrefix(b.Name, "net.")
+	})
+	c.AllowNet = []string{}
+	return c
+}
+
+func loadModules(t *testing.T) map[string]*ast.Module {
+	t.Helper()
+	res, err := loader.NewFileLoader().
+		WithFS(policies.FS).
+		WithProcessAnnotation(true).
+		WithRegoVersion(ast.RegoV1).
+		WithCapabilities(capabilities()).
+		All([]string{"builtin", "lib"})
+	if err != nil {
+		t.Fatalf("load policies: %v", err)
+	}
+	mods := res.ParsedModules()
+	if len(mods) == 0 {
+		t.Fatal("load policies: no modules")
+	}
+	return mods
+}
+
+func isTest(path string) bool { return strings.HasSuffix(path, "_test.rego") }
+
+func isControl(path string) bool { return strings.HasPrefix(path, "builtin/") && !isTest(path) }
+
+// packageAnnotations returns the package-scoped METADATA of m, or nil.
+func packageAnnotations(m *ast.Module) *ast.Annotations {
+	for _, a := range m.Annotations {
+		if a.Scope == "package" {
+			return a
+		}
+	}
+	return nil
+}
+
+// paramDefaults collects custom.params of every control.
+func paramDefaults(t *testing.T, mods map[string]*ast.Module) map[string]any {
+	t.Helper()
+	params := map[string]any{}
+	for _, path := range slices.Sorted(maps.Keys(mods)) {
+		a := packageAnnotations(mods[path])
+		if !isControl(path) || a == nil {
+			continue
+		}
+		ps, _ := a.Custom["params"].(map[string]any)
+		for name, def := range ps {
+			if old, ok := params[name]; ok && !jsonEqual(old, def) {
+				t.Errorf("%s: param %s: default %v conflicts with %v of another control", path, name, def, old)
+			}
+			params[name] = def
+		}
+	}
+	return params
+}
+
+func jsonEqual(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
+func readTaxonomy(t *testing.T) map[string]any {
+	t.Helper()
+	raw, err := fs.ReadFile(policies.FS, "data/taxonomy.json")
+	if err != nil {
+		t.Fatalf("read taxonomy: %v", err)
+	}
+	var tax map[string]any
+	if err := util.UnmarshalJSON(raw, &tax); err != nil {
+		t.Fatalf("decode taxonomy: %v", err)
+	}
+	return tax
+}
+
+// TestRego runs every Rego test of the pack with the parameter defaults and
+// the taxonomy in data.authgate, as the evaluator provides them.
+func TestRego(t *testing.T) {
+	ctx := context.Background()
+	mods := loadModules(t)
+	doc := map[string]any{"authgate": map[string]any{
+		"params":   paramDefaults(t, mods),
+		"taxonomy": readTaxonomy(t),
+	}}
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var data map[string]any
+	if err := util.UnmarshalJSON(raw, &data); err != nil {
+		t.Fatal(err)
+	}
+	store := inmem.NewFromObject(data)
+	txn := storage.NewTransactionOrDie(ctx, store)
+	defer store.Abort(ctx, txn)
+
+	compiler := ast.NewCompiler().
+		WithCapabilities(capabilities()).
+		WithStrict(true).
+		WithDefaultRegoVersion(ast.RegoV1)
+	ch, err := tester.NewRunner().
+		SetCompiler(compiler).
+		SetStore(store).
+		SetModules(mods).
+		SetDefaultRegoVersion(ast.RegoV1).
+		RaiseBuiltinErrors(true).
+		SetTimeout(30*time.Second).
+		RunTests(ctx, txn)
+	if err != nil {
+		t.Fatalf("compile policies: %v", err)
+	}
+	run := 0
+	for r := range ch {
+		run++
+		switch {
+		case r.Error != nil:
+			t.Errorf("%s.%s: error: %v", r.Package, r.Name, r.Error)
+		case r.Skip:
+			t.Errorf("%s.%s: skipped (todo_ tests are not allowed)", r.Package, r.Name)
+		case r.Fail:
+			t.Errorf("%s.%s: failed", r.Package, r.Name)
+		}
+	}
+	if run == 0 {
+		t.Fatal("no Rego test ran")
+	}
+	t.Logf("%d Rego tests", run)
+}
+
+var snakeCase = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+
+// TestMetadata checks every control's METADATA against the convention.
+func TestMetadata(t *testing.T) {
+	mods := loadModules(t)
+	severities := []string{"critical", "high", "medium", "low", "info"}
+	scopes := []string{"user", "tenant", "document"}
+	seen := map[string]string{}
+	for _, path := range slices.Sorted(maps.Keys(mods)) {
+		m := mods[path]
+		if isTest(path) {
+			continue
+		}
+		pkg := m.Package.Path.String()
+		if !isControl(path) {
+			if pkg != "data.authgate.lib" {
+				t.Errorf("%s: package %s, want data.authgate.lib", path, pkg)
+			}
+			continue
+		}
+		t.Run(path, func(t *testing.T) {
+			if !strings.HasPrefix(pkg, "data.authgate.builtin.") {
+				t.Errorf("package %s is not under authgate.builtin", pkg)
+			}
+			a := packageAnnotations(m)
+			if a == nil {
+				t.Fatal("no package-scoped METADATA")
+			}
+			if a.Title == "" {
+				t.Error("no title")
+			}
+			if a.Description == "" {
+				t.Error("no description")
+			}
+			str := func(k string) string { s, _ := a.Custom[k].(string); return strings.TrimSpace(s) }
+			id := str("id")
+			if id == "" {
+				t.Error("no custom.id")
+			} else if other, dup := seen[id]; dup {
+				t.Errorf("id %s also used by %s", id, other)
+			}
+			seen[id] = path
+			if !slices.Contains(severities, str("severity")) {
+				t.Errorf("severity %q not one of %v", str("severity"), severities)
+			}
+			if !slices.Contains(scopes, str("scope")) {
+				t.Errorf("scope %q not one of %v", str("scope"), scopes)
+			}
+			if str("remediation") == "" {
+				t.Error("no custom.remediation")
+			}
+			refs, _ := a.Custom["references"].([]any)
+			if len(refs) == 0 {
+				t.Error("no custom.references")
+			}
+			for i, r := range refs {
+				rm, _ := r.(map[string]any)
+				for _, k := range []string{"id", "description"} {
+					if s, _ := rm[k].(string); s == "" {
+						t.Errorf("references[%d]: no %s", i, k)
+					}
+				}
+				if u, ok := rm["url"]; ok {
+					if s, _ := u.(string); !strings.HasPrefix(s, "https://") {
+						t.Errorf("references[%d]: url %v is not https", i, u)
+					}
+				}
+			}
+			if p, ok := a.Custom["params"]; ok {
+				ps, ok := p.(map[string]any)
+				if !ok {
+					t.Fatalf("custom.params is %T, want a map", p)
+				}
+				for name := range ps {
+					if !snakeCase.MatchString(name) {
+						t.Errorf("param %s is not snake_case", name)
+					}
+				}
+			}
+			if !definesRule(m, "violation") {
+				t.Error("no violation rule")
+			}
+		})
+	}
+	got := slices.Sorted(maps.Keys(seen))
+	if !slices.Equal(got, wantIDs) {
+		t.Errorf("control ids = %v, want %v", got, wantIDs)
+	}
+}
+
+func definesRule(m *ast.Module, name string) bool {
+	for _, r := range m.Rules {
+		if r.Head.Name.String() == name || r.Head.Ref().String() == name {
+			return true
+		}
+	}
+	return false
+}
+
+// TestTaxonomy checks the classes issue 2 fixes and that every known name is
+// classed.
+func TestTaxonomy(t *testing.T) {
+	raw, err := fs.ReadFile(policies.FS, "data/taxonomy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tax struct {
+		Version                string              `json:"version"`
+		Classes                map[string][]string `json:"classes"`
+		TelephonySecondFactors []string            `json:"telephonySecondFactors"`
+	}
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&tax); err != nil {
+		t.Fatalf("decode taxonomy: %v", err)
+	}
+	if !regexp.MustCompile(`^\d{4}\.\d+\.\d+$`).MatchString(tax.Version) {
+		t.Errorf("version %q is not YYYY.N.N", tax.Version)
+	}
+	want := map[string][]string{
+		"phishingResistant": {"fido2SecurityKey", "macOsSecureEnclaveKey", "passKeyDeviceBound",
+			"passKeyDeviceBoundAuthenticator", "passKeyDeviceBoundWindowsHello", "windowsHelloForBusiness"},
+		"weak": {"alternateMobilePhone", "email", "mobilePhone", "officePhone", "securityQuestion"},
+	}
+	for class, names := range want {
+		if got := slices.Sorted(slices.Values(tax.Classes[class])); !slices.Equal(got, names) {
+			t.Errorf("class %s = %v, want %v", class, got, names)
+		}
+	}
+	classes := slices.Sorted(maps.Keys(tax.Classes))
+	if wantClasses := []string{"mfa", "other", "passwordless", "phishingResistant", "telephony", "weak"}; !slices.Equal(classes, wantClasses) {
+		t.Errorf("classes = %v, want %v", classes, wantClasses)
+	}
+	known := map[string]bool{}
+	for class, names := range tax.Classes {
+		if !slices.IsSorted(names) || len(slices.Compact(slices.Clone(names))) != len(names) {
+			t.Errorf("class %s is not sorted and unique", class)
+		}
+		for _, n := range names {
+			known[n] = true
+		}
+	}
+	// graph-api.md §4.3 names and the password of the method summaries.
+	for _, n := range []string{"email", "mobilePhone", "alternateMobilePhone", "officePhone",
+		"securityQuestion", "microsoftAuthenticatorPush", "microsoftAuthenticatorPasswordless",
+		"softwareOneTimePasscode", "hardwareOneTimePasscode", "fido2SecurityKey",
+		"windowsHelloForBusiness", "temporaryAccessPass", "macOsSecureEnclaveKey",
+		"passKeyDeviceBound", "passKeyDeviceBoundAuthenticator", "passKeyDeviceBoundWindowsHello",
+		"passKeySynced", "externalAuthMethod", "password"} {
+		if !known[n] {
+			t.Errorf("method %s is in no class", n)
+		}
+	}
+	if got, want := slices.Sorted(slices.Values(tax.TelephonySecondFactors)), []string{"sms", "voiceAlternateMobile", "voiceMobile", "voiceOffice"}; !slices.Equal(got, want) {
+		t.Errorf("telephonySecondFactors = %v, want %v", got, want)
+	}
+}
