@@ -1,0 +1,553 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/authgate/authgate/snapshot"
+)
+
+// Summary modes, the values of --summaries.
+const (
+	// SummariesAuto asks Graph for every summary scope and, at the first 403
+	// (the summaries are delegated-only), derives every scope it can from
+	// the per-user list instead.
+	SummariesAuto = "auto"
+	// SummariesGraph asks Graph and fails on any error.
+	SummariesGraph = "graph"
+	// SummariesDerived never asks Graph: it derives what it can.
+	SummariesDerived = "derived"
+)
+
+// SummaryModes lists the accepted summary modes.
+var SummaryModes = []string{SummariesAuto, SummariesGraph, SummariesDerived}
+
+// SourceOmitted marks, in manifest.summaries, a scope that is neither in
+// Graph's answer nor derivable (privilegedAdmin, from app-only access).
+const SourceOmitted = "omitted"
+
+// DefaultMaxPages is the default page cap of the per-user list: 5,000 pages
+// of up to 999 users is about 5 million users.
+const DefaultMaxPages = 5000
+
+// Options configure Fetch.
+type Options struct {
+	// Credential gets the Graph tokens (see NewCredential). Required.
+	Credential azcore.TokenCredential
+	// AuthMode is recorded in the manifest.
+	AuthMode string
+	// TenantID is recorded in the manifest; when empty, the token's tid.
+	TenantID string
+	// Cloud gives the Graph endpoint and token scope. Required.
+	Cloud Cloud
+	// APIVersion is "v1.0" (default) or "beta".
+	APIVersion string
+	// Summaries is SummariesAuto (default), SummariesGraph or SummariesDerived.
+	Summaries string
+	// Rate paces every Graph request; the zero Rate does not pace.
+	Rate Rate
+	// MaxPages caps the per-user pages (DefaultMaxPages when 0).
+	MaxPages int
+	// HTTPClient sends the Graph requests (nil: a default client). Redirects
+	// are never followed.
+	HTTPClient *http.Client
+	// MaxRetries, RetryDelay, MaxRetryDelay and TryTimeout tune azcore's
+	// retry policy (defaults 5, 2 s, 2 min, 2 min).
+	MaxRetries    int
+	RetryDelay    time.Duration
+	MaxRetryDelay time.Duration
+	TryTimeout    time.Duration
+	// Resume continues from the checkpoint an interrupted fetch to the same
+	// output left, where Graph still accepts its nextLink.
+	Resume bool
+	// Progress, when not nil, receives a one-line progress display
+	// (rewritten with \r); pass a terminal only.
+	Progress io.Writer
+	// Tool is the authgate version, recorded in the manifest.
+	Tool string
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Result describes a completed fetch.
+type Result struct {
+	// Path is the snapshot written.
+	Path string
+	// Manifest is the manifest as written.
+	Manifest snapshot.Manifest
+	// Principal is who the token was issued to.
+	Principal Principal
+	// Resumed is true when the fetch continued from a checkpoint, and
+	// Restarted when the checkpoint's nextLink was refused and it started over.
+	Resumed, Restarted bool
+}
+
+// fetcher is the state of one Fetch.
+type fetcher struct {
+	o     Options
+	out   string
+	cred  *recordingCredential
+	cl    *client
+	count counters
+	cp    checkpoint
+	w     *snapshot.Writer
+	f     *os.File
+	prog  *progress
+	total int64 // users expected (from Graph's all/all summary), or 0
+
+	userBuf []byte
+	user    snapshot.UserRegistrationDetails
+}
+
+// Fetch fetches the reports into a snapshot at out. The document is written
+// to out+".partial" as pages arrive and renamed to out, mode 0600, once
+// complete; out+".partial.json" holds the checkpoint. On failure nothing is
+// left at out. When the failure is an interruption (ctx cancelled, network
+// or Graph unavailable after retries) the partial file and checkpoint stay
+// for Resume; otherwise they are removed.
+func Fetch(ctx context.Context, out string, o Options) (_ *Result, err error) {
+	if o.Credential == nil {
+		return nil, errors.New("fetch: no credential")
+	}
+	if o.Cloud.GraphURL == "" {
+		return nil, errors.New("fetch: no Graph endpoint")
+	}
+	if o.APIVersion == "" {
+		o.APIVersion = "v1.0"
+	}
+	if !slices.Contains(snapshot.APIVersions, o.APIVersion) {
+		return nil, fmt.Errorf("fetch: API version %q (valid: %s)", o.APIVersion, strings.Join(snapshot.APIVersions, ", "))
+	}
+	if o.Summaries == "" {
+		o.Summaries = SummariesAuto
+	}
+	if !slices.Contains(SummaryModes, o.Summaries) {
+		return nil, fmt.Errorf("fetch: summaries mode %q (valid: %s)", o.Summaries, strings.Join(SummaryModes, ", "))
+	}
+	if o.MaxPages <= 0 {
+		o.MaxPages = DefaultMaxPages
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.AuthMode == "" {
+		o.AuthMode = "custom"
+	}
+	ft := &fetcher{o: o, out: out, cred: &recordingCredential{cred: o.Credential, mode: o.AuthMode}}
+	ft.cl, err = newClient(&ft.o, ft.cred, &ft.count)
+	if err != nil {
+		return nil, err
+	}
+	if o.Progress != nil {
+		ft.prog = &progress{w: o.Progress, start: time.Now()}
+	}
+	res := &Result{Path: out}
+	resumable := false
+	defer func() {
+		if ft.f != nil {
+			ft.f.Close()
+		}
+		if err != nil {
+			if resumable && ft.cp.Offset > 0 && isInterruption(ctx, err) {
+				err = fmt.Errorf("%w (the fetched pages are kept: run again with --resume to continue)", err)
+				return
+			}
+			os.Remove(ft.partialPath())
+			os.Remove(ft.checkpointPath())
+		}
+	}()
+
+	if o.Resume {
+		res.Resumed, err = ft.resume()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !res.Resumed {
+		if err := ft.start(); err != nil {
+			return nil, err
+		}
+		if err := ft.summaries(ctx); err != nil {
+			return nil, err
+		}
+	}
+	resumable = true
+	restarted, err := ft.users(ctx, res.Resumed)
+	if err != nil {
+		return nil, err
+	}
+	res.Restarted = restarted
+	m, err := ft.finish()
+	if err != nil {
+		return nil, err
+	}
+	res.Manifest = m
+	res.Principal = ft.cred.Principal()
+	return res, nil
+}
+
+// isInterruption reports whether err leaves a fetch that a later run could
+// continue: a cancelled context or a network or server failure, as opposed
+// to an authentication or paging failure that would recur.
+func isInterruption(ctx context.Context, err error) bool {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	if IsAuthFailure(err) || errors.Is(err, ErrPaging) {
+		return false
+	}
+	var ge *GraphError
+	if errors.As(err, &ge) {
+		return ge.StatusCode == http.StatusTooManyRequests || ge.StatusCode >= 500
+	}
+	var pe *os.PathError
+	return !errors.As(err, &pe) // a network error, not a local file error
+}
+
+func (ft *fetcher) partialPath() string    { return ft.out + ".partial" }
+func (ft *fetcher) checkpointPath() string { return ft.out + ".partial.json" }
+
+func (ft *fetcher) endpoint() string {
+	return ft.o.Cloud.GraphURL + "/" + ft.o.APIVersion + "/reports/authenticationMethods/"
+}
+
+func (ft *fetcher) firstLink() string { return ft.endpoint() + "userRegistrationDetails?$top=999" }
+
+// start creates an empty partial document and a fresh checkpoint.
+func (ft *fetcher) start() error {
+	f, err := os.OpenFile(ft.partialPath(), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("create snapshot: %w", err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("create snapshot: %w", err)
+	}
+	ft.f = f
+	ft.w, err = snapshot.NewWriter(f)
+	if err != nil {
+		return err
+	}
+	ft.cp = checkpoint{
+		Version:       checkpointVersion,
+		GraphEndpoint: ft.o.Cloud.GraphURL,
+		APIVersion:    ft.o.APIVersion,
+		TenantID:      ft.o.TenantID,
+		StartedAt:     ft.o.Now().UTC().Format(time.RFC3339),
+		NextLink:      ft.firstLink(),
+	}
+	return nil
+}
+
+// restart discards the users fetched so far, keeping the summaries.
+func (ft *fetcher) restart() error {
+	if err := ft.f.Truncate(0); err != nil {
+		return fmt.Errorf("restart snapshot: %w", err)
+	}
+	if _, err := ft.f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("restart snapshot: %w", err)
+	}
+	var err error
+	ft.w, err = snapshot.NewWriter(ft.f)
+	if err != nil {
+		return err
+	}
+	cp := &ft.cp
+	cp.NextLink, cp.Offset, cp.Users, cp.Pages = ft.firstLink(), 0, 0, 0
+	cp.HashState, cp.Tally, cp.LastMin, cp.LastMax, cp.lastMin, cp.lastMax = nil, snapshot.Tally{}, "", "", time.Time{}, time.Time{}
+	return nil
+}
+
+// summaries fetches (or plans to derive) the two summary reports.
+func (ft *fetcher) summaries(ctx context.Context) error {
+	cp := &ft.cp
+	derive := ""
+	if ft.o.Summaries == SummariesDerived {
+		derive = "--summaries derived"
+	}
+	for _, s := range snapshot.SummaryScopes {
+		for _, report := range []string{"usersRegisteredByFeature", "usersRegisteredByMethod"} {
+			src := snapshot.SummarySource{Report: report, UserTypes: s.UserTypes, UserRoles: s.UserRoles}
+			if derive == "" {
+				link := fmt.Sprintf("%s%s(includedUserTypes='%s',includedUserRoles='%s')", ft.endpoint(), report, s.UserTypes, s.UserRoles)
+				body, err := ft.cl.get(ctx, report, link)
+				var ge *GraphError
+				if err != nil && ft.o.Summaries == SummariesAuto && errors.As(err, &ge) && ge.StatusCode == http.StatusForbidden {
+					derive = fmt.Sprintf("Graph answered 403 %s: the summaries are delegated-only", ge.Code)
+				} else if err != nil {
+					return err
+				} else {
+					if err := cp.addSummary(report, body); err != nil {
+						return err
+					}
+					if report == "usersRegisteredByFeature" && s == (snapshot.Scope{UserTypes: "all", UserRoles: "all"}) {
+						ft.total = cp.Feature[len(cp.Feature)-1].TotalUserCount
+					}
+					src.Source = snapshot.SourceGraph
+					cp.Sources = append(cp.Sources, src)
+					continue
+				}
+			}
+			src.Source, src.Reason = snapshot.SourceDerived, derive
+			if !slices.Contains(snapshot.DerivableScopes, s) {
+				src.Source, src.Reason = SourceOmitted, derive+"; includedUserRoles=privilegedAdmin cannot be derived from the per-user list (it says only isAdmin)"
+			}
+			cp.Sources = append(cp.Sources, src)
+		}
+	}
+	cp.Total = ft.total
+	return nil
+}
+
+// addSummary decodes one summary answer.
+func (cp *checkpoint) addSummary(report string, body []byte) error {
+	var err error
+	switch report {
+	case "usersRegisteredByFeature":
+		var v snapshot.FeatureSummary
+		if err = json.Unmarshal(body, &v); err == nil {
+			cp.Feature = append(cp.Feature, v)
+		}
+	default:
+		var v snapshot.MethodSummary
+		if err = json.Unmarshal(body, &v); err == nil {
+			cp.Method = append(cp.Method, v)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: Graph's answer is not a valid summary: %w", report, err)
+	}
+	return nil
+}
+
+// users pages through userRegistrationDetails from the checkpoint's
+// nextLink. When resuming and Graph refuses the link, it starts over once.
+func (ft *fetcher) users(ctx context.Context, resumed bool) (restarted bool, err error) {
+	cp := &ft.cp
+	seen := make(map[string]struct{})
+	for cp.NextLink != "" {
+		if err := ctx.Err(); err != nil {
+			return restarted, err
+		}
+		if cp.Pages >= int64(ft.o.MaxPages) {
+			return restarted, pagingErrorf("more than %d pages of userRegistrationDetails (raise --max-pages if the tenant is that large)", ft.o.MaxPages)
+		}
+		link := cp.NextLink
+		if _, dup := seen[link]; dup {
+			return restarted, pagingErrorf("Graph returned a nextLink it had already returned: paging would loop")
+		}
+		seen[link] = struct{}{}
+		body, err := ft.cl.get(ctx, "list userRegistrationDetails", link)
+		var ge *GraphError
+		if err != nil && resumed && !restarted && cp.Pages > 0 && link != ft.firstLink() && errors.As(err, &ge) && refusedLink(ge.StatusCode) {
+			if err := ft.restart(); err != nil {
+				return restarted, err
+			}
+			restarted = true
+			clear(seen)
+			continue
+		}
+		if err != nil {
+			return restarted, err
+		}
+		next, err := ft.page(body)
+		if err != nil {
+			return restarted, err
+		}
+		cp.Pages++
+		cp.NextLink = next
+		if err := ft.save(); err != nil {
+			return restarted, err
+		}
+		ft.prog.update(cp, ft.total, false)
+	}
+	ft.prog.update(cp, ft.total, true)
+	return restarted, nil
+}
+
+// refusedLink reports whether a status means Graph no longer accepts a
+// (stale) nextLink, so a resumed fetch should start over.
+func refusedLink(status int) bool {
+	return status == http.StatusBadRequest || status == http.StatusNotFound || status == http.StatusGone
+}
+
+// page streams the users of one page to the writer and returns its nextLink.
+func (ft *fetcher) page(body []byte) (string, error) {
+	cp := &ft.cp
+	n := cp.Pages + 1
+	d := jsontext.NewDecoder(bytesReader(body))
+	bad := func(err error) error {
+		return pagingErrorf("page %d of userRegistrationDetails is not valid JSON: %v", n, err)
+	}
+	if tok, err := d.ReadToken(); err != nil {
+		return "", bad(err)
+	} else if tok.Kind() != '{' {
+		return "", pagingErrorf("page %d of userRegistrationDetails is not a JSON object", n)
+	}
+	next, haveValue := "", false
+	for d.PeekKind() != '}' {
+		tok, err := d.ReadToken()
+		if err != nil {
+			return "", bad(err)
+		}
+		switch tok.String() {
+		case "value":
+			if d.PeekKind() != '[' {
+				return "", pagingErrorf("page %d of userRegistrationDetails: value is not an array", n)
+			}
+			if _, err := d.ReadToken(); err != nil {
+				return "", bad(err)
+			}
+			for d.PeekKind() == '{' {
+				v, err := d.ReadValue()
+				if err != nil {
+					return "", bad(err)
+				}
+				if err := ft.addUser(v, n); err != nil {
+					return "", err
+				}
+			}
+			if _, err := d.ReadToken(); err != nil {
+				return "", bad(err)
+			}
+			haveValue = true
+		case "@odata.nextLink":
+			if d.PeekKind() != '"' {
+				return "", pagingErrorf("page %d: @odata.nextLink is not a string", n)
+			}
+			t, err := d.ReadToken()
+			if err != nil {
+				return "", bad(err)
+			}
+			next = t.String()
+		default:
+			if err := d.SkipValue(); err != nil {
+				return "", bad(err)
+			}
+		}
+	}
+	if _, err := d.ReadToken(); err != nil {
+		return "", bad(err)
+	}
+	if _, err := d.ReadToken(); err != io.EOF {
+		return "", bad(fmt.Errorf("data after the end of the object"))
+	}
+	if !haveValue {
+		return "", pagingErrorf("page %d of userRegistrationDetails has no value array", n)
+	}
+	return next, nil
+}
+
+// addUser validates, tallies, hashes and writes one user row.
+func (ft *fetcher) addUser(v jsontext.Value, page int64) error {
+	cp := &ft.cp
+	ft.userBuf = append(ft.userBuf[:0], v...)
+	raw := jsontext.Value(ft.userBuf)
+	if err := raw.Compact(); err != nil {
+		return pagingErrorf("page %d: user row is not valid JSON: %v", page, err)
+	}
+	u := &ft.user
+	*u = snapshot.UserRegistrationDetails{MethodsRegistered: u.MethodsRegistered[:0], SystemPreferredAuthenticationMethods: u.SystemPreferredAuthenticationMethods[:0]}
+	if err := json.Unmarshal(raw, u); err != nil {
+		return pagingErrorf("page %d: user row %d: %v", page, cp.Users+1, err)
+	}
+	if u.ID == "" {
+		return pagingErrorf("page %d: user row %d has no id", page, cp.Users+1)
+	}
+	if s := u.LastUpdatedDateTime; s != "" && s != cp.LastMin && s != cp.LastMax {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return pagingErrorf("page %d: user %s: lastUpdatedDateTime %q is not an RFC 3339 time", page, u.ID, s)
+		}
+		if cp.LastMin == "" || t.Before(cp.lastMin) {
+			cp.LastMin, cp.lastMin = s, t
+		}
+		if cp.LastMax == "" || t.After(cp.lastMax) {
+			cp.LastMax, cp.lastMax = s, t
+		}
+	}
+	cp.Tally.Add(u)
+	if err := ft.w.WriteUser(raw); err != nil {
+		return err
+	}
+	cp.Users++
+	return nil
+}
+
+// finish closes the document and renames it into place.
+func (ft *fetcher) finish() (snapshot.Manifest, error) {
+	cp := &ft.cp
+	feature, method := slices.Clone(cp.Feature), slices.Clone(cp.Method)
+	for _, src := range cp.Sources {
+		if src.Source != snapshot.SourceDerived {
+			continue
+		}
+		s := snapshot.Scope{UserTypes: src.UserTypes, UserRoles: src.UserRoles}
+		if src.Report == "usersRegisteredByFeature" {
+			if v, ok := cp.Tally.FeatureSummary(s); ok {
+				feature = append(feature, v)
+			}
+		} else if v, ok := cp.Tally.MethodSummary(s); ok {
+			method = append(method, v)
+		}
+	}
+	now := ft.o.Now().UTC().Format(time.RFC3339)
+	complete := true
+	p := ft.cred.Principal()
+	tenant := cp.TenantID
+	if tenant == "" {
+		tenant = p.TenantID
+	}
+	m := snapshot.Manifest{
+		TenantID:       tenant,
+		Cloud:          ft.o.Cloud.Name,
+		GraphEndpoint:  ft.o.Cloud.GraphURL,
+		APIVersion:     ft.o.APIVersion,
+		FetchedAt:      now,
+		Tool:           "authgate " + ft.o.Tool,
+		AuthMode:       ft.o.AuthMode,
+		Principal:      p.String(),
+		StartedAt:      cp.StartedAt,
+		FinishedAt:     now,
+		PagingComplete: &complete,
+		Requests:       cp.Requests + ft.count.requests.Load(),
+		Pages:          cp.Pages,
+		Retries:        cp.Retries + ft.count.retries(),
+		Throttled:      cp.Throttled + ft.count.throttled.Load(),
+		Summaries:      cp.Sources,
+	}
+	if m.Tool == "authgate " {
+		m.Tool = "authgate"
+	}
+	if cp.LastMin != "" {
+		m.LastUpdated = &snapshot.TimeRange{Min: cp.LastMin, Max: cp.LastMax}
+	}
+	m, err := ft.w.Close(feature, method, m)
+	if err != nil {
+		return m, err
+	}
+	if err := ft.f.Sync(); err != nil {
+		return m, fmt.Errorf("write snapshot: %w", err)
+	}
+	if err := ft.f.Close(); err != nil {
+		ft.f = nil
+		return m, fmt.Errorf("write snapshot: %w", err)
+	}
+	ft.f = nil
+	if err := os.Rename(ft.partialPath(), ft.out); err != nil {
+		return m, fmt.Errorf("write snapshot: %w", err)
+	}
+	os.Remove(ft.checkpointPath())
+	return m, nil
+}
