@@ -1,11 +1,21 @@
 package main
 
 import (
+	"bufio"
 	"context"
-	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/internal/atomicfile"
+	"github.com/authgate/authgate/policies"
+	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/snapshot"
 	"github.com/spf13/pflag"
 )
 
@@ -23,22 +33,26 @@ type checkOptions struct {
 	evalMode      string
 	now           string
 	maxPerControl int
+	maxBytes      int64
+	allow         []string
 }
 
 // addCheckFlags registers check's flags on fs.
 func addCheckFlags(fs *pflag.FlagSet, o *checkOptions) {
 	fs.StringVar(&o.snapshot, "snapshot", "", "snapshot `FILE` to check (required)")
 	fs.StringArrayVar(&o.policies, "policy", nil, "user policy `PATH` (file or folder; repeatable)")
-	fs.BoolVar(&o.noBuiltin, "no-builtin", false, "leave the built-in control pack out")
-	fs.StringVar(&o.config, "config", "", "configuration `FILE` (authgate.yaml: params, waivers)")
-	fs.StringArrayVar(&o.sets, "set", nil, "set a parameter, `name=value` (repeatable; value is YAML)")
-	fs.StringVar(&o.format, "format", "text", "output `FORMAT` for stdout or -o")
+	fs.BoolVar(&o.noBuiltin, "no-builtin", false, "leave the built-in controls out (their library and taxonomy stay available)")
+	fs.StringVar(&o.config, "config", "", "configuration `FILE` (authgate.yaml with params:)")
+	fs.StringArrayVar(&o.sets, "set", nil, "set a parameter, `name=value` (repeatable; the value is YAML: 0.9, [a, b])")
+	fs.StringVar(&o.format, "format", "text", "output `FORMAT` for stdout or -o: "+strings.Join(reports.Formats(), "|"))
 	fs.StringVarP(&o.out, "output-file", "o", "", "write the --format output to `FILE` instead of stdout")
 	fs.StringArrayVar(&o.outputs, "output", nil, "also write `FORMAT=PATH` (repeatable)")
-	fs.StringVar(&o.failOn, "fail-on", "high", "lowest failing severity that fails the gate: critical|high|medium|low|info|none")
+	fs.StringVar(&o.failOn, "fail-on", "high", "lowest severity that fails the gate: critical|high|medium|low|info|none")
 	fs.StringVar(&o.evalMode, "eval-mode", "stream", "evaluation `MODE`: stream (chunked, parallel) or document (whole document at once)")
-	fs.StringVar(&o.now, "now", "", "evaluation time (RFC 3339) for time.now_ns; default: the snapshot's fetchedAt")
-	fs.IntVar(&o.maxPerControl, "max-per-control", 1000, "violations listed per control in sarif, junit, markdown and github outputs")
+	fs.StringVar(&o.now, "now", "", "evaluation time (RFC 3339) that time.now_ns returns; default: the snapshot's fetchedAt")
+	fs.IntVar(&o.maxPerControl, "max-per-control", 0, "violations listed per control (0: the format's default, 1000 in sarif and junit)")
+	fs.Int64Var(&o.maxBytes, "max-snapshot-bytes", snapshot.DefaultMaxBytes, "refuse snapshots larger than `N` bytes")
+	fs.StringArrayVar(&o.allow, "allow-builtin", nil, "let policies use a sandboxed Rego builtin (`NAME`: http.send, net.*, opa.runtime, ...)")
 }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -48,12 +62,209 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usagef("check: unexpected argument %q", fs.Arg(0))
+	}
 	_, err := runCheck(ctx, &o, stdout, stderr)
 	return err
 }
 
+// output is one requested rendering.
+type output struct {
+	format string
+	path   string // "" for stdout
+}
+
+// plan validates the output flags before any work is done.
+func (o *checkOptions) plan() ([]output, error) {
+	if _, err := reports.New(o.format, reports.Options{}); err != nil {
+		return nil, usagef("--format: %v", err)
+	}
+	outs := []output{{format: o.format, path: o.out}}
+	if o.out == "-" {
+		outs[0].path = ""
+	}
+	seen := map[string]bool{}
+	if o.out != "" && o.out != "-" {
+		seen[filepath.Clean(o.out)] = true
+	}
+	for _, spec := range o.outputs {
+		format, path, ok := strings.Cut(spec, "=")
+		if !ok || format == "" || path == "" {
+			return nil, usagef("--output %q: want FORMAT=PATH", spec)
+		}
+		if _, err := reports.New(format, reports.Options{}); err != nil {
+			return nil, usagef("--output %q: %v", spec, err)
+		}
+		if seen[filepath.Clean(path)] {
+			return nil, usagef("--output %q: %s is written twice", spec, path)
+		}
+		seen[filepath.Clean(path)] = true
+		outs = append(outs, output{format: format, path: path})
+	}
+	return outs, nil
+}
+
+// engineOptions turns the policy, parameter and sandbox flags into evaluator options.
+func (o *checkOptions) engineOptions() ([]evaluator.Option, error) {
+	opts := []evaluator.Option{evaluator.WithBuiltin(policies.FS), evaluator.WithPolicies(o.policies...), evaluator.WithAllowedBuiltins(o.allow...)}
+	if o.noBuiltin {
+		opts = append(opts, evaluator.WithoutBuiltinControls())
+	}
+	params := map[string]any{}
+	if o.config != "" {
+		cfg, err := loadConfig(o.config)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range cfg.Params {
+			params[k] = v
+		}
+	}
+	for _, s := range o.sets {
+		name, value, err := parseSet(s)
+		if err != nil {
+			return nil, err
+		}
+		params[name] = value
+	}
+	opts = append(opts, evaluator.WithParams(params))
+	mode, err := evaluator.ParseMode(o.evalMode)
+	if err != nil {
+		return nil, usagef("--eval-mode: %v", err)
+	}
+	opts = append(opts, evaluator.WithMode(mode))
+	if o.now != "" {
+		t, err := time.Parse(time.RFC3339, o.now)
+		if err != nil {
+			return nil, usagef("--now %q: not an RFC 3339 time (e.g. 2026-11-27T08:00:00Z)", o.now)
+		}
+		opts = append(opts, evaluator.WithNow(t))
+	}
+	return opts, nil
+}
+
 // runCheck evaluates o.snapshot and writes the requested outputs. It returns
 // errGateFailed, after writing every output, when the verdict is fail.
-func runCheck(ctx context.Context, o *checkOptions, stdout, stderr io.Writer) (*evaluator.Result, error) {
-	return nil, errors.New("check: not built yet")
+func runCheck(ctx context.Context, o *checkOptions, stdout, _ io.Writer) (*evaluator.Result, error) {
+	if o.snapshot == "" {
+		return nil, usagef("check: --snapshot FILE is required")
+	}
+	if o.failOn != evaluator.FailOnNone {
+		if _, err := evaluator.ParseSeverity(o.failOn); err != nil {
+			return nil, usagef("--fail-on: %v", err)
+		}
+	}
+	outs, err := o.plan()
+	if err != nil {
+		return nil, err
+	}
+	opts, err := o.engineOptions()
+	if err != nil {
+		return nil, err
+	}
+	engine, err := evaluator.New(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	res, err := engine.Evaluate(ctx, o.snapshot, snapshot.ScanOptions{MaxBytes: o.maxBytes})
+	if err != nil {
+		return nil, err
+	}
+	res.Tool = evaluator.Tool{Name: "authgate", Version: readBuildInfo().Version}
+	if err := res.Decide(o.failOn); err != nil {
+		return nil, usagef("--fail-on: %v", err)
+	}
+	exit := exitOK
+	if res.Verdict == evaluator.VerdictFail {
+		exit = exitViolations
+	}
+	ropts, err := o.reportOptions(res, outs, exit)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeOutputs(outs, res, ropts, stdout); err != nil {
+		return nil, err
+	}
+	if res.Verdict == evaluator.VerdictFail {
+		return res, errGateFailed
+	}
+	return res, nil
+}
+
+// reportOptions fills what the writers need: the snapshot's URI relative to
+// the working directory, line numbers for the findings, where the full list is.
+func (o *checkOptions) reportOptions(res *evaluator.Result, outs []output, exit int) (reports.Options, error) {
+	ro := reports.Options{SnapshotURI: relPath(o.snapshot), MaxPerControl: o.maxPerControl, ExitCode: exit}
+	for _, out := range outs {
+		if out.format == "json" && out.path != "" {
+			ro.FullList = out.path
+			break
+		}
+	}
+	needLines := slices.ContainsFunc(outs, func(out output) bool { return out.format == "sarif" || out.format == "github" })
+	if needLines {
+		offsets := []int64{res.Snapshot.ManifestOffset}
+		for _, c := range res.Controls {
+			for _, v := range c.Violations {
+				offsets = append(offsets, v.Offset)
+			}
+		}
+		lineOf, err := snapshot.Lines(o.snapshot, offsets)
+		if err != nil {
+			return ro, err
+		}
+		ro.LineOf = lineOf
+	}
+	return ro, nil
+}
+
+// relPath returns path relative to the working directory with forward
+// slashes, or path itself when that is not possible.
+func relPath(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.ToSlash(path)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return filepath.ToSlash(path)
+	}
+	rel, err := filepath.Rel(wd, abs)
+	if err != nil {
+		return filepath.ToSlash(path)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// writeOutputs renders every output; files are written atomically, so a
+// failure leaves no partial file.
+func writeOutputs(outs []output, res *evaluator.Result, ro reports.Options, stdout io.Writer) error {
+	for _, out := range outs {
+		w, err := reports.New(out.format, ro)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		if out.path == "" {
+			bw := bufio.NewWriterSize(stdout, 64<<10)
+			if err := w.Write(bw, res); err != nil {
+				return fmt.Errorf("write %s output: %w", out.format, err)
+			}
+			if err := bw.Flush(); err != nil {
+				return fmt.Errorf("write %s output: %w", out.format, err)
+			}
+			continue
+		}
+		err = atomicfile.Write(out.path, 0o644, func(f io.Writer) error {
+			bw := bufio.NewWriterSize(f, 256<<10)
+			if err := w.Write(bw, res); err != nil {
+				return fmt.Errorf("write %s output %s: %w", out.format, out.path, err)
+			}
+			return bw.Flush()
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

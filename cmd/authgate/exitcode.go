@@ -3,6 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+
+	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/snapshot"
 )
 
 // Exit codes: the contract of every command, documented in the README and in
@@ -51,6 +55,9 @@ func (e *authError) Unwrap() error { return e.err }
 func exitCode(err error) int {
 	var usage *usageError
 	var auth *authError
+	var snap *snapshot.Error
+	var policy *evaluator.PolicyError
+	var param *evaluator.ParamError
 	switch {
 	case err == nil:
 		return exitOK
@@ -58,8 +65,12 @@ func exitCode(err error) int {
 		return exitViolations
 	case errors.As(err, &auth):
 		return exitAuth
-	case errors.As(err, &usage):
+	case errors.Is(err, snapshot.ErrIncomplete):
+		return exitInconclusive
+	case errors.As(err, &usage), errors.As(err, &snap), errors.As(err, &policy), errors.As(err, &param):
 		return exitUsage
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission):
+		return exitUsage // a file the user named is missing or unreadable
 	default:
 		return exitInconclusive
 	}

@@ -1,0 +1,367 @@
+package evaluator
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"maps"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+)
+
+// Mode selects how Evaluate hands the snapshot to OPA.
+type Mode string
+
+// Evaluation modes.
+const (
+	// ModeStream evaluates user-scoped controls over chunks of users in
+	// parallel and tenant-scoped controls once over the aggregates.
+	ModeStream Mode = "stream"
+	// ModeDocument evaluates every control over the whole document at once.
+	ModeDocument Mode = "document"
+)
+
+// ParseMode parses a --eval-mode value.
+func ParseMode(s string) (Mode, error) {
+	switch Mode(s) {
+	case ModeStream, ModeDocument:
+		return Mode(s), nil
+	}
+	return "", fmt.Errorf("unknown evaluation mode %q (valid: stream, document)", s)
+}
+
+// DeniedBuiltins are refused by the sandbox unless allowed by name: they
+// reach the network or the environment, or make results non-deterministic.
+var DeniedBuiltins = []string{"http.send", "net.*", "opa.runtime", "rand.intn", "uuid.rfc4122"}
+
+type config struct {
+	builtinFS    fs.FS
+	policyPaths  []string
+	noBuiltin    bool
+	params       map[string]any
+	now          time.Time
+	mode         Mode
+	workers      int
+	chunkSize    int
+	allow        []string
+	taxonomyPath string
+}
+
+// Option configures New.
+type Option func(*config)
+
+// WithBuiltin sets the file system of the built-in pack: .rego files under
+// builtin/ and lib/, and the taxonomy at data/taxonomy.json.
+func WithBuiltin(fsys fs.FS) Option { return func(c *config) { c.builtinFS = fsys } }
+
+// WithoutBuiltinControls leaves the built-in controls out; their library and
+// taxonomy stay available to user policies.
+func WithoutBuiltinControls() Option { return func(c *config) { c.noBuiltin = true } }
+
+// WithPolicies adds user policies: .rego files or folders of them.
+func WithPolicies(paths ...string) Option {
+	return func(c *config) { c.policyPaths = append(c.policyPaths, paths...) }
+}
+
+// WithParams overrides parameter defaults. Unknown names are errors.
+func WithParams(p map[string]any) Option {
+	return func(c *config) {
+		if c.params == nil {
+			c.params = map[string]any{}
+		}
+		maps.Copy(c.params, p)
+	}
+}
+
+// WithNow fixes the evaluation time that time.now_ns returns; by default it
+// is the snapshot's manifest.fetchedAt.
+func WithNow(t time.Time) Option { return func(c *config) { c.now = t } }
+
+// WithMode selects the evaluation mode (ModeStream by default).
+func WithMode(m Mode) Option { return func(c *config) { c.mode = m } }
+
+// WithWorkers sets how many chunks are evaluated at once (GOMAXPROCS by default).
+func WithWorkers(n int) Option { return func(c *config) { c.workers = n } }
+
+// WithChunkSize sets the users per chunk in ModeStream.
+func WithChunkSize(n int) Option { return func(c *config) { c.chunkSize = n } }
+
+// WithAllowedBuiltins lifts the sandbox for the named builtins (e.g.
+// "http.send"), at the user's explicit request.
+func WithAllowedBuiltins(names ...string) Option {
+	return func(c *config) { c.allow = append(c.allow, names...) }
+}
+
+// Engine holds the compiled controls; it is safe for concurrent use.
+type Engine struct {
+	cfg      config
+	compiler *ast.Compiler
+	store    storage.Store
+	controls []*controlDef
+	params   map[string]any
+	defaults map[string]any
+	taxonomy *taxonomy
+
+	userQuery   *rego.PreparedEvalQuery // user-scoped controls' violations
+	tenantQuery *rego.PreparedEvalQuery // tenant-scoped violations and every skip
+	docQuery    *rego.PreparedEvalQuery // every control over the whole document
+	userIdx     []int                   // bindings of userQuery -> control index
+}
+
+// New loads, checks and compiles the controls once.
+func New(ctx context.Context, opts ...Option) (*Engine, error) {
+	cfg := config{mode: ModeStream, workers: runtime.GOMAXPROCS(0)}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.workers < 1 {
+		cfg.workers = 1
+	}
+	mods, err := loadModules(cfg, false)
+	if err != nil {
+		return nil, err
+	}
+	tax, err := loadTaxonomy(cfg.builtinFS)
+	if err != nil {
+		return nil, err
+	}
+	compiler, err := compile(mods, cfg.allow)
+	if err != nil {
+		return nil, err
+	}
+	controls, err := controlsFrom(compiler, mods)
+	if err != nil {
+		return nil, err
+	}
+	if len(controls) == 0 {
+		return nil, &PolicyError{Msg: "no controls to evaluate (--no-builtin without --policy?)"}
+	}
+	defaults, err := paramDefaults(controls)
+	if err != nil {
+		return nil, err
+	}
+	params, err := mergeParams(defaults, cfg.params)
+	if err != nil {
+		return nil, err
+	}
+	store := inmem.NewFromObject(map[string]any{"authgate": map[string]any{"params": params, "taxonomy": tax.raw}})
+	e := &Engine{cfg: cfg, compiler: compiler, store: store, controls: controls, params: params, defaults: defaults, taxonomy: tax}
+	if err := e.prepare(ctx); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func loadModules(cfg config, withTests bool) ([]module, error) {
+	var mods []module
+	if cfg.builtinFS != nil {
+		roots := []string{"lib"}
+		if !cfg.noBuiltin {
+			roots = append(roots, "builtin")
+		}
+		b, err := loadFS(cfg.builtinFS, roots, "policies")
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range b {
+			if withTests || !m.test {
+				mods = append(mods, m)
+			}
+		}
+	}
+	user, err := loadPaths(cfg.policyPaths, withTests)
+	if err != nil {
+		return nil, err
+	}
+	return append(mods, user...), nil
+}
+
+// Capabilities returns the sandbox: this OPA's builtins without the denied
+// ones, except those in allow; no host is reachable by http.send unless it
+// is allowed.
+func Capabilities(allow []string) *ast.Capabilities {
+	caps := ast.CapabilitiesForThisVersion()
+	denied := func(name string) bool {
+		for _, d := range DeniedBuiltins {
+			match := name == d || (strings.HasSuffix(d, ".*") && strings.HasPrefix(name, strings.TrimSuffix(d, "*")))
+			if match && !slices.ContainsFunc(allow, func(a string) bool { return a == name || a == d }) {
+				return true
+			}
+		}
+		return false
+	}
+	caps.Builtins = slices.DeleteFunc(slices.Clone(caps.Builtins), func(b *ast.Builtin) bool { return denied(b.Name) })
+	if !slices.Contains(allow, "http.send") {
+		caps.AllowNet = []string{}
+	}
+	return caps
+}
+
+func compile(mods []module, allow []string) (*ast.Compiler, error) {
+	set := make(map[string]*ast.Module, len(mods))
+	for _, m := range mods {
+		if _, dup := set[m.name]; dup {
+			return nil, &PolicyError{File: m.name, Msg: "loaded twice"}
+		}
+		set[m.name] = m.parsed
+	}
+	c := ast.NewCompiler().
+		WithCapabilities(Capabilities(allow)).
+		WithStrict(true).
+		WithEnablePrintStatements(false)
+	if c.Compile(set); c.Failed() {
+		return nil, sandboxHint(astError(c.Errors))
+	}
+	return c, nil
+}
+
+// sandboxHint explains an undefined denied builtin.
+func sandboxHint(err error) error {
+	pe, ok := err.(*PolicyError)
+	if !ok || !strings.Contains(pe.Msg, "undefined function") {
+		return err
+	}
+	for _, d := range DeniedBuiltins {
+		name := strings.TrimSuffix(d, ".*")
+		if strings.Contains(pe.Msg, "undefined function "+name) {
+			pe.Msg += fmt.Sprintf(" (%s is refused by authgate's policy sandbox; allow it explicitly with --allow-builtin %s)", d, d)
+		}
+	}
+	return pe
+}
+
+func paramDefaults(controls []*controlDef) (map[string]any, error) {
+	out := map[string]any{}
+	owner := map[string]string{}
+	for _, c := range controls {
+		for _, name := range slices.Sorted(maps.Keys(c.params)) {
+			v := c.params[name]
+			if prev, ok := out[name]; ok && !jsonEqual(prev, v) {
+				return nil, &PolicyError{File: c.Source, Line: c.Line, Control: c.ID, Msg: fmt.Sprintf("parameter %s defaults to %s here but to %s in %s", name, jsonString(v), jsonString(prev), owner[name])}
+			}
+			out[name] = v
+			owner[name] = c.ID
+		}
+	}
+	return out, nil
+}
+
+// mergeParams applies overrides to the defaults, refusing unknown names and
+// values whose JSON type differs from the default's.
+func mergeParams(defaults, overrides map[string]any) (map[string]any, error) {
+	out := maps.Clone(defaults)
+	for _, name := range slices.Sorted(maps.Keys(overrides)) {
+		def, ok := defaults[name]
+		if !ok {
+			known := slices.Sorted(maps.Keys(defaults))
+			return nil, &ParamError{Name: name, Msg: fmt.Sprintf("unknown (known: %s)", strings.Join(known, ", "))}
+		}
+		v := normalize(overrides[name])
+		if jt, dt := jsonType(v), jsonType(def); jt != dt {
+			return nil, &ParamError{Name: name, Msg: fmt.Sprintf("want %s, got %s", dt, jt)}
+		}
+		out[name] = v
+	}
+	return out, nil
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case json.Number, float64, int:
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func jsonString(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func jsonEqual(a, b any) bool { return jsonString(a) == jsonString(b) }
+
+// Controls returns the loaded controls' metadata, sorted by id, with the
+// parameters in force.
+func (e *Engine) Controls() []Control {
+	out := make([]Control, 0, len(e.controls))
+	for _, c := range e.controls {
+		ctl := c.Control
+		for _, name := range slices.Sorted(maps.Keys(c.params)) {
+			ctl.Params = append(ctl.Params, Param{Name: name, Default: e.defaults[name], Value: e.params[name]})
+		}
+		ctl.Violations = []Violation{}
+		out = append(out, ctl)
+	}
+	return out
+}
+
+// Params returns the parameters in force, by name.
+func (e *Engine) Params() map[string]any { return maps.Clone(e.params) }
+
+// TaxonomyVersion returns the version of the method taxonomy in use.
+func (e *Engine) TaxonomyVersion() string { return e.taxonomy.version }
+
+func (e *Engine) prepare(ctx context.Context) error {
+	var user, tenant, doc []string
+	for i, c := range e.controls {
+		ref := c.path.Append(ast.StringTerm(c.ruleName)).String()
+		doc = append(doc, fmt.Sprintf("v%d = %s", i, ref))
+		if c.hasSkip {
+			sref := c.path.Append(ast.StringTerm("skip")).String()
+			tenant = append(tenant, fmt.Sprintf("s%d = %s", i, sref))
+			doc = append(doc, fmt.Sprintf("s%d = %s", i, sref))
+		}
+		switch c.Scope {
+		case ScopeUser:
+			user = append(user, fmt.Sprintf("v%d = %s", i, ref))
+			e.userIdx = append(e.userIdx, i)
+		case ScopeTenant:
+			tenant = append(tenant, fmt.Sprintf("v%d = %s", i, ref))
+		}
+	}
+	var err error
+	if e.userQuery, err = e.prepareQuery(ctx, user); err != nil {
+		return err
+	}
+	if e.tenantQuery, err = e.prepareQuery(ctx, tenant); err != nil {
+		return err
+	}
+	e.docQuery, err = e.prepareQuery(ctx, doc)
+	return err
+}
+
+func (e *Engine) prepareQuery(ctx context.Context, exprs []string) (*rego.PreparedEvalQuery, error) {
+	if len(exprs) == 0 {
+		return nil, nil
+	}
+	sort.Strings(exprs)
+	pq, err := rego.New(
+		rego.Query(strings.Join(exprs, "; ")),
+		rego.Compiler(e.compiler),
+		rego.Store(e.store),
+		rego.StrictBuiltinErrors(true),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("prepare query: %w", err)
+	}
+	return &pq, nil
+}

@@ -1,0 +1,434 @@
+package evaluator
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/authgate/authgate/snapshot"
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/topdown"
+)
+
+// Evaluate judges the snapshot at path and returns the result, with
+// Verdict and Summary left for Result.Decide.
+func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOptions) (*Result, error) {
+	if e.cfg.chunkSize > 0 {
+		scan.ChunkSize = e.cfg.chunkSize
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	now := e.cfg.now
+	if now.IsZero() && e.usesNow() {
+		m, err := snapshot.PeekManifest(path)
+		if err != nil {
+			return nil, err
+		}
+		if now, err = time.Parse(time.RFC3339, m.FetchedAt); err != nil {
+			return nil, &snapshot.Error{File: path, Path: "manifest.fetchedAt", Msg: fmt.Sprintf("%q is not an RFC 3339 time", m.FetchedAt)}
+		}
+	}
+	nowSet := !now.IsZero()
+
+	keepAll := e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == ScopeDocument })
+	streamUsers := e.cfg.mode == ModeStream && e.userQuery != nil
+
+	workers := make([]*worker, e.cfg.workers)
+	for i := range workers {
+		workers[i] = e.newWorker()
+	}
+	jobs := make(chan []snapshot.UserRegistrationDetails, len(workers))
+	var wg sync.WaitGroup
+	var once sync.Once
+	var workErr error
+	for _, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for chunk := range jobs {
+				if err := w.process(ctx, chunk, streamUsers, now); err != nil {
+					once.Do(func() { workErr = err; cancel() })
+				}
+			}
+		}()
+	}
+	var all []snapshot.UserRegistrationDetails
+	info, scanErr := snapshot.Scan(ctx, path, scan, func(chunk []snapshot.UserRegistrationDetails) error {
+		if keepAll {
+			all = append(all, chunk...)
+		}
+		select {
+		case jobs <- chunk:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	close(jobs)
+	wg.Wait()
+	if workErr != nil {
+		return nil, workErr
+	}
+	if scanErr != nil {
+		return nil, scanErr
+	}
+	if err := info.Complete(); err != nil {
+		return nil, err
+	}
+	if !nowSet {
+		t, err := time.Parse(time.RFC3339, info.Manifest.FetchedAt)
+		if err != nil {
+			return nil, &snapshot.Error{File: path, Path: "manifest.fetchedAt", Msg: err.Error()}
+		}
+		now = t
+	}
+
+	agg := workers[0].agg
+	for _, w := range workers[1:] {
+		agg.merge(w.agg)
+	}
+	aggregates := agg.result(info.LastUpdated, e.breakGlass())
+
+	found := make([][]Violation, len(e.controls))
+	skips := make([][]string, len(e.controls))
+	if e.cfg.mode == ModeDocument {
+		in, err := documentInput(info, all, aggregates)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.evalInto(ctx, e.docQuery, in, now, nil, found, skips, nil); err != nil {
+			return nil, err
+		}
+	} else {
+		for _, w := range workers {
+			for i, vs := range w.found {
+				found[i] = append(found[i], vs...)
+			}
+		}
+		in, err := tenantInput(info, aggregates)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.evalInto(ctx, e.tenantQuery, in, now, nil, found, skips, nil); err != nil {
+			return nil, err
+		}
+		if keepAll {
+			in, err := documentInput(info, all, aggregates)
+			if err != nil {
+				return nil, err
+			}
+			only := func(i int) bool { return e.controls[i].Scope == ScopeDocument }
+			if err := e.evalInto(ctx, e.docQuery, in, now, only, found, skips, nil); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if keepAll {
+		e.resolveOffsets(found, all)
+	}
+	return e.assemble(info, aggregates, found, skips), nil
+}
+
+// usesNow reports whether any compiled rule calls time.now_ns.
+func (e *Engine) usesNow() bool {
+	used := false
+	for _, m := range e.compiler.Modules {
+		ast.WalkTerms(m, func(t *ast.Term) bool {
+			if r, ok := t.Value.(ast.Ref); ok && r.String() == "time.now_ns" {
+				used = true
+			}
+			return used
+		})
+		if used {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) breakGlass() []string {
+	raw, _ := e.params["break_glass_accounts"].([]any)
+	var out []string
+	for _, v := range raw {
+		if s, ok := v.(string); ok && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// worker evaluates chunks of users and counts them.
+type worker struct {
+	e     *Engine
+	agg   *aggregator
+	mark  []bool
+	terms termCache
+	found [][]Violation
+}
+
+func (e *Engine) newWorker() *worker {
+	return &worker{
+		e:     e,
+		agg:   newAggregator(e.taxonomy.classOf, e.taxonomy.classes, watchList(e.breakGlass())),
+		mark:  make([]bool, len(e.taxonomy.classes)),
+		terms: termCache{},
+		found: make([][]Violation, len(e.controls)),
+	}
+}
+
+func (w *worker) process(ctx context.Context, chunk []snapshot.UserRegistrationDetails, evaluate bool, now time.Time) error {
+	for i := range chunk {
+		w.agg.add(&chunk[i], w.mark)
+	}
+	if !evaluate {
+		return nil
+	}
+	in := ast.NewObject([2]*ast.Term{kUsers, usersTerm(chunk, w.terms)})
+	return w.e.evalInto(ctx, w.e.userQuery, in, now, nil, w.found, nil, chunk)
+}
+
+// evalInto runs a prepared query and appends each control's violations (and
+// skip reasons) to found and skips. only, when set, limits the controls
+// read. chunk, when set, resolves the subjects' offsets.
+func (e *Engine) evalInto(ctx context.Context, q *rego.PreparedEvalQuery, in ast.Value, now time.Time, only func(int) bool, found [][]Violation, skips [][]string, chunk []snapshot.UserRegistrationDetails) error {
+	if q == nil {
+		return nil
+	}
+	rs, err := q.Eval(ctx, rego.EvalParsedInput(in), rego.EvalTime(now))
+	if err != nil {
+		return e.runtimeError(err)
+	}
+	if len(rs) != 1 {
+		return &PolicyError{Msg: fmt.Sprintf("query gave %d results, want 1", len(rs))}
+	}
+	var offsets map[string]int64
+	for name, val := range rs[0].Bindings {
+		var idx int
+		if _, err := fmt.Sscanf(name[1:], "%d", &idx); err != nil || idx >= len(e.controls) {
+			continue
+		}
+		if only != nil && !only(idx) {
+			continue
+		}
+		c := e.controls[idx]
+		items, ok := val.([]any)
+		if !ok {
+			return &PolicyError{File: c.Source, Line: c.Line, Control: c.ID, Msg: fmt.Sprintf("%s must be a set", c.ruleName)}
+		}
+		if name[0] == 's' {
+			if skips == nil {
+				continue
+			}
+			for _, it := range items {
+				s, ok := it.(string)
+				if !ok {
+					return &PolicyError{File: c.Source, Line: c.Line, Control: c.ID, Msg: fmt.Sprintf("skip must hold strings, got %s", jsonString(it))}
+				}
+				skips[idx] = append(skips[idx], s)
+			}
+			continue
+		}
+		for _, it := range items {
+			v, err := toViolation(c, it)
+			if err != nil {
+				return err
+			}
+			if v.Subject != nil && chunk != nil {
+				if offsets == nil {
+					offsets = make(map[string]int64, len(chunk))
+					for i := range chunk {
+						offsets[chunk[i].ID] = chunk[i].Offset
+					}
+				}
+				if off, ok := offsets[v.Subject.ID]; ok {
+					v.Offset = off
+				}
+			}
+			found[idx] = append(found[idx], v)
+		}
+	}
+	return nil
+}
+
+// runtimeError names the file, line and control of a Rego runtime error
+// (conflicting outputs, a builtin error under strict mode, ...).
+func (e *Engine) runtimeError(err error) error {
+	var te *topdown.Error
+	if errors.As(err, &te) {
+		pe := &PolicyError{Msg: te.Code + ": " + te.Message}
+		if te.Location != nil {
+			pe.File, pe.Line, pe.Col = te.Location.File, te.Location.Row, te.Location.Col
+			pe.Control = e.controlAt(te.Location.File)
+		}
+		return pe
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return &PolicyError{Msg: err.Error()}
+}
+
+// controlAt returns the id of the control defined in file, if exactly one is.
+func (e *Engine) controlAt(file string) string {
+	id := ""
+	for _, c := range e.controls {
+		if c.Source == file {
+			if id != "" {
+				return ""
+			}
+			id = c.ID
+		}
+	}
+	return id
+}
+
+func toViolation(c *controlDef, raw any) (Violation, error) {
+	bad := func(format string, a ...any) (Violation, error) {
+		return Violation{}, &PolicyError{File: c.Source, Line: c.Line, Control: c.ID, Msg: fmt.Sprintf(c.ruleName+" "+format, a...)}
+	}
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return bad("must hold objects like {\"message\": ...}, got %s", jsonString(raw))
+	}
+	msg, ok := obj["message"].(string)
+	if !ok || msg == "" {
+		if m, ok := obj["msg"].(string); ok && m != "" {
+			msg = m
+		} else {
+			return bad("object has no \"message\" string: %s", jsonString(raw))
+		}
+	}
+	v := Violation{Message: msg, Offset: -1}
+	if s, ok := obj["subject"]; ok && s != nil {
+		sm, ok := s.(map[string]any)
+		if !ok {
+			return bad("subject must be an object with id, userPrincipalName, displayName, got %s", jsonString(s))
+		}
+		sub := &Subject{}
+		sub.ID, _ = sm["id"].(string)
+		sub.UserPrincipalName, _ = sm["userPrincipalName"].(string)
+		sub.DisplayName, _ = sm["displayName"].(string)
+		if sub.ID == "" {
+			return bad("subject has no \"id\" string: %s", jsonString(s))
+		}
+		v.Subject = sub
+	}
+	for key, dst := range map[string]**float64{"value": &v.Value, "threshold": &v.Threshold} {
+		x, ok := obj[key]
+		if !ok || x == nil {
+			continue
+		}
+		n, ok := x.(json.Number)
+		if !ok {
+			return bad("%s must be a number, got %s", key, jsonString(x))
+		}
+		f, err := n.Float64()
+		if err != nil {
+			return bad("%s: %v", key, err)
+		}
+		*dst = &f
+	}
+	return v, nil
+}
+
+// resolveOffsets points user findings at their rows when the whole
+// document was evaluated at once.
+func (e *Engine) resolveOffsets(found [][]Violation, all []snapshot.UserRegistrationDetails) {
+	var offsets map[string]int64
+	for _, vs := range found {
+		for i := range vs {
+			if vs[i].Subject == nil || vs[i].Offset >= 0 {
+				continue
+			}
+			if offsets == nil {
+				offsets = make(map[string]int64, len(all))
+				for j := range all {
+					offsets[all[j].ID] = all[j].Offset
+				}
+			}
+			if off, ok := offsets[vs[i].Subject.ID]; ok {
+				vs[i].Offset = off
+			}
+		}
+	}
+}
+
+// assemble builds the sorted, deterministic result.
+func (e *Engine) assemble(info *snapshot.Info, agg *Aggregates, found [][]Violation, skips [][]string) *Result {
+	r := &Result{
+		SchemaVersion: 1,
+		Snapshot: SnapshotRef{
+			Path: info.Path, SHA256: info.SHA256, TenantID: info.Manifest.TenantID,
+			FetchedAt: info.Manifest.FetchedAt, Users: info.Users, ManifestOffset: info.ManifestOffset,
+		},
+		Aggregates: agg,
+	}
+	anchors := map[string]int64{"manifest": info.ManifestOffset}
+	for _, s := range info.UsersRegisteredByFeature {
+		if s.UserTypes == "all" && s.UserRoles == "all" {
+			anchors["usersRegisteredByFeature"] = s.Offset
+		}
+	}
+	for _, s := range info.UsersRegisteredByMethod {
+		if s.UserTypes == "all" && s.UserRoles == "all" {
+			anchors["usersRegisteredByMethod"] = s.Offset
+		}
+	}
+	meta := e.Controls()
+	for i, def := range e.controls {
+		c := meta[i]
+		vs := found[i]
+		for j := range vs {
+			if vs[j].Subject == nil && vs[j].Offset < 0 {
+				off, ok := anchors[def.anchor]
+				if !ok {
+					off = info.ManifestOffset
+				}
+				vs[j].Offset = off
+			}
+		}
+		sortViolations(vs)
+		vs = slices.CompactFunc(vs, sameViolation)
+		if vs == nil {
+			vs = []Violation{}
+		}
+		c.Violations = vs
+		reasons := slices.Compact(slices.Sorted(slices.Values(skips[i])))
+		switch {
+		case len(reasons) > 0:
+			c.Status, c.SkipReason, c.Violations = StatusSkipped, strings.Join(reasons, "; "), []Violation{}
+		case len(vs) > 0:
+			c.Status = StatusFail
+		default:
+			c.Status = StatusPass
+		}
+		r.Controls = append(r.Controls, c)
+	}
+	return r
+}
+
+func subjectID(v *Violation) string {
+	if v.Subject == nil {
+		return ""
+	}
+	return v.Subject.ID
+}
+
+// sortViolations orders tenant findings first, then by subject id, then by message.
+func sortViolations(vs []Violation) {
+	slices.SortFunc(vs, func(a, b Violation) int {
+		return cmp.Or(cmp.Compare(subjectID(&a), subjectID(&b)), cmp.Compare(a.Message, b.Message))
+	})
+}
+
+func sameViolation(a, b Violation) bool {
+	return subjectID(&a) == subjectID(&b) && a.Message == b.Message && jsonEqual(a.Value, b.Value) && jsonEqual(a.Threshold, b.Threshold)
+}

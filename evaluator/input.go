@@ -1,0 +1,185 @@
+package evaluator
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/authgate/authgate/snapshot"
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// Keys of a user object, built once and shared by every user.
+var (
+	kID                = ast.StringTerm("id")
+	kUPN               = ast.StringTerm("userPrincipalName")
+	kDisplayName       = ast.StringTerm("userDisplayName")
+	kUserType          = ast.StringTerm("userType")
+	kIsAdmin           = ast.StringTerm("isAdmin")
+	kIsMfaCapable      = ast.StringTerm("isMfaCapable")
+	kIsMfaRegistered   = ast.StringTerm("isMfaRegistered")
+	kIsPwlCapable      = ast.StringTerm("isPasswordlessCapable")
+	kIsSsprCapable     = ast.StringTerm("isSsprCapable")
+	kIsSsprEnabled     = ast.StringTerm("isSsprEnabled")
+	kIsSsprRegistered  = ast.StringTerm("isSsprRegistered")
+	kIsSysPrefEnabled  = ast.StringTerm("isSystemPreferredAuthenticationMethodEnabled")
+	kSysPrefMethods    = ast.StringTerm("systemPreferredAuthenticationMethods")
+	kUserPrefMethod    = ast.StringTerm("userPreferredMethodForSecondaryAuthentication")
+	kMethodsRegistered = ast.StringTerm("methodsRegistered")
+	kLastUpdated       = ast.StringTerm("lastUpdatedDateTime")
+	kDefaultMfaMethod  = ast.StringTerm("defaultMfaMethod")
+	kUsers             = ast.StringTerm("userRegistrationDetails")
+)
+
+// termCache shares the terms of low-cardinality strings (enums, method
+// names, report timestamps) within one worker.
+type termCache map[string]*ast.Term
+
+func (c termCache) term(s string) *ast.Term {
+	if t, ok := c[s]; ok {
+		return t
+	}
+	t := ast.StringTerm(s)
+	if len(c) < 8192 {
+		c[s] = t
+	}
+	return t
+}
+
+func (c termCache) strings(ss []string) *ast.Term {
+	terms := make([]*ast.Term, len(ss))
+	for i, s := range ss {
+		terms[i] = c.term(s)
+	}
+	return ast.ArrayTerm(terms...)
+}
+
+// userTerm builds the AST of one user straight from the typed struct, with
+// Graph's property names: about three times cheaper than converting a
+// decoded map with ast.InterfaceToValue.
+func userTerm(u *snapshot.UserRegistrationDetails, c termCache) *ast.Term {
+	items := [][2]*ast.Term{
+		{kID, ast.StringTerm(u.ID)},
+		{kUPN, ast.StringTerm(u.UserPrincipalName)},
+		{kDisplayName, ast.StringTerm(u.UserDisplayName)},
+		{kUserType, c.term(u.UserType)},
+		{kIsAdmin, ast.InternedTerm(u.IsAdmin)},
+		{kIsMfaCapable, ast.InternedTerm(u.IsMfaCapable)},
+		{kIsMfaRegistered, ast.InternedTerm(u.IsMfaRegistered)},
+		{kIsPwlCapable, ast.InternedTerm(u.IsPasswordlessCapable)},
+		{kIsSsprCapable, ast.InternedTerm(u.IsSsprCapable)},
+		{kIsSsprEnabled, ast.InternedTerm(u.IsSsprEnabled)},
+		{kIsSsprRegistered, ast.InternedTerm(u.IsSsprRegistered)},
+		{kIsSysPrefEnabled, ast.InternedTerm(u.IsSystemPreferredAuthenticationMethodEnabled)},
+		{kSysPrefMethods, c.strings(u.SystemPreferredAuthenticationMethods)},
+		{kUserPrefMethod, c.term(u.UserPreferredMethodForSecondaryAuthentication)},
+		{kMethodsRegistered, c.strings(u.MethodsRegistered)},
+		{kLastUpdated, c.term(u.LastUpdatedDateTime)},
+	}
+	if u.DefaultMfaMethod != "" {
+		items = append(items, [2]*ast.Term{kDefaultMfaMethod, c.term(u.DefaultMfaMethod)})
+	}
+	return ast.ObjectTerm(items...)
+}
+
+func usersTerm(users []snapshot.UserRegistrationDetails, c termCache) *ast.Term {
+	terms := make([]*ast.Term, len(users))
+	for i := range users {
+		terms[i] = userTerm(&users[i], c)
+	}
+	return ast.ArrayTerm(terms...)
+}
+
+// toValue converts a JSON-marshalable Go value to an AST value.
+func toValue(v any) (ast.Value, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var x any
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.UseNumber()
+	if err := dec.Decode(&x); err != nil {
+		return nil, err
+	}
+	return ast.InterfaceToValue(x)
+}
+
+// aggregatesJSON is the documented shape of input.aggregates.
+func aggregatesJSON(a *Aggregates) map[string]any {
+	scopes := map[string]any{}
+	for name, s := range a.Scopes {
+		scopes[name] = map[string]any{
+			"users":                  s.Users,
+			"mfaCapable":             s.MfaCapable,
+			"mfaRegistered":          s.MfaRegistered,
+			"passwordlessCapable":    s.PasswordlessCapable,
+			"ssprCapable":            s.SsprCapable,
+			"ssprEnabled":            s.SsprEnabled,
+			"ssprRegistered":         s.SsprRegistered,
+			"systemPreferredEnabled": s.SystemPreferredEnabled,
+			"methods":                s.Methods,
+			"classes":                s.Classes,
+			"noMethods":              s.NoMethods,
+		}
+	}
+	accounts := map[string]any{}
+	for _, k := range slices.Sorted(maps.Keys(a.Accounts)) {
+		row := a.Accounts[k]
+		if row == nil {
+			accounts[k] = nil
+			continue
+		}
+		accounts[k] = map[string]any{
+			"id": row.ID, "userPrincipalName": row.UserPrincipalName,
+			"userDisplayName": row.UserDisplayName, "methodsRegistered": nonNil(row.MethodsRegistered),
+		}
+	}
+	var lu any
+	if a.LastUpdated != nil {
+		lu = map[string]any{"min": a.LastUpdated.Min, "max": a.LastUpdated.Max}
+	}
+	return map[string]any{"users": a.Users, "scopes": scopes, "lastUpdatedDateTime": lu, "accounts": accounts}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// tenantInput is the input of tenant-scoped controls.
+func tenantInput(info *snapshot.Info, agg *Aggregates) (ast.Value, error) {
+	v, err := toValue(map[string]any{
+		"manifest":                 info.Manifest,
+		"usersRegisteredByFeature": nonNilSlice(info.UsersRegisteredByFeature),
+		"usersRegisteredByMethod":  nonNilSlice(info.UsersRegisteredByMethod),
+		"aggregates":               aggregatesJSON(agg),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build tenant input: %w", err)
+	}
+	return v, nil
+}
+
+func nonNilSlice[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// documentInput is the whole document plus the aggregates.
+func documentInput(info *snapshot.Info, users []snapshot.UserRegistrationDetails, agg *Aggregates) (ast.Value, error) {
+	v, err := tenantInput(info, agg)
+	if err != nil {
+		return nil, err
+	}
+	obj := v.(ast.Object)
+	obj.Insert(ast.StringTerm("schemaVersion"), ast.InternedTerm(info.SchemaVersion))
+	obj.Insert(kUsers, usersTerm(users, termCache{}))
+	return obj, nil
+}
