@@ -1,0 +1,84 @@
+package reports
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/authgate/authgate/evaluator"
+)
+
+// githubListed is the number of violators named per annotation when
+// Options.MaxPerControl is 0.
+const githubListed = 5
+
+// githubWriter writes GitHub Actions workflow commands: one ::error,
+// ::warning or ::notice annotation per failing control, titled with the
+// control id and title. Passing, waived-only and skipped controls print nothing.
+type githubWriter struct{ o Options }
+
+var _ Writer = (*githubWriter)(nil)
+
+// ghData escapes the message of a workflow command.
+var ghData = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+
+// ghProperty escapes a property value of a workflow command.
+var ghProperty = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+
+// githubCommand maps a severity to the annotation command.
+func githubCommand(s evaluator.Severity) string {
+	switch {
+	case s >= evaluator.SeverityHigh:
+		return "error"
+	case s == evaluator.SeverityMedium:
+		return "warning"
+	}
+	return "notice"
+}
+
+func (g *githubWriter) Write(w io.Writer, r *evaluator.Result) error {
+	b := bufio.NewWriter(w)
+	limit := g.o.limit(githubListed)
+	for _, c := range sortedControls(r) {
+		if c.Status != evaluator.StatusFail {
+			continue
+		}
+		open, _ := tally(c)
+		var msg strings.Builder
+		fmt.Fprintf(&msg, "%d %s of %s (%s)", open, plural(open, "violation", "violations"), c.ID, c.Severity)
+		vs := sortedViolations(c)
+		var items []string
+		for i := range vs {
+			if vs[i].Waiver != nil {
+				continue
+			}
+			if len(items) == limit {
+				break
+			}
+			items = append(items, textViolation(&vs[i]))
+		}
+		if len(items) > 0 {
+			msg.WriteString(": " + strings.Join(items, "; "))
+		}
+		if rest := open - len(items); rest > 0 {
+			fmt.Fprintf(&msg, "; and %d more", rest)
+			if g.o.FullList != "" {
+				msg.WriteString(" (full list: " + g.o.FullList + ")")
+			}
+		}
+		msg.WriteString(".")
+		if fix := firstLine(c.Remediation); fix != "" {
+			msg.WriteString(" Fix: " + fix)
+		}
+		if u := firstURL(c.References); u != "" {
+			msg.WriteString(" See " + u)
+		}
+		title := strings.TrimSpace(c.ID + " " + oneLine(c.Title))
+		fmt.Fprintf(b, "::%s title=%s::%s\n", githubCommand(c.Severity), ghProperty.Replace(title), ghData.Replace(msg.String()))
+	}
+	if err := b.Flush(); err != nil {
+		return fmt.Errorf("write github annotations: %w", err)
+	}
+	return nil
+}

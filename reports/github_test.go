@@ -1,0 +1,71 @@
+package reports
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/authgate/authgate/evaluator"
+)
+
+func TestGitHubGolden(t *testing.T) {
+	golden(t, "github.golden", render(t, "github", fixtureOptions(), fixture()))
+}
+
+func TestGitHub(t *testing.T) {
+	out := string(render(t, "github", fixtureOptions(), fixture()))
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	// One annotation per failing control, sorted by id; nothing for the
+	// passing, waived-only and skipped controls.
+	wantPrefixes := []string{
+		"::warning title=ACME-X-01 Contractors use the Authenticator app::1 violation of ACME-X-01 (medium): ext-erin@contoso.example (Erin (contractor) 100%25 #1 @everyone)",
+		"::error title=AM-ADM-01 Administrators are MFA-capable::3 violations of AM-ADM-01 (critical): alice@contoso.example",
+		"::error title=AM-USR-01 Members are MFA-capable::1 violation of AM-USR-01 (high)",
+	}
+	if len(lines) != len(wantPrefixes) {
+		t.Fatalf("got %d lines, want %d:\n%s", len(lines), len(wantPrefixes), out)
+	}
+	for i, p := range wantPrefixes {
+		if !strings.HasPrefix(lines[i], p) {
+			t.Errorf("line %d = %q\nwant prefix %q", i, lines[i], p)
+		}
+	}
+	if strings.Contains(out, "bob@contoso.example") {
+		t.Error("waived violation listed in an annotation")
+	}
+}
+
+func TestGitHubEscaping(t *testing.T) {
+	tests := []struct {
+		sev       evaluator.Severity
+		title     string
+		msg       string
+		wantStart string
+		wantMsg   string
+	}{
+		{evaluator.SeverityLow, "a: b, c", "50% done\r\nnext", "::notice title=AM-T-01 a%3A b%2C c::", "1 violation of AM-T-01 (low): 50%25 done next."},
+		{evaluator.SeverityInfo, "info", "x", "::notice title=AM-T-01 info::", ""},
+		{evaluator.SeverityMedium, "m", "x", "::warning title=", ""},
+		{evaluator.SeverityHigh, "h", "x", "::error title=", ""},
+		{evaluator.SeverityCritical, "c", "x", "::error title=", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sev.String(), func(t *testing.T) {
+			r := &evaluator.Result{Controls: []evaluator.Control{{
+				ID: "AM-T-01", Title: tt.title, Severity: tt.sev, Status: evaluator.StatusFail,
+				Violations: []evaluator.Violation{{Message: tt.msg}},
+			}}}
+			out := string(render(t, "github", Options{}, r))
+			if !strings.HasPrefix(out, tt.wantStart) {
+				t.Errorf("got %q, want prefix %q", out, tt.wantStart)
+			}
+			if tt.wantMsg != "" && !strings.Contains(out, tt.wantMsg) {
+				t.Errorf("got %q, want it to contain %q", out, tt.wantMsg)
+			}
+			if strings.Count(out, "\n") != 1 {
+				t.Errorf("annotation spans several lines: %q", out)
+			}
+		})
+	}
+}
+
+func BenchmarkWriteGithub(b *testing.B) { benchmarkWrite(b, "github") }

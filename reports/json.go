@@ -1,0 +1,151 @@
+package reports
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/authgate/authgate/evaluator"
+)
+
+// JSONSchemaVersion is the version of the json output contract.
+const JSONSchemaVersion = 1
+
+// jsonWriter writes the json contract: every control and every violation,
+// indented by two spaces, streamed element by element so that memory and
+// time stay linear in the number of violations.
+type jsonWriter struct{ o Options }
+
+var _ Writer = (*jsonWriter)(nil)
+
+// jsonControl is a control without its violations, in contract field order.
+type jsonControl struct {
+	ID          string                `json:"id"`
+	Title       string                `json:"title"`
+	Description string                `json:"description,omitempty"`
+	Severity    evaluator.Severity    `json:"severity"`
+	Scope       evaluator.Scope       `json:"scope,omitempty"`
+	Status      evaluator.Status      `json:"status"`
+	SkipReason  string                `json:"skipReason,omitempty"`
+	Remediation string                `json:"remediation,omitempty"`
+	References  []evaluator.Reference `json:"references,omitempty"`
+	Params      []evaluator.Param     `json:"params,omitempty"`
+	Package     string                `json:"package"`
+	Family      string                `json:"family"`
+	Builtin     bool                  `json:"builtin"`
+	Source      string                `json:"source,omitempty"`
+}
+
+// jsonEnc writes indented JSON values without HTML escaping.
+type jsonEnc struct {
+	w   *bufio.Writer
+	buf bytes.Buffer
+	err error
+}
+
+func (e *jsonEnc) raw(s string) {
+	if e.err == nil {
+		_, e.err = e.w.WriteString(s)
+	}
+}
+
+// value writes v indented so that it can start mid-line at nesting prefix.
+func (e *jsonEnc) value(prefix string, v any) {
+	if e.err != nil {
+		return
+	}
+	e.buf.Reset()
+	enc := json.NewEncoder(&e.buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent(prefix, "  ")
+	if err := enc.Encode(v); err != nil {
+		e.err = err
+		return
+	}
+	_, e.err = e.w.Write(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")))
+}
+
+// field writes `"name": value` at nesting prefix, preceded by a comma unless first.
+func (e *jsonEnc) field(prefix string, first bool, name string, v any) {
+	if !first {
+		e.raw(",")
+	}
+	e.raw("\n" + prefix + "  ")
+	e.value("", name)
+	e.raw(": ")
+	e.value(prefix+"  ", v)
+}
+
+func (j *jsonWriter) Write(w io.Writer, r *evaluator.Result) error {
+	e := &jsonEnc{w: bufio.NewWriterSize(w, 64<<10)}
+	schema := r.SchemaVersion
+	if schema == 0 {
+		schema = JSONSchemaVersion
+	}
+	controls := r.Controls
+	if controls == nil {
+		controls = []evaluator.Control{}
+	}
+	e.raw("{")
+	e.field("", true, "schemaVersion", schema)
+	e.field("", false, "tool", r.Tool)
+	e.field("", false, "snapshot", r.Snapshot)
+	e.field("", false, "verdict", r.Verdict)
+	e.field("", false, "failOn", r.FailOn)
+	e.field("", false, "summary", r.Summary)
+	e.raw(",\n  \"controls\": [")
+	for i, c := range sortedControls(r) {
+		if i > 0 {
+			e.raw(",")
+		}
+		e.raw("\n    {")
+		jc := jsonControl{
+			ID: c.ID, Title: c.Title, Description: c.Description, Severity: c.Severity,
+			Scope: c.Scope, Status: c.Status, SkipReason: c.SkipReason,
+			Remediation: c.Remediation, References: c.References, Params: c.Params,
+			Package: c.Package, Family: c.Family, Builtin: c.Builtin, Source: c.Source,
+		}
+		// Encode the metadata as one object and splice its fields in, so the
+		// field order and omitempty rules are those of jsonControl.
+		e.buf.Reset()
+		if e.err == nil {
+			enc := json.NewEncoder(&e.buf)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("    ", "  ")
+			e.err = enc.Encode(jc)
+		}
+		if e.err == nil {
+			body := bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))
+			body = bytes.TrimPrefix(body, []byte("{"))
+			body = bytes.TrimSuffix(body, []byte("\n    }"))
+			_, e.err = e.w.Write(body)
+		}
+		vs := sortedViolations(c)
+		if len(vs) == 0 {
+			e.raw(",\n      \"violations\": []\n    }")
+			continue
+		}
+		e.raw(",\n      \"violations\": [")
+		for k := range vs {
+			if k > 0 {
+				e.raw(",")
+			}
+			e.raw("\n        ")
+			e.value("        ", &vs[k])
+		}
+		e.raw("\n      ]\n    }")
+	}
+	if len(controls) > 0 {
+		e.raw("\n  ")
+	}
+	e.raw("]\n}\n")
+	if e.err != nil {
+		return fmt.Errorf("write json: %w", e.err)
+	}
+	if err := e.w.Flush(); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,228 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/authgate/authgate/evaluator"
+)
+
+func TestJSONGolden(t *testing.T) {
+	golden(t, "json.golden", render(t, "json", fixtureOptions(), fixture()))
+}
+
+// TestJSONContract decodes the output and checks it against the contract of
+// issue 2: the fields, their values, control and violation order.
+func TestJSONContract(t *testing.T) {
+	out := render(t, "json", fixtureOptions(), fixture())
+	if !json.Valid(out) {
+		t.Fatalf("invalid JSON:\n%s", out)
+	}
+	if !bytes.HasSuffix(out, []byte("}\n")) {
+		t.Error("no trailing newline")
+	}
+	var doc struct {
+		SchemaVersion int                   `json:"schemaVersion"`
+		Tool          evaluator.Tool        `json:"tool"`
+		Snapshot      evaluator.SnapshotRef `json:"snapshot"`
+		Verdict       string                `json:"verdict"`
+		FailOn        string                `json:"failOn"`
+		Summary       evaluator.Summary     `json:"summary"`
+		Controls      []struct {
+			ID         string `json:"id"`
+			Severity   string `json:"severity"`
+			Status     string `json:"status"`
+			Family     string `json:"family"`
+			Package    string `json:"package"`
+			SkipReason string `json:"skipReason"`
+			Violations []struct {
+				Subject   *evaluator.Subject `json:"subject"`
+				Message   string             `json:"message"`
+				Value     *float64           `json:"value"`
+				Threshold *float64           `json:"threshold"`
+				Waiver    *evaluator.Waiver  `json:"waiver"`
+			} `json:"violations"`
+		} `json:"controls"`
+	}
+	var loose map[string]any
+	if err := json.Unmarshal(out, &loose); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	f := fixture()
+	if doc.SchemaVersion != 1 || doc.Tool != f.Tool || doc.Verdict != "fail" || doc.FailOn != "high" || doc.Summary != f.Summary {
+		t.Errorf("header = %v %v %v %v %v", doc.SchemaVersion, doc.Tool, doc.Verdict, doc.FailOn, doc.Summary)
+	}
+	wantSnap := f.Snapshot
+	wantSnap.ManifestOffset = 0
+	if doc.Snapshot != wantSnap {
+		t.Errorf("snapshot = %+v, want %+v", doc.Snapshot, wantSnap)
+	}
+	var ids []string
+	for _, c := range doc.Controls {
+		ids = append(ids, c.ID)
+	}
+	if diff := cmp.Diff([]string{"ACME-X-01", "AM-ADM-01", "AM-ADM-02", "AM-BG-01", "AM-USR-01", "AM-WEAK-02"}, ids); diff != "" {
+		t.Errorf("control order (-want +got):\n%s", diff)
+	}
+	adm := doc.Controls[1]
+	var subs []string
+	for _, v := range adm.Violations {
+		subs = append(subs, v.Subject.ID)
+	}
+	if diff := cmp.Diff([]string{"a1", "b2", "c3", "d4"}, subs); diff != "" {
+		t.Errorf("violations not sorted by subject id (-want +got):\n%s", diff)
+	}
+	if adm.Violations[1].Waiver == nil || adm.Violations[1].Waiver.Ticket != "SEC-42" {
+		t.Errorf("waiver missing on b2: %+v", adm.Violations[1])
+	}
+	if adm.Violations[2].Subject.DisplayName != "Carol <Ops> & Co | Tier-0 Ünïcødé ✓" {
+		t.Errorf("display name did not round-trip: %q", adm.Violations[2].Subject.DisplayName)
+	}
+	usr := doc.Controls[4]
+	if len(usr.Violations) != 1 || usr.Violations[0].Subject != nil || *usr.Violations[0].Value != 0.91 || *usr.Violations[0].Threshold != 0.95 {
+		t.Errorf("tenant violation = %+v", usr.Violations)
+	}
+	if doc.Controls[0].Family != "authgate.acme.x" || doc.Controls[0].Package != "authgate.acme.x" {
+		t.Errorf("user control family/package = %q/%q", doc.Controls[0].Family, doc.Controls[0].Package)
+	}
+	if doc.Controls[3].Status != "skipped" || doc.Controls[3].SkipReason == "" {
+		t.Errorf("skipped control = %+v", doc.Controls[3])
+	}
+	// A control without violations has "violations": [] (never null).
+	ctl := loose["controls"].([]any)[2].(map[string]any)
+	if v, ok := ctl["violations"].([]any); !ok || len(v) != 0 {
+		t.Errorf("violations of a passing control = %#v, want []", ctl["violations"])
+	}
+	if ctl := loose["controls"].([]any)[3].(map[string]any); ctl["violations"] == nil {
+		t.Errorf("skipped control violations = null, want []")
+	}
+	// Subject is null for a tenant-level finding.
+	tv := loose["controls"].([]any)[4].(map[string]any)["violations"].([]any)[0].(map[string]any)
+	if s, ok := tv["subject"]; !ok || s != nil {
+		t.Errorf("tenant subject = %#v, want null", s)
+	}
+}
+
+func TestJSONEmpty(t *testing.T) {
+	out := render(t, "json", Options{}, &evaluator.Result{})
+	var doc map[string]any
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	if c, ok := doc["controls"].([]any); !ok || len(c) != 0 {
+		t.Errorf("controls = %#v, want []", doc["controls"])
+	}
+}
+
+// countJSONViolations decodes a json report as a stream, element by
+// element, and counts the violations of each control.
+func countJSONViolations(r io.Reader) (map[string]int, error) {
+	dec := json.NewDecoder(r)
+	counts := map[string]int{}
+	expect := func(want json.Delim) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if tok != want {
+			return fmt.Errorf("got %v, want %v", tok, want)
+		}
+		return nil
+	}
+	if err := expect('{'); err != nil {
+		return nil, err
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		if key != "controls" {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := expect('['); err != nil {
+			return nil, err
+		}
+		for dec.More() {
+			if err := expect('{'); err != nil {
+				return nil, err
+			}
+			var id string
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				switch k {
+				case "id":
+					if err := dec.Decode(&id); err != nil {
+						return nil, err
+					}
+				case "violations":
+					if err := expect('['); err != nil {
+						return nil, err
+					}
+					for dec.More() {
+						var v evaluator.Violation
+						if err := dec.Decode(&v); err != nil {
+							return nil, err
+						}
+						counts[id]++
+					}
+					if err := expect(']'); err != nil {
+						return nil, err
+					}
+				default:
+					var skip json.RawMessage
+					if err := dec.Decode(&skip); err != nil {
+						return nil, err
+					}
+				}
+			}
+			if err := expect('}'); err != nil {
+				return nil, err
+			}
+		}
+		if err := expect(']'); err != nil {
+			return nil, err
+		}
+	}
+	return counts, expect('}')
+}
+
+// TestJSONMillion writes a 1,000,000-violation report through a pipe and
+// counts the violations by decoding it as a stream: every one is listed.
+func TestJSONMillion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	r := bigResult()
+	pr, pw := io.Pipe()
+	go func() {
+		w, _ := New("json", Options{})
+		pw.CloseWithError(w.Write(pw, r))
+	}()
+	counts, err := countJSONViolations(pr)
+	pr.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"AM-ADM-01": 1_000_000} // AM-ADM-02 has none
+	if diff := cmp.Diff(want, counts); diff != "" {
+		t.Errorf("violation counts (-want +got):\n%s", diff)
+	}
+}
+
+func BenchmarkWriteJSON(b *testing.B) { benchmarkWrite(b, "json") }

@@ -1,0 +1,116 @@
+package reports
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/authgate/authgate/evaluator"
+)
+
+// markdownListed is the number of violators listed per failing control when
+// Options.MaxPerControl is 0.
+const markdownListed = 10
+
+// markdownWriter writes a compact summary for a pull-request comment or
+// $GITHUB_STEP_SUMMARY (GitHub-flavoured Markdown).
+type markdownWriter struct{ o Options }
+
+var _ Writer = (*markdownWriter)(nil)
+
+// mdEscaper backslash-escapes the characters that Markdown, GFM tables,
+// inline HTML, entities and GitHub's autolinks (@mention, #123, $math$) give
+// a meaning to anywhere in a line; CommonMark lets any ASCII punctuation be
+// escaped. Line breaks become spaces. Characters that matter only at the
+// start of a line (-, +, digits) are left alone: escaped strings never
+// start a line.
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `{`, `\{`, `}`, `\}`,
+	`[`, `\[`, `]`, `\]`, `(`, `\(`, `)`, `\)`, `#`, `\#`, `!`, `\!`,
+	`|`, `\|`, `<`, `\<`, `>`, `\>`, `~`, `\~`, `&`, `\&`, `@`, `\@`, `$`, `\$`,
+	"\r\n", " ", "\r", " ", "\n", " ",
+)
+
+// md escapes a user-provided string for use inline in Markdown, including
+// inside a table cell.
+func md(s string) string { return mdEscaper.Replace(s) }
+
+// mdURL makes a URL safe inside the parentheses of a Markdown link.
+func mdURL(u string) string {
+	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", "|", "%7C").Replace(u)
+}
+
+func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
+	b := bufio.NewWriter(w)
+	limit := m.o.limit(markdownListed)
+	s := r.Summary
+
+	fmt.Fprintf(b, "## authgate: %s\n\n", verdictWord(r.Verdict))
+	fmt.Fprintf(b, "Gate **%s** at fail-on `%s`. %d controls: %d passed, %d failed, %d skipped; %d %s",
+		verdictWord(r.Verdict), md(r.FailOn), s.Controls, s.Passed, s.Failed, s.Skipped,
+		s.Violations, plural(s.Violations, "violation", "violations"))
+	if s.Waived > 0 {
+		fmt.Fprintf(b, ", %d waived", s.Waived)
+	}
+	fmt.Fprintf(b, ".\n\nTenant %s, snapshot %s (%d users, fetched %s), authgate %s.\n\n",
+		md(r.Snapshot.TenantID), md(r.Snapshot.Path), r.Snapshot.Users, md(r.Snapshot.FetchedAt), md(r.Tool.Version))
+
+	controls := sortedControls(r)
+	b.WriteString("| Control | Title | Severity | Status | Violations |\n")
+	b.WriteString("|---|---|---|---|--:|\n")
+	for _, c := range controls {
+		open, waived := tally(c)
+		count := fmt.Sprint(open)
+		if waived > 0 {
+			count += fmt.Sprintf(" (+%d waived)", waived)
+		}
+		if c.Status == evaluator.StatusSkipped {
+			count = "–"
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", md(c.ID), md(oneLine(c.Title)), c.Severity, statusWord(c.Status), count)
+	}
+
+	for _, c := range controls {
+		if c.Status != evaluator.StatusFail {
+			continue
+		}
+		open, _ := tally(c)
+		fmt.Fprintf(b, "\n### %s %s\n\n", md(c.ID), md(oneLine(c.Title)))
+		fmt.Fprintf(b, "%s, %d %s.\n\n", c.Severity, open, plural(open, "violation", "violations"))
+		vs := sortedViolations(c)
+		listed := 0
+		for i := range vs {
+			v := &vs[i]
+			if v.Waiver != nil {
+				continue
+			}
+			if listed == limit {
+				break
+			}
+			listed++
+			fmt.Fprintf(b, "- %s\n", md(textViolation(v)))
+		}
+		if open > listed {
+			fmt.Fprintf(b, "- … and %d more", open-listed)
+			if m.o.FullList != "" {
+				fmt.Fprintf(b, " (full list: %s)", md(m.o.FullList))
+			}
+			b.WriteString("\n")
+		}
+		fix := firstLine(c.Remediation)
+		u := firstURL(c.References)
+		switch {
+		case fix != "" && u != "":
+			fmt.Fprintf(b, "\nRemediation: %s [Reference](%s)\n", md(fix), mdURL(u))
+		case fix != "":
+			fmt.Fprintf(b, "\nRemediation: %s\n", md(fix))
+		case u != "":
+			fmt.Fprintf(b, "\nRemediation: [Reference](%s)\n", mdURL(u))
+		}
+	}
+	if err := b.Flush(); err != nil {
+		return fmt.Errorf("write markdown: %w", err)
+	}
+	return nil
+}

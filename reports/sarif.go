@@ -1,0 +1,291 @@
+package reports
+
+import (
+	"bufio"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
+
+	"github.com/authgate/authgate/evaluator"
+)
+
+// sarifSchemaURI is the $schema GitHub's documentation uses.
+const sarifSchemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
+
+// maxRuleTags is the number of tags GitHub keeps per rule.
+const maxRuleTags = 10
+
+// sarifWriter writes one SARIF 2.1.0 run for GitHub code scanning and other
+// SARIF consumers.
+type sarifWriter struct{ o Options }
+
+var _ Writer = (*sarifWriter)(nil)
+
+// securitySeverity maps a severity to GitHub's numeric security-severity.
+func securitySeverity(s evaluator.Severity) string {
+	switch s {
+	case evaluator.SeverityCritical:
+		return "9.5"
+	case evaluator.SeverityHigh:
+		return "8.0"
+	case evaluator.SeverityMedium:
+		return "5.5"
+	case evaluator.SeverityLow:
+		return "3.0"
+	}
+	return "0.0"
+}
+
+// sarifLevel maps a severity to a SARIF level.
+func sarifLevel(s evaluator.Severity) string {
+	switch {
+	case s >= evaluator.SeverityHigh:
+		return sarif.LevelError
+	case s == evaluator.SeverityMedium:
+		return sarif.LevelWarning
+	}
+	return sarif.LevelNote
+}
+
+// sarifCap returns the per-control cap for a run of rules controls: the
+// configured cap, lowered so that rules*(cap+1) results (cap listed plus
+// one "more" result per control) never exceed MaxSARIFResults.
+func sarifCap(o Options, rules int) int {
+	limit := o.limit(DefaultMaxPerControl)
+	if rules > 0 && rules*(limit+1) > MaxSARIFResults {
+		limit = max(MaxSARIFResults/rules-1, 0)
+	}
+	return limit
+}
+
+// artifactURI percent-encodes a relative path as a SARIF uri-reference.
+func artifactURI(p string) string {
+	p = filepath.ToSlash(p)
+	return (&url.URL{Path: p}).String()
+}
+
+// ruleName turns a title into an identifier-like rule name ("Admins are
+// MFA-capable" → "AdminsAreMfaCapable"), falling back to the id.
+func ruleName(title, id string) string {
+	var b strings.Builder
+	for _, word := range strings.FieldsFunc(title, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}) {
+		rs := []rune(strings.ToLower(word))
+		rs[0] = unicode.ToUpper(rs[0])
+		if b.Len()+len(string(rs)) > 255 {
+			break
+		}
+		b.WriteString(string(rs))
+	}
+	if b.Len() == 0 {
+		return id
+	}
+	return b.String()
+}
+
+func (s *sarifWriter) rule(c *evaluator.Control) *sarif.ReportingDescriptor {
+	rule := sarif.NewReportingDescriptor()
+	rule.ID = ptr(c.ID)
+	rule.Name = ptr(ruleName(c.Title, c.ID))
+	title := cmp.Or(oneLine(c.Title), c.ID)
+	rule.ShortDescription = &sarif.MultiformatMessageString{Text: ptr(title)}
+	rule.FullDescription = &sarif.MultiformatMessageString{Text: ptr(cmp.Or(strings.TrimSpace(c.Description), title))}
+
+	var text, md strings.Builder
+	text.WriteString(cmp.Or(strings.TrimSpace(c.Remediation), strings.TrimSpace(c.Description), title))
+	md.WriteString(cmp.Or(strings.TrimSpace(c.Remediation), strings.TrimSpace(c.Description), title))
+	if len(c.References) > 0 {
+		text.WriteString("\n\nReferences:")
+		md.WriteString("\n\n**References**\n")
+		for _, ref := range c.References {
+			label := cmp.Or(ref.Description, ref.ID, ref.URL)
+			text.WriteString("\n- " + label)
+			if ref.ID != "" && ref.ID != label {
+				text.WriteString(" (" + ref.ID + ")")
+			}
+			if ref.URL != "" && ref.URL != label {
+				text.WriteString(": " + ref.URL)
+			}
+			md.WriteString("\n- ")
+			if ref.URL != "" {
+				md.WriteString("[" + label + "](" + ref.URL + ")")
+			} else {
+				md.WriteString(label)
+			}
+			if ref.ID != "" && ref.ID != label {
+				md.WriteString(" (" + ref.ID + ")")
+			}
+		}
+	}
+	rule.Help = &sarif.MultiformatMessageString{Text: ptr(text.String()), Markdown: ptr(md.String())}
+	if u := firstURL(c.References); u != "" {
+		rule.HelpURI = ptr(u)
+	}
+	conf := sarif.NewReportingConfiguration()
+	conf.Level = sarifLevel(c.Severity)
+	rule.DefaultConfiguration = conf
+
+	tags := []string{"security"}
+	for _, ref := range c.References {
+		if len(tags) == maxRuleTags {
+			break
+		}
+		if ref.ID != "" && !slices.Contains(tags, ref.ID) {
+			tags = append(tags, ref.ID)
+		}
+	}
+	props := sarif.NewPropertyBag()
+	props.Add("security-severity", securitySeverity(c.Severity))
+	props.Tags = tags
+	rule.Properties = props
+	return rule
+}
+
+func (s *sarifWriter) location(uri string, line int, logical *sarif.LogicalLocation) *sarif.Location {
+	region := sarif.NewRegion()
+	region.StartLine = ptr(line)
+	art := sarif.NewArtifactLocation()
+	art.URI = ptr(uri)
+	phys := sarif.NewPhysicalLocation()
+	phys.ArtifactLocation = art
+	phys.Region = region
+	loc := sarif.NewLocation()
+	loc.PhysicalLocation = phys
+	loc.LogicalLocations = []*sarif.LogicalLocation{logical}
+	return loc
+}
+
+func tenantLocation(tenantID string) *sarif.LogicalLocation {
+	l := sarif.NewLogicalLocation()
+	l.Name = ptr(cmp.Or(tenantID, "tenant"))
+	l.FullyQualifiedName = ptr(cmp.Or(tenantID, "tenant"))
+	l.Kind = ptr("tenant")
+	return l
+}
+
+func (s *sarifWriter) result(c *evaluator.Control, idx int, uri, tenant string, v *evaluator.Violation) *sarif.Result {
+	res := sarif.NewRuleResult(c.ID)
+	res.RuleIndex = idx
+	res.Level = sarifLevel(c.Severity)
+	props := sarif.NewPropertyBag()
+	msg := oneLine(cmp.Or(v.Message, c.Title, c.ID))
+	var logical *sarif.LogicalLocation
+	var fp string
+	if sub := v.Subject; sub != nil {
+		who := cmp.Or(sub.UserPrincipalName, sub.ID)
+		if who != "" && !strings.Contains(msg, who) {
+			msg = who + ": " + msg
+		}
+		logical = sarif.NewLogicalLocation()
+		logical.Name = ptr(who)
+		logical.FullyQualifiedName = ptr(cmp.Or(sub.ID, sub.UserPrincipalName))
+		logical.Kind = ptr("user")
+		fp = Fingerprint(c.ID, cmp.Or(sub.ID, sub.UserPrincipalName), tenant)
+		props.Add("subjectId", sub.ID)
+		props.Add("userPrincipalName", sub.UserPrincipalName)
+		props.Add("displayName", sub.DisplayName)
+	} else {
+		logical = tenantLocation(tenant)
+		fp = Fingerprint(c.ID, "", tenant)
+		props.Add("tenantId", tenant)
+	}
+	if v.Value != nil {
+		props.Add("value", *v.Value)
+	}
+	if v.Threshold != nil {
+		props.Add("threshold", *v.Threshold)
+	}
+	res.Message = sarif.NewTextMessage(msg)
+	res.Locations = []*sarif.Location{s.location(uri, s.o.line(v.Offset), logical)}
+	res.PartialFingerprints = map[string]string{"primaryLocationLineHash": fp}
+	res.Properties = props
+	if w := v.Waiver; w != nil {
+		sup := sarif.NewSuppression()
+		sup.Kind = ptr("external")
+		sup.Status = ptr("accepted")
+		sup.Justification = ptr(oneLine(waiverNote(w)))
+		res.Suppressions = []*sarif.Suppression{sup}
+	}
+	return res
+}
+
+func (s *sarifWriter) Write(w io.Writer, r *evaluator.Result) error {
+	tenant := r.Snapshot.TenantID
+	uri := artifactURI(cmp.Or(s.o.SnapshotURI, r.Snapshot.Path, "snapshot.json"))
+	controls := sortedControls(r)
+	limit := sarifCap(s.o, len(controls))
+
+	driver := sarif.NewToolComponent()
+	driver.Name = ptr("authgate")
+	if r.Tool.Version != "" {
+		driver.Version = ptr(r.Tool.Version)
+	}
+	if s.o.ToolInformationURI != "" {
+		driver.InformationURI = ptr(s.o.ToolInformationURI)
+	}
+	run := sarif.NewRun()
+	run.Tool = sarif.NewTool()
+	run.Tool.Driver = driver
+
+	for idx, c := range controls {
+		driver.Rules = append(driver.Rules, s.rule(c))
+		vs := sortedViolations(c)
+		n := min(len(vs), limit)
+		for i := range n {
+			run.Results = append(run.Results, s.result(c, idx, uri, tenant, &vs[i]))
+		}
+		if rest := len(vs) - n; rest > 0 {
+			res := sarif.NewRuleResult(c.ID)
+			res.RuleIndex = idx
+			res.Level = sarifLevel(c.Severity)
+			res.Message = sarif.NewTextMessage(s.o.moreMessage(rest, c.ID))
+			res.Locations = []*sarif.Location{s.location(uri, s.o.line(r.Snapshot.ManifestOffset), tenantLocation(tenant))}
+			res.PartialFingerprints = map[string]string{"primaryLocationLineHash": Fingerprint(c.ID+"\x00more", "", tenant)}
+			props := sarif.NewPropertyBag()
+			props.Add("notListed", rest)
+			res.Properties = props
+			run.Results = append(run.Results, res)
+		}
+	}
+
+	inv := sarif.NewInvocation()
+	inv.ExecutionSuccessful = ptr(s.o.ExitCode < 2)
+	inv.ExitCode = ptr(s.o.ExitCode)
+	run.Invocations = []*sarif.Invocation{inv}
+
+	props := sarif.NewPropertyBag()
+	props.Add("tenantId", tenant)
+	props.Add("snapshotSha256", r.Snapshot.SHA256)
+	props.Add("fetchedAt", r.Snapshot.FetchedAt)
+	props.Add("verdict", string(r.Verdict))
+	props.Add("failOn", r.FailOn)
+	props.Add("maxPerControl", limit)
+	run.Properties = props
+
+	rep := sarif.NewReport()
+	rep.Schema = sarifSchemaURI
+	rep.AddRun(run)
+
+	b := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
+		return fmt.Errorf("write sarif: %w", err)
+	}
+	if err := b.Flush(); err != nil {
+		return fmt.Errorf("write sarif: %w", err)
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
