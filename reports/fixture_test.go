@@ -120,7 +120,7 @@ func fixture() *evaluator.Result {
 				Remediation: "Ask contractors to register the Authenticator app.",
 				References:  []evaluator.Reference{{Description: "ACME access standard", URL: "https://intranet.acme.example/standards/access?id=7&v=2"}},
 				Package:     "authgate.acme.x", Family: "authgate.acme.x",
-				Source:      "policies/acme/x.rego", Line: 3,
+				Source: "policies/acme/x.rego", Line: 3,
 				Status: evaluator.StatusFail,
 				Violations: []evaluator.Violation{
 					{Subject: &evaluator.Subject{ID: "e5", UserPrincipalName: "ext-erin@contoso.example", DisplayName: "Erin (contractor) 100% #1 @everyone"},

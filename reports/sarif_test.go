@@ -27,8 +27,8 @@ type sarifDoc struct {
 				Version        string `json:"version"`
 				InformationURI string `json:"informationUri"`
 				Rules          []struct {
-					ID               string            `json:"id"`
-					Name             string            `json:"name"`
+					ID               string                `json:"id"`
+					Name             string                `json:"name"`
 					ShortDescription struct{ Text string } `json:"shortDescription"`
 					FullDescription  struct{ Text string } `json:"fullDescription"`
 					Help             struct {
@@ -43,7 +43,7 @@ type sarifDoc struct {
 				} `json:"rules"`
 			} `json:"driver"`
 		} `json:"tool"`
-		Results []sarifResult `json:"results"`
+		Results     []sarifResult `json:"results"`
 		Invocations []struct {
 			ExecutionSuccessful bool `json:"executionSuccessful"`
 			ExitCode            int  `json:"exitCode"`
