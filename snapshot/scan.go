@@ -264,10 +264,7 @@ func (s *scanner) document() error {
 			if err := scanSummaries(s, name, &s.info.UsersRegisteredByMethod, func(v *MethodSummary, off int64) { v.Offset = off }); err != nil {
 				return err
 			}
-		case "userRegistrationDetails":
-			if haveUsers {
-				return s.fail(name, "appears twice")
-			}
+		case "userRegistrationDetails": // a second one is a duplicate name, refused by the decoder
 			if err := s.users(); err != nil {
 				return err
 			}
