@@ -295,9 +295,20 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.", clientID, Domain))
 		return
 	}
+	// MSAL adds the OIDC scopes, which Entra ignores for this grant.
 	scope := r.PostForm.Get("scope")
-	resource, ok := strings.CutSuffix(scope, "/.default")
-	if !ok || strings.Contains(resource, " ") || !s.audienceOK(resource) {
+	var resources []string
+	for _, sc := range strings.Fields(scope) {
+		if sc != "openid" && sc != "offline_access" && sc != "profile" && sc != "email" {
+			resources = append(resources, sc)
+		}
+	}
+	var resource string
+	ok := len(resources) == 1
+	if ok {
+		resource, ok = strings.CutSuffix(resources[0], "/.default")
+	}
+	if !ok || !s.audienceOK(resource) {
 		s.writeAADError(w, r, http.StatusBadRequest, "invalid_scope", 1002012,
 			"The provided value for scope '"+scope+"' is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).")
 		return
