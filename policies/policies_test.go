@@ -9,22 +9,42 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/policies"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/loader"
-	"github.com/open-policy-agent/opa/v1/storage"
-	"github.com/open-policy-agent/opa/v1/storage/inmem"
-	"github.com/open-policy-agent/opa/v1/tester"
-	"github.com/open-policy-agent/opa/v1/util"
 )
 
-// wantIDs are the controls of issue 2, exactly.
-var wantIDs = []string{
-	"AM-ADM-01", "AM-ADM-02", "AM-ADM-03", "AM-BG-01", "AM-DQ-01", "AM-DQ-02",
-	"AM-PWL-01", "AM-PWL-02", "AM-SPM-01", "AM-SSPR-01", "AM-TAX-01",
-	"AM-USR-01", "AM-USR-02", "AM-WEAK-01", "AM-WEAK-02",
+// want are the controls of issue 2, exactly: id → severity and scope.
+var want = map[string]struct{ severity, scope string }{
+	"AM-ADM-01":  {"critical", "user"},
+	"AM-ADM-02":  {"high", "user"},
+	"AM-ADM-03":  {"high", "user"},
+	"AM-USR-01":  {"high", "tenant"},
+	"AM-USR-02":  {"medium", "user"},
+	"AM-PWL-01":  {"medium", "tenant"},
+	"AM-PWL-02":  {"high", "tenant"},
+	"AM-WEAK-01": {"medium", "user"},
+	"AM-WEAK-02": {"low", "tenant"},
+	"AM-SSPR-01": {"low", "tenant"},
+	"AM-SPM-01":  {"low", "tenant"},
+	"AM-BG-01":   {"high", "tenant"},
+	"AM-DQ-01":   {"high", "tenant"},
+	"AM-DQ-02":   {"medium", "tenant"},
+	"AM-TAX-01":  {"info", "tenant"},
+}
+
+// wantParams are the parameters of issue 2 with their defaults.
+var wantParams = map[string]any{
+	"mfa_capable_min":        0.95,
+	"passwordless_min":       0.25,
+	"admin_passwordless_min": 0.8,
+	"telephony_max":          0.5,
+	"sspr_registered_min":    0.9,
+	"break_glass_accounts":   []any{},
+	"max_report_lag_hours":   48,
+	"consistency_tolerance":  0.02,
 }
 
 // capabilities are OPA's minus every builtin that reaches the network or the
@@ -70,97 +90,25 @@ func packageAnnotations(m *ast.Module) *ast.Annotations {
 	return nil
 }
 
-// paramDefaults collects custom.params of every control.
-func paramDefaults(t *testing.T, mods map[string]*ast.Module) map[string]any {
-	t.Helper()
-	params := map[string]any{}
-	for _, path := range slices.Sorted(maps.Keys(mods)) {
-		a := packageAnnotations(mods[path])
-		if !isControl(path) || a == nil {
-			continue
-		}
-		ps, _ := a.Custom["params"].(map[string]any)
-		for name, def := range ps {
-			if old, ok := params[name]; ok && !jsonEqual(old, def) {
-				t.Errorf("%s: param %s: default %v conflicts with %v of another control", path, name, def, old)
-			}
-			params[name] = def
-		}
-	}
-	return params
-}
-
-func jsonEqual(a, b any) bool {
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	return string(ja) == string(jb)
-}
-
-func readTaxonomy(t *testing.T) map[string]any {
-	t.Helper()
-	raw, err := fs.ReadFile(policies.FS, "data/taxonomy.json")
-	if err != nil {
-		t.Fatalf("read taxonomy: %v", err)
-	}
-	var tax map[string]any
-	if err := util.UnmarshalJSON(raw, &tax); err != nil {
-		t.Fatalf("decode taxonomy: %v", err)
-	}
-	return tax
-}
-
-// TestRego runs every Rego test of the pack with the parameter defaults and
-// the taxonomy in data.authgate, as the evaluator provides them.
+// TestRego runs every Rego test of the pack through evaluator.RunTests, the
+// path `authgate policy test` takes: same modules, data.authgate params and
+// taxonomy, sandbox, strict mode.
 func TestRego(t *testing.T) {
-	ctx := context.Background()
-	mods := loadModules(t)
-	doc := map[string]any{"authgate": map[string]any{
-		"params":   paramDefaults(t, mods),
-		"taxonomy": readTaxonomy(t),
-	}}
-	raw, err := json.Marshal(doc)
+	results, err := evaluator.RunTests(context.Background(), evaluator.WithBuiltin(policies.FS))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("run Rego tests: %v", err)
 	}
-	var data map[string]any
-	if err := util.UnmarshalJSON(raw, &data); err != nil {
-		t.Fatal(err)
-	}
-	store := inmem.NewFromObject(data)
-	txn := storage.NewTransactionOrDie(ctx, store)
-	defer store.Abort(ctx, txn)
-
-	compiler := ast.NewCompiler().
-		WithCapabilities(capabilities()).
-		WithStrict(true).
-		WithDefaultRegoVersion(ast.RegoV1)
-	ch, err := tester.NewRunner().
-		SetCompiler(compiler).
-		SetStore(store).
-		SetModules(mods).
-		SetDefaultRegoVersion(ast.RegoV1).
-		RaiseBuiltinErrors(true).
-		SetTimeout(30*time.Second).
-		RunTests(ctx, txn)
-	if err != nil {
-		t.Fatalf("compile policies: %v", err)
-	}
-	run := 0
-	for r := range ch {
-		run++
-		switch {
-		case r.Error != nil:
-			t.Errorf("%s.%s: error: %v", r.Package, r.Name, r.Error)
-		case r.Skip:
-			t.Errorf("%s.%s: skipped (todo_ tests are not allowed)", r.Package, r.Name)
-		case r.Fail:
-			t.Errorf("%s.%s: failed", r.Package, r.Name)
+	for _, r := range results {
+		switch r.Outcome {
+		case evaluator.TestError:
+			t.Errorf("%s:%d: %s.%s: error: %s", r.File, r.Line, r.Package, r.Name, r.Error)
+		case evaluator.TestSkip:
+			t.Errorf("%s:%d: %s.%s: skipped (todo_ tests are not allowed)", r.File, r.Line, r.Package, r.Name)
+		case evaluator.TestFail:
+			t.Errorf("%s:%d: %s.%s: failed", r.File, r.Line, r.Package, r.Name)
 		}
 	}
-	if run == 0 {
-		t.Fatal("no Rego test ran")
-	}
-	t.Logf("%d Rego tests", run)
+	t.Logf("%d Rego tests", len(results))
 }
 
 var snakeCase = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
@@ -211,6 +159,9 @@ func TestMetadata(t *testing.T) {
 			if !slices.Contains(scopes, str("scope")) {
 				t.Errorf("scope %q not one of %v", str("scope"), scopes)
 			}
+			if w, ok := want[id]; ok && (w.severity != str("severity") || w.scope != str("scope")) {
+				t.Errorf("%s: severity %s, scope %s; issue 2 says %s, %s", id, str("severity"), str("scope"), w.severity, w.scope)
+			}
 			if str("remediation") == "" {
 				t.Error("no custom.remediation")
 			}
@@ -248,8 +199,11 @@ func TestMetadata(t *testing.T) {
 		})
 	}
 	got := slices.Sorted(maps.Keys(seen))
-	if !slices.Equal(got, wantIDs) {
+	if wantIDs := slices.Sorted(maps.Keys(want)); !slices.Equal(got, wantIDs) {
 		t.Errorf("control ids = %v, want %v", got, wantIDs)
+	}
+	if params := paramDefaults(t, mods); !jsonEqual(params, wantParams) {
+		t.Errorf("param defaults = %v, want %v", params, wantParams)
 	}
 }
 
