@@ -90,6 +90,33 @@ func packageAnnotations(m *ast.Module) *ast.Annotations {
 	return nil
 }
 
+// paramDefaults collects custom.params of every control, failing on a param
+// two controls declare with different defaults.
+func paramDefaults(t *testing.T, mods map[string]*ast.Module) map[string]any {
+	t.Helper()
+	params := map[string]any{}
+	for _, path := range slices.Sorted(maps.Keys(mods)) {
+		a := packageAnnotations(mods[path])
+		if !isControl(path) || a == nil {
+			continue
+		}
+		ps, _ := a.Custom["params"].(map[string]any)
+		for name, def := range ps {
+			if old, ok := params[name]; ok && !jsonEqual(old, def) {
+				t.Errorf("%s: param %s: default %v conflicts with %v of another control", path, name, def, old)
+			}
+			params[name] = def
+		}
+	}
+	return params
+}
+
+func jsonEqual(a, b any) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
+}
+
 // TestRego runs every Rego test of the pack through evaluator.RunTests, the
 // path `authgate policy test` takes: same modules, data.authgate params and
 // taxonomy, sandbox, strict mode.
@@ -107,6 +134,9 @@ func TestRego(t *testing.T) {
 		case evaluator.TestFail:
 			t.Errorf("%s:%d: %s.%s: failed", r.File, r.Line, r.Package, r.Name)
 		}
+	}
+	if len(results) == 0 {
+		t.Fatal("no Rego test ran")
 	}
 	t.Logf("%d Rego tests", len(results))
 }

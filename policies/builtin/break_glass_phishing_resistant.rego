@@ -49,6 +49,14 @@ skip contains "no break-glass accounts are configured (parameter break_glass_acc
 	count(data.authgate.params.break_glass_accounts) == 0
 }
 
+skip contains "the evaluator provided no aggregates.accounts to match break-glass accounts against" if {
+	count(data.authgate.params.break_glass_accounts) > 0
+	not has_accounts
+}
+
+# has_accounts is true when the evaluator provided aggregates.accounts.
+has_accounts if is_object(input.aggregates.accounts)
+
 violation contains v if {
 	some entry in data.authgate.params.break_glass_accounts
 	object.get(input.aggregates.accounts, entry, null) == null

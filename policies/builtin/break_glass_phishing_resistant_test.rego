@@ -78,3 +78,9 @@ test_missing_and_weak_together if {
 		with data.authgate.params.break_glass_accounts as ["bg1@contoso.example", "bg2@contoso.example", "bg3@contoso.example"]
 	{v.subject.userPrincipalName | some v in vs} == {"bg2@contoso.example", "bg3@contoso.example"}
 }
+
+test_no_accounts_aggregate_skips if {
+	inp := object.remove(f.tenant({}), ["aggregates"])
+	ctl.skip == {"the evaluator provided no aggregates.accounts to match break-glass accounts against"} with input as inp
+		with data.authgate.params.break_glass_accounts as ["bg1@contoso.example"]
+}

@@ -42,7 +42,9 @@ import data.authgate.lib
 
 violation contains v if {
 	some u in input.userRegistrationDetails
-	lib.weak_only(u)
+	ms := u.methodsRegistered
+	count(ms) > 0
+	not lib.has_not_weak(ms)
 	v := {
 		"message": sprintf("User %s has only weak methods registered: %s.", [lib.name(u), concat(", ", u.methodsRegistered)]),
 		"subject": lib.subject(u),
