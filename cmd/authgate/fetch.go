@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/authgate/authgate/fetch"
+)
+
+// fetchOptions are the flags of fetch (and of run, which adds check's).
+type fetchOptions struct {
+	out           string
+	tenant        string
+	clientID      string
+	clientCert    string
+	auth          string
+	cloud         string
+	graphURL      string
+	authorityHost string
+	api           string
+	summaries     string
+	rate          string
+	resume        bool
+	maxPages      int
+
+	// Set by tests and demo, not by flags.
+	httpClient *http.Client                // Graph and token requests (the emulator's TLS)
+	lookupEnv  func(string) (string, bool) // the environment (os.LookupEnv when nil)
+	now        func() time.Time            // the clock
+	tune       func(*fetch.Options)        // last-minute changes (retry delays in tests)
+	progress   io.Writer                   // progress display (default: stderr when a terminal)
+}
+
+// addFetchFlags registers fetch's flags on fs, except the output file, which
+// fetch calls -o and run calls --snapshot-out.
+func addFetchFlags(fs *pflag.FlagSet, o *fetchOptions) {
+	fs.StringVar(&o.tenant, "tenant", "", "Entra tenant `ID` (default: AZURE_TENANT_ID, or the token's tenant)")
+	fs.StringVar(&o.clientID, "client-id", "", "application (client) `ID` (default: AZURE_CLIENT_ID)")
+	fs.StringVar(&o.clientCert, "client-certificate", "", "PEM or PKCS#12 `FILE` with the certificate and key for --auth client-certificate (default: AZURE_CLIENT_CERTIFICATE_PATH; password in AZURE_CLIENT_CERTIFICATE_PASSWORD)")
+	fs.StringVar(&o.auth, "auth", fetch.AuthAuto, "authentication `MODE`: "+strings.Join(fetch.AuthModes, "|")+"; "+fetch.AuthChainHelp+". The client secret is read from AZURE_CLIENT_SECRET only")
+	fs.StringVar(&o.cloud, "cloud", "global", "national cloud: "+strings.Join(fetch.CloudNames(), "|"))
+	fs.StringVar(&o.graphURL, "graph-url", "", "Graph root `URL` for a private cloud or an emulator (https; overrides --cloud's)")
+	fs.StringVar(&o.authorityHost, "authority-host", "", "Entra authority `URL` (default: AZURE_AUTHORITY_HOST, else --cloud's); a host that is not Entra's disables instance discovery")
+	fs.StringVar(&o.api, "api", "v1.0", "Graph API version: v1.0|beta")
+	fs.StringVar(&o.summaries, "summaries", fetch.SummariesAuto, "summary reports: auto (Graph, else derived from the per-user list after a 403)|graph|derived")
+	fs.StringVar(&o.rate, "rate", fetch.DefaultRate.String(), "client-side pace of Graph requests, `N/DURATION` (the reports service allows about 5 per 10s); 0 or off disables")
+	fs.BoolVar(&o.resume, "resume", false, "continue an interrupted fetch to the same output from its last completed page")
+	fs.IntVar(&o.maxPages, "max-pages", fetch.DefaultMaxPages, "stop (inconclusive) after `N` pages of the per-user report")
+}
+
+func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var o fetchOptions
+	fs := newFlagSet("fetch", "fetch -o FILE [flags]", stdout)
+	fs.StringVarP(&o.out, "output-file", "o", "", "snapshot `FILE` to write (required; written atomically, mode 0600)")
+	addFetchFlags(fs, &o)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("fetch: unexpected argument %q", fs.Arg(0))
+	}
+	_, err := runFetch(ctx, &o, stdout, stderr)
+	return err
+}
+
+// runFetch fetches the snapshot to o.out and returns its path. It reports on
+// stderr the auth mode, the principal and the counts. Authentication,
+// permission and licence failures are *authError; flag errors *usageError.
+func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string, error) {
+	if o.out == "" {
+		return "", usagef("fetch: -o FILE is required")
+	}
+	if !slices.Contains(fetch.AuthModes, o.auth) {
+		return "", usagef("--auth %q: valid modes are %s", o.auth, strings.Join(fetch.AuthModes, ", "))
+	}
+	if !slices.Contains([]string{"v1.0", "beta"}, o.api) {
+		return "", usagef("--api %q: valid versions are v1.0, beta", o.api)
+	}
+	if !slices.Contains(fetch.SummaryModes, o.summaries) {
+		return "", usagef("--summaries %q: valid modes are %s", o.summaries, strings.Join(fetch.SummaryModes, ", "))
+	}
+	rate, err := fetch.ParseRate(o.rate)
+	if err != nil {
+		return "", usagef("--rate: %v", err)
+	}
+	if o.maxPages <= 0 {
+		return "", usagef("--max-pages %d: want a positive number", o.maxPages)
+	}
+	if fi, err := os.Stat(o.out); err == nil && fi.IsDir() {
+		return "", usagef("-o %s: is a directory", o.out)
+	}
+	if dir := filepath.Dir(o.out); dir != "" {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return "", usagef("-o %s: directory %s does not exist", o.out, dir)
+		}
+	}
+
+	co := fetch.CredentialOptions{Mode: o.auth, TenantID: o.tenant, ClientID: o.clientID, CertificatePath: o.clientCert, Prompt: stderr}
+	envAuthority := co.ApplyEnv(o.lookupEnv)
+	authority := o.authorityHost
+	if authority == "" {
+		authority = envAuthority
+	}
+	cloud, err := fetch.ResolveCloud(o.cloud, o.graphURL, authority)
+	if err != nil {
+		return "", invalid(err)
+	}
+	co.Cloud = cloud
+	if o.httpClient != nil {
+		co.Transport = o.httpClient
+	}
+	cred, err := fetch.NewCredential(co)
+	if err != nil {
+		return "", &authError{fmt.Errorf("set up credential: %w", err)}
+	}
+
+	fo := fetch.Options{
+		Credential: cred,
+		AuthMode:   o.auth,
+		TenantID:   co.TenantID,
+		Cloud:      cloud,
+		APIVersion: o.api,
+		Summaries:  o.summaries,
+		Rate:       rate,
+		MaxPages:   o.maxPages,
+		HTTPClient: o.httpClient,
+		Resume:     o.resume,
+		Progress:   o.progress,
+		Tool:       readBuildInfo().Version,
+		Now:        o.now,
+	}
+	if fo.Progress == nil {
+		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			fo.Progress = f
+		}
+	}
+	if o.tune != nil {
+		o.tune(&fo)
+	}
+	fmt.Fprintf(stderr, "authgate: fetching from %s (%s, %s) with --auth %s, pace %s\n", cloud.GraphURL, cloud.Name, o.api, o.auth, rate)
+	res, err := fetch.Fetch(ctx, o.out, fo)
+	if err != nil {
+		if fetch.IsAuthFailure(err) {
+			return "", &authError{fmt.Errorf("fetch: %w", err)}
+		}
+		return "", fmt.Errorf("fetch: %w", err)
+	}
+	m := res.Manifest
+	how := ""
+	switch {
+	case res.Restarted:
+		how = " (the checkpoint's link was refused: started over)"
+	case res.Resumed:
+		how = " (resumed)"
+	}
+	derived := 0
+	for _, s := range m.Summaries {
+		if s.Source != "graph" {
+			derived++
+		}
+	}
+	fmt.Fprintf(stderr, "authgate: signed in as %s (--auth %s, tenant %s)\n", orUnknown(m.Principal), m.AuthMode, m.TenantID)
+	fmt.Fprintf(stderr, "authgate: fetched %d users in %d pages%s: %d requests, %d retries, %d throttled; %d of %d summaries from Graph\n",
+		m.UserCount, m.Pages, how, m.Requests, m.Retries, m.Throttled, len(m.Summaries)-derived, len(m.Summaries))
+	fmt.Fprintf(stderr, "authgate: wrote %s (sha256 of users %s)\n", res.Path, m.UsersSHA256)
+	return res.Path, nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "an unknown principal"
+	}
+	return s
+}

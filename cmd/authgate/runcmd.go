@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var fo fetchOptions
+	var co checkOptions
+	fs := newFlagSet("run", "run [fetch flags] [check flags] [--snapshot-out FILE]", stdout)
+	addFetchFlags(fs, &fo)
+	addCheckFlags(fs, &co)
+	fs.StringVar(&fo.out, "snapshot-out", "", "keep the fetched snapshot in `FILE` (default: a temporary file, removed at the end)")
+	_ = fs.MarkHidden("snapshot") // the snapshot comes from the fetch
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("run: unexpected argument %q", fs.Arg(0))
+	}
+	if co.snapshot != "" {
+		return usagef("run: --snapshot is not used: run checks the snapshot it fetches (use --snapshot-out to keep it, or authgate check --snapshot)")
+	}
+	if fo.out == "" {
+		dir, err := os.MkdirTemp("", "authgate-run-*")
+		if err != nil {
+			return fmt.Errorf("run: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		fo.out = filepath.Join(dir, "snapshot.json")
+	}
+	path, err := runFetch(ctx, &fo, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	co.snapshot = path
+	_, err = runCheck(ctx, &co, stdout, stderr)
+	return err
+}
