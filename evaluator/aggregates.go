@@ -35,6 +35,8 @@ type AccountRow struct {
 	UserPrincipalName string
 	UserDisplayName   string
 	MethodsRegistered []string
+	// Offset is the row's byte offset in the snapshot.
+	Offset int64
 }
 
 // scopeNames maps aggregate scope names to the Graph summary scopes.
@@ -108,7 +110,7 @@ func (a *aggregator) addClasses(scope string, u *snapshot.UserRegistrationDetail
 func (a *aggregator) watchUser(u *snapshot.UserRegistrationDetails) {
 	for _, key := range []string{strings.ToLower(u.ID), strings.ToLower(u.UserPrincipalName)} {
 		for _, entry := range a.watch[key] {
-			a.accounts[entry] = &AccountRow{ID: u.ID, UserPrincipalName: u.UserPrincipalName, UserDisplayName: u.UserDisplayName, MethodsRegistered: u.MethodsRegistered}
+			a.accounts[entry] = &AccountRow{ID: u.ID, UserPrincipalName: u.UserPrincipalName, UserDisplayName: u.UserDisplayName, MethodsRegistered: u.MethodsRegistered, Offset: u.Offset}
 		}
 	}
 }

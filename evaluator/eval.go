@@ -263,7 +263,7 @@ func (e *Engine) evalInto(ctx context.Context, q *rego.PreparedEvalQuery, in ast
 func (e *Engine) runtimeError(err error) error {
 	var te *topdown.Error
 	if errors.As(err, &te) {
-		pe := &PolicyError{Msg: te.Code + ": " + te.Message}
+		pe := &PolicyError{Msg: te.Code + ": " + strings.Join(strings.Fields(te.Message), " ")}
 		if te.Location != nil {
 			pe.File, pe.Line, pe.Col = te.Location.File, te.Location.Row, te.Location.Col
 			pe.Control = e.controlAt(te.Location.File)
@@ -316,8 +316,8 @@ func toViolation(c *controlDef, raw any) (Violation, error) {
 		sub.ID, _ = sm["id"].(string)
 		sub.UserPrincipalName, _ = sm["userPrincipalName"].(string)
 		sub.DisplayName, _ = sm["displayName"].(string)
-		if sub.ID == "" {
-			return bad("subject has no \"id\" string: %s", jsonString(s))
+		if sub.ID == "" && sub.UserPrincipalName == "" {
+			return bad("subject has neither an \"id\" nor a \"userPrincipalName\" string: %s", jsonString(s))
 		}
 		v.Subject = sub
 	}
@@ -387,7 +387,10 @@ func (e *Engine) assemble(info *snapshot.Info, agg *Aggregates, found [][]Violat
 		c := meta[i]
 		vs := found[i]
 		for j := range vs {
-			if vs[j].Subject == nil && vs[j].Offset < 0 {
+			if vs[j].Subject != nil && vs[j].Offset < 0 {
+				vs[j].Offset = accountOffset(agg, vs[j].Subject)
+			}
+			if vs[j].Offset < 0 {
 				off, ok := anchors[def.anchor]
 				if !ok {
 					off = info.ManifestOffset
@@ -415,9 +418,23 @@ func (e *Engine) assemble(info *snapshot.Info, agg *Aggregates, found [][]Violat
 	return r
 }
 
+// accountOffset finds the row of a tenant finding's subject among the
+// watched accounts, or -1.
+func accountOffset(agg *Aggregates, s *Subject) int64 {
+	for _, row := range agg.Accounts {
+		if row != nil && ((s.ID != "" && strings.EqualFold(row.ID, s.ID)) || (s.UserPrincipalName != "" && strings.EqualFold(row.UserPrincipalName, s.UserPrincipalName))) {
+			return row.Offset
+		}
+	}
+	return -1
+}
+
 func subjectID(v *Violation) string {
 	if v.Subject == nil {
 		return ""
+	}
+	if v.Subject.ID == "" { // an account named in a parameter but absent from the report
+		return v.Subject.UserPrincipalName
 	}
 	return v.Subject.ID
 }
