@@ -215,6 +215,10 @@ func validate(t *testing.T, file string, args ...string) {
 	t.Helper()
 	cmd := exec.Command("bash", append([]string{validator()}, append(args, file)...)...)
 	out, err := cmd.CombinedOutput()
+	if err != nil && bytes.Contains(out, []byte("npm ")) && !bytes.Contains(out, []byte("schema")) {
+		// npx could not fetch ajv-cli (no registry, no NPM_TOOLS_DIR): a missing tool.
+		needTool(t, "ajv-cli (npx failed: "+firstLine(string(out))+")", false)
+	}
 	if err != nil {
 		t.Fatalf("validate.sh %s %s: %v\n%s", strings.Join(args, " "), file, err, out)
 	}
