@@ -25,6 +25,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if co.snapshot != "" {
 		return usagef("run: --snapshot is not used: run checks the snapshot it fetches (use --snapshot-out to keep it, or authgate check --snapshot)")
 	}
+	// Check's flags are validated before a fetch that may take minutes.
+	if _, err := co.plan(); err != nil {
+		return err
+	}
 	if fo.out == "" {
 		dir, err := os.MkdirTemp("", "authgate-run-*")
 		if err != nil {

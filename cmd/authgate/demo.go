@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/fetch"
+	"github.com/authgate/authgate/fetch/graphfake"
+	"github.com/authgate/authgate/reports"
+)
+
+// demoRate is the emulator's rate limit in the demo, and the client's pace.
+const demoRate, demoPer = 50, time.Second
+
+// demoExt maps report formats to file extensions.
+var demoExt = map[string]string{"text": "txt", "junit": "xml", "markdown": "md", "github": "github.txt"}
+
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var users int
+	var dir string
+	var seed int64
+	fs := newFlagSet("demo", "demo [--users N] [--out DIR] [--seed N]", stdout)
+	fs.IntVar(&users, "users", 2000, "users in the emulated tenant")
+	fs.StringVar(&dir, "out", "authgate-demo", "`DIR` for the snapshot and the reports")
+	fs.Int64Var(&seed, "seed", 1, "seed of the synthetic tenant (the same seed gives the same users)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("demo: unexpected argument %q", fs.Arg(0))
+	}
+	if users < 0 {
+		return usagef("--users %d: want 0 or more", users)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+
+	secret := make([]byte, 24)
+	if _, err := rand.Read(secret); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	const clientID = "00000000-0000-4000-8000-00000000de70"
+	srv, err := graphfake.New(graphfake.Options{
+		Tenant:       graphfake.Tenant{Seed: seed, Users: users},
+		ClientID:     clientID,
+		ClientSecret: hex.EncodeToString(secret),
+		Rate:         demoRate,
+		Per:          demoPer,
+	})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer srv.Close()
+	fmt.Fprintf(stderr, "authgate demo: Graph emulator on %s with %d synthetic users (rate limit %d/%s)\n", srv.GraphURL(), users, demoRate, demoPer)
+
+	// The real client: azidentity's ClientSecretCredential against the
+	// emulator's token endpoint (instance discovery off: not an Entra host),
+	// the azcore pipeline and the pacer at the emulator's limit.
+	fo := fetchOptions{
+		out:           filepath.Join(dir, "snapshot.json"),
+		tenant:        srv.TenantID(),
+		clientID:      clientID,
+		auth:          fetch.AuthClientSecret,
+		cloud:         "global",
+		graphURL:      srv.GraphURL(),
+		authorityHost: srv.AuthorityHost(),
+		api:           "v1.0",
+		summaries:     fetch.SummariesAuto,
+		rate:          fmt.Sprintf("%d/%s", demoRate, demoPer),
+		maxPages:      fetch.DefaultMaxPages,
+		httpClient:    srv.Client(),
+		lookupEnv: func(name string) (string, bool) {
+			if name == "AZURE_CLIENT_SECRET" {
+				return hex.EncodeToString(secret), true
+			}
+			return "", false // the demo ignores the caller's AZURE_* settings
+		},
+	}
+	snap, err := runFetch(ctx, &fo, stdout, stderr)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+
+	co := checkOptions{snapshot: snap, format: "text", failOn: "high", evalMode: "stream"}
+	files := []string{snap}
+	for _, f := range reports.Formats() {
+		ext := demoExt[f]
+		if ext == "" {
+			ext = f
+		}
+		p := filepath.Join(dir, "results."+ext)
+		if f == "text" {
+			co.out = p
+		} else {
+			co.outputs = append(co.outputs, f+"="+p)
+		}
+		files = append(files, p)
+	}
+	res, err := runCheck(ctx, &co, stdout, stderr)
+	if err != nil && (res == nil || exitCode(err) != exitViolations) {
+		return fmt.Errorf("demo: check: %w", err)
+	}
+	verdict := "unknown"
+	if res != nil {
+		verdict = string(res.Verdict)
+	}
+	fmt.Fprintf(stdout, "verdict: %s", verdict)
+	if res != nil {
+		s := res.Summary
+		fmt.Fprintf(stdout, " (%d controls: %d passed, %d failed, %d skipped; %d violations; --fail-on %s)", s.Controls, s.Passed, s.Failed, s.Skipped, s.Violations, res.FailOn)
+	}
+	fmt.Fprintln(stdout)
+	fmt.Fprintf(stdout, "files in %s:\n", dir)
+	for _, f := range files {
+		fmt.Fprintf(stdout, "  %s\n", f)
+	}
+	if res != nil && res.Verdict == evaluator.VerdictFail {
+		fmt.Fprintf(stdout, "the demo tenant fails on purpose: read %s, then try `authgate check --snapshot %s --fail-on critical`\n", co.out, snap)
+	}
+	return nil
+}
