@@ -96,6 +96,33 @@ type Waiver struct {
 	Ticket  string `json:"ticket,omitempty"`
 }
 
+// WaiverState says what became of a declared waiver in one evaluation.
+type WaiverState string
+
+// Waiver states.
+const (
+	// WaiverApplied: the waiver is in force and covered at least one violation.
+	WaiverApplied WaiverState = "applied"
+	// WaiverExpired: the waiver's expires date is before the evaluation
+	// date; it no longer applies (Matched counts what it would have covered).
+	WaiverExpired WaiverState = "expired"
+	// WaiverOrphaned: the waiver is in force but matched no violation, so it
+	// can be removed.
+	WaiverOrphaned WaiverState = "orphaned"
+)
+
+// WaiverStatus reports one declared waiver and what it did.
+type WaiverStatus struct {
+	Waiver
+	// Source names the entry, e.g. "waivers.yaml: waivers[3]".
+	Source string `json:"source"`
+	// State is applied, expired or orphaned.
+	State WaiverState `json:"state"`
+	// Matched is the number of violations the waiver covered (or, when
+	// expired, would have covered).
+	Matched int `json:"matched"`
+}
+
 // Violation is one finding of a control.
 type Violation struct {
 	// Subject is the user concerned, or nil for a tenant-level finding.
@@ -188,6 +215,9 @@ type Result struct {
 	FailOn        string      `json:"failOn"`
 	Summary       Summary     `json:"summary"`
 	Controls      []Control   `json:"controls"`
+	// Waivers lists every declared waiver with its state (applied, expired,
+	// orphaned), in declaration order; empty when none were given.
+	Waivers []WaiverStatus `json:"waivers,omitempty"`
 	// Aggregates are the tenant figures the evaluator computed (users per
 	// scope and capability, methods), for outputs that chart coverage.
 	Aggregates *Aggregates `json:"-"`
