@@ -6,24 +6,34 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/fetch/graphfake"
-	"github.com/authgate/authgate/internal/synth"
+	"github.com/authgate/authgate/internal/atomicfile"
 	"github.com/authgate/authgate/policies"
 	"github.com/authgate/authgate/snapshot"
 )
 
-func writeSnapshot(t testing.TB, users int, seed int64, summaries string) string {
+// writeSnapshot writes the emulator's tenant for seed as a snapshot, with
+// Graph summaries when summaries is set.
+func writeSnapshot(t testing.TB, users int, seed int64, summaries bool) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), fmt.Sprintf("snapshot-%d-%d.json", users, seed))
-	if err := synth.Write(p, graphfake.Tenant{Seed: seed, Users: users}, synth.Options{Summaries: summaries}); err != nil {
+	now := time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
+	tenant := graphfake.Tenant{Seed: seed, Users: users, Now: now}
+	m := snapshot.Manifest{TenantID: graphfake.DefaultTenantID(seed), Cloud: "global", GraphEndpoint: "https://graph.microsoft.com", APIVersion: "v1.0", FetchedAt: now.Format(time.RFC3339)}
+	err := atomicfile.Write(p, 0o600, func(w io.Writer) error {
+		return graphfake.WriteSnapshot(w, tenant, graphfake.SnapshotOptions{Manifest: m, Summaries: summaries})
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -70,7 +80,7 @@ func TestMatchesIndependentCount(t *testing.T) {
 	if testing.Short() {
 		n = 10_000
 	}
-	path := writeSnapshot(t, n, 7, "graph")
+	path := writeSnapshot(t, n, 7, true)
 	doc, _, err := snapshot.Load(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
@@ -139,8 +149,8 @@ func TestStreamEqualsDocument(t *testing.T) {
 	for _, tc := range []struct {
 		users int
 		seed  int64
-		sums  string
-	}{{0, 1, ""}, {1, 2, "graph"}, {2500, 3, "derived"}, {12000, 4, "graph"}} {
+		sums  bool
+	}{{0, 1, false}, {1, 2, true}, {2500, 3, false}, {12000, 4, true}} {
 		t.Run(fmt.Sprintf("%d users seed %d", tc.users, tc.seed), func(t *testing.T) {
 			path := writeSnapshot(t, tc.users, tc.seed, tc.sums)
 			bg := evaluator.WithParams(map[string]any{"break_glass_accounts": []any{"user00000@contoso.example", "missing@contoso.example"}})
@@ -195,7 +205,7 @@ func TestPolicyErrors(t *testing.T) {
 		{"unknown parameter", nil, []evaluator.Option{evaluator.WithParams(map[string]any{"mfa_capable_minimum": 0.9})}, "parameter mfa_capable_minimum: unknown (known: "},
 		{"parameter type", nil, []evaluator.Option{evaluator.WithParams(map[string]any{"mfa_capable_min": "high"})}, "parameter mfa_capable_min: want number, got string"},
 	}
-	path := writeSnapshot(t, 10, 1, "")
+	path := writeSnapshot(t, 10, 1, false)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -233,7 +243,7 @@ func meta(id, scope string) string {
 
 func BenchmarkEvaluate(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
-		path := writeSnapshot(b, n, 1, "graph")
+		path := writeSnapshot(b, n, 1, true)
 		e, err := evaluator.New(context.Background(), evaluator.WithBuiltin(policies.FS))
 		if err != nil {
 			b.Fatal(err)
