@@ -16,6 +16,7 @@ import (
 	"github.com/authgate/authgate/policies"
 	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/snapshot"
+	"github.com/authgate/authgate/waivers"
 	"github.com/spf13/pflag"
 )
 
@@ -35,6 +36,9 @@ type checkOptions struct {
 	maxPerControl int
 	maxBytes      int64
 	allow         []string
+	waivers       string
+
+	cfg *config // authgate.yaml, once read
 }
 
 // addCheckFlags registers check's flags on fs.
@@ -52,6 +56,7 @@ func addCheckFlags(fs *pflag.FlagSet, o *checkOptions) {
 	fs.StringVar(&o.now, "now", "", "evaluation time (RFC 3339) that time.now_ns returns; default: the snapshot's fetchedAt")
 	fs.IntVar(&o.maxPerControl, "max-per-control", 0, "violations listed per control (0: the format's default, 1000 in sarif and junit)")
 	fs.Int64Var(&o.maxBytes, "max-snapshot-bytes", snapshot.DefaultMaxBytes, "refuse snapshots larger than `N` bytes")
+	fs.StringVar(&o.waivers, "waivers", "", "waivers `FILE` (YAML): accepted risks with owner, reason and expiry; adds to authgate.yaml's waivers")
 	fs.StringArrayVar(&o.allow, "allow-builtin", nil, "let policies use a sandboxed Rego builtin (`NAME`: http.send, net.*, opa.runtime, ...)")
 }
 
@@ -112,11 +117,11 @@ func (o *checkOptions) engineOptions() ([]evaluator.Option, error) {
 		opts = append(opts, evaluator.WithoutBuiltinControls())
 	}
 	params := map[string]any{}
-	if o.config != "" {
-		cfg, err := loadConfig(o.config)
-		if err != nil {
-			return nil, err
-		}
+	cfg, err := o.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	if cfg != nil {
 		for k, v := range cfg.Params {
 			params[k] = v
 		}
@@ -144,9 +149,87 @@ func (o *checkOptions) engineOptions() ([]evaluator.Option, error) {
 	return opts, nil
 }
 
+// loadConfig reads --config once; nil when none was given.
+func (o *checkOptions) loadConfig() (*config, error) {
+	if o.cfg != nil || o.config == "" {
+		return o.cfg, nil
+	}
+	cfg, err := loadConfig(o.config)
+	if err != nil {
+		return nil, err
+	}
+	o.cfg = cfg
+	return cfg, nil
+}
+
+// loadWaivers reads the waivers of authgate.yaml, then those of --waivers.
+func (o *checkOptions) loadWaivers() ([]waivers.Entry, error) {
+	cfg, err := o.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	var out []waivers.Entry
+	if cfg != nil {
+		es, err := cfg.waivers()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, es...)
+	}
+	if o.waivers != "" {
+		es, err := waivers.Load(o.waivers)
+		if err != nil {
+			return nil, invalid(err)
+		}
+		out = append(out, es...)
+	}
+	return out, nil
+}
+
+// evalTime is the evaluation time: --now, else the snapshot's fetchedAt.
+func (o *checkOptions) evalTime() (time.Time, error) {
+	if o.now != "" {
+		t, err := time.Parse(time.RFC3339, o.now)
+		if err != nil {
+			return time.Time{}, usagef("--now %q: not an RFC 3339 time (e.g. 2026-11-27T08:00:00Z)", o.now)
+		}
+		return t, nil
+	}
+	m, err := snapshot.PeekManifest(o.snapshot)
+	if err != nil {
+		return time.Time{}, err
+	}
+	t, err := time.Parse(time.RFC3339, m.FetchedAt)
+	if err != nil {
+		return time.Time{}, &snapshot.Error{File: o.snapshot, Path: "manifest.fetchedAt", Msg: fmt.Sprintf("%q is not an RFC 3339 time", m.FetchedAt)}
+	}
+	return t, nil
+}
+
+// reportWaivers warns on stderr about waivers that expired or matched nothing.
+func reportWaivers(stderr io.Writer, res *evaluator.Result) {
+	for _, w := range res.Waivers {
+		who := strings.TrimSpace(w.Control + " " + w.Subject)
+		switch w.State {
+		case evaluator.WaiverExpired:
+			fmt.Fprintf(stderr, "authgate: warning: waiver %s (%s) expired on %s and no longer applies (%d %s)\n",
+				w.Source, who, w.Expires, w.Matched, plural(w.Matched, "violation", "violations"))
+		case evaluator.WaiverOrphaned:
+			fmt.Fprintf(stderr, "authgate: warning: waiver %s (%s) matched no violation: remove it\n", w.Source, who)
+		}
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // runCheck evaluates o.snapshot and writes the requested outputs. It returns
 // errGateFailed, after writing every output, when the verdict is fail.
-func runCheck(ctx context.Context, o *checkOptions, stdout, _ io.Writer) (*evaluator.Result, error) {
+func runCheck(ctx context.Context, o *checkOptions, stdout, stderr io.Writer) (*evaluator.Result, error) {
 	if o.snapshot == "" {
 		return nil, usagef("check: --snapshot FILE is required")
 	}
@@ -163,13 +246,30 @@ func runCheck(ctx context.Context, o *checkOptions, stdout, _ io.Writer) (*evalu
 	if err != nil {
 		return nil, err
 	}
+	wvs, err := o.loadWaivers()
+	if err != nil {
+		return nil, err
+	}
 	engine, err := evaluator.New(ctx, opts...)
 	if err != nil {
 		return nil, err
 	}
+	var now time.Time
+	if len(wvs) > 0 {
+		if now, err = o.evalTime(); err != nil {
+			return nil, err
+		}
+		if err := waivers.Validate(wvs, engine.Controls(), now, o.cfg.maxWaiverDays()); err != nil {
+			return nil, invalid(err)
+		}
+	}
 	res, err := engine.Evaluate(ctx, o.snapshot, snapshot.ScanOptions{MaxBytes: o.maxBytes})
 	if err != nil {
 		return nil, err
+	}
+	if len(wvs) > 0 {
+		waivers.Apply(res, wvs, now)
+		reportWaivers(stderr, res)
 	}
 	res.Tool = evaluator.Tool{Name: "authgate", Version: readBuildInfo().Version}
 	if err := res.Decide(o.failOn); err != nil {

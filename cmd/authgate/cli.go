@@ -26,6 +26,7 @@ func commands() []command {
 		{"check", "evaluate controls against a snapshot and gate on the result", cmdCheck},
 		{"fetch", "snapshot Microsoft Graph's authentication-methods reports", cmdFetch},
 		{"run", "fetch, then check, in one command (for CI)", cmdRun},
+		{"policy", "test, list and document policies (the built-in pack and yours)", cmdPolicy},
 		{"demo", "fetch from the built-in Graph emulator and check, writing every report", cmdDemo},
 		{"version", "print the version, commit and OPA version", cmdVersion},
 	}

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
+	"github.com/authgate/authgate/waivers"
 	"gopkg.in/yaml.v3"
 )
 
@@ -16,6 +18,41 @@ import (
 type config struct {
 	// Params override the controls' parameter defaults; --set overrides them in turn.
 	Params map[string]any `yaml:"params"`
+	// Waivers is either an inline list of waiver entries or the path of a
+	// waivers file (relative to authgate.yaml's folder).
+	Waivers yaml.Node `yaml:"waivers"`
+	// MaxWaiverDays is the longest a waiver may run after the evaluation
+	// date (default waivers.DefaultMaxDays).
+	MaxWaiverDays *int `yaml:"max_waiver_days"`
+
+	path string // the file it was read from
+}
+
+// waivers returns the waiver entries the config declares: the inline list,
+// or the entries of the file it names.
+func (c *config) waivers() ([]waivers.Entry, error) {
+	n := &c.Waivers
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+		p := n.Value
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(c.path), p)
+		}
+		es, err := waivers.Load(p)
+		if err != nil {
+			return nil, invalid(fmt.Errorf("%s: waivers: %w", c.path, err))
+		}
+		return es, nil
+	}
+	es, err := waivers.FromNode(filepath.Base(c.path), n)
+	return es, invalid(err)
+}
+
+// maxWaiverDays returns max_waiver_days, or the default.
+func (c *config) maxWaiverDays() int {
+	if c == nil || c.MaxWaiverDays == nil {
+		return waivers.DefaultMaxDays
+	}
+	return *c.MaxWaiverDays
 }
 
 // loadConfig reads an authgate.yaml, refusing unknown keys.
@@ -30,6 +67,10 @@ func loadConfig(path string) (*config, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, usagef("%s: %s", path, yamlMessage(err))
 	}
+	if c.MaxWaiverDays != nil && *c.MaxWaiverDays < 1 {
+		return nil, usagef("%s: max_waiver_days: want a positive number of days, got %d", path, *c.MaxWaiverDays)
+	}
+	c.path = path
 	return &c, nil
 }
 
