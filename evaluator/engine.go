@@ -219,7 +219,7 @@ func compile(mods []module, allow []string) (*ast.Compiler, error) {
 		WithStrict(true).
 		WithEnablePrintStatements(false)
 	if c.Compile(set); c.Failed() {
-		return nil, sandboxHint(astError(c.Errors))
+		return nil, nameControl(sandboxHint(astError(c.Errors)), mods)
 	}
 	return c, nil
 }

@@ -305,7 +305,7 @@ func controlFromAnnotation(m module, pkg string, ann *ast.Annotations) (*control
 	family := FamilyOf(id)
 	builtin := m.builtin
 	if !builtin || family == "" {
-		family = pkg
+		family = strings.TrimPrefix(pkg, "authgate.") // outputs prefix it with "authgate."
 	}
 	path := ast.MustParseRef("data." + pkg)
 	return &controlDef{
@@ -360,4 +360,24 @@ func normalize(v any) any {
 		return v
 	}
 	return out
+}
+
+// nameControl fills PolicyError.Control with the id the erring file's
+// package METADATA declares, when it declares one.
+func nameControl(err error, mods []module) error {
+	pe, ok := err.(*PolicyError)
+	if !ok || pe.Control != "" || pe.File == "" {
+		return err
+	}
+	for _, m := range mods {
+		if m.name != pe.File {
+			continue
+		}
+		for _, a := range m.parsed.Annotations {
+			if id, ok := a.Custom["id"].(string); ok && a.Scope == "package" {
+				pe.Control = id
+			}
+		}
+	}
+	return pe
 }

@@ -169,7 +169,7 @@ func RunTests(ctx context.Context, opts ...Option) ([]TestResult, error) {
 		SetTimeout(testTimeout).
 		RunTests(ctx, txn)
 	if err != nil {
-		return nil, sandboxHint(astError(err))
+		return nil, nameControl(sandboxHint(astError(err)), mods)
 	}
 	var out []TestResult
 	for r := range ch {
