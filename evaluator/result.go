@@ -154,7 +154,8 @@ type Control struct {
 	// Package is the Rego package that defines the control, e.g. "authgate.builtin.adm01".
 	Package string `json:"package"`
 	// Family groups controls in outputs: the middle part of a built-in id
-	// (ADM, USR, ...), or the package of a user control.
+	// (ADM, USR, ...), or a user control's package without "authgate."
+	// (so JUnit's classname authgate.<family> reads authgate.acme.x).
 	Family string `json:"family"`
 	// Builtin is true for controls of the embedded pack.
 	Builtin bool `json:"builtin"`
