@@ -333,47 +333,135 @@ func (cp *checkpoint) addSummary(report string, body []byte) error {
 
 // users pages through userRegistrationDetails from the checkpoint's
 // nextLink. When resuming and Graph refuses the link, it starts over once.
-func (ft *fetcher) users(ctx context.Context, resumed bool) (restarted bool, err error) {
+//
+// Fetching and writing overlap: while one goroutine decodes, writes and
+// checkpoints page N, the other already requests page N+1 (whose link it
+// reads from page N with a light pass). The checkpoint only ever names the
+// page after the last one written, so an interruption loses at most the
+// page in flight.
+func (ft *fetcher) users(parent context.Context, resumed bool) (restarted bool, err error) {
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
 	cp := &ft.cp
-	seen := make(map[string]struct{})
-	for cp.NextLink != "" {
-		if err := ctx.Err(); err != nil {
-			return restarted, err
-		}
-		if cp.Pages >= int64(ft.o.MaxPages) {
-			return restarted, pagingErrorf("more than %d pages of userRegistrationDetails (raise --max-pages if the tenant is that large)", ft.o.MaxPages)
-		}
-		link := cp.NextLink
-		if _, dup := seen[link]; dup {
-			return restarted, pagingErrorf("Graph returned a nextLink it had already returned: paging would loop")
-		}
-		seen[link] = struct{}{}
-		body, err := ft.cl.get(ctx, "list userRegistrationDetails", link)
-		var ge *GraphError
-		if err != nil && resumed && !restarted && cp.Pages > 0 && link != ft.firstLink() && errors.As(err, &ge) && refusedLink(ge.StatusCode) {
-			if err := ft.restart(); err != nil {
-				return restarted, err
+	type job struct {
+		body []byte
+		next string
+	}
+	jobs := make(chan job, 1)
+	procDone := make(chan error, 1)
+	go func() {
+		var perr error
+		for j := range jobs {
+			if perr != nil {
+				continue
 			}
-			restarted = true
-			clear(seen)
-			continue
+			next, err := ft.page(j.body)
+			if err == nil && next != j.next {
+				err = pagingErrorf("page %d: two readings of the page disagree on its nextLink", cp.Pages+1)
+			}
+			if err == nil {
+				cp.Pages++
+				cp.NextLink = next
+				err = ft.save()
+				ft.prog.update(cp, ft.total, false)
+			}
+			if err != nil {
+				perr = err
+				cancel(err)
+			}
 		}
-		if err != nil {
-			return restarted, err
+		procDone <- perr
+	}()
+
+	ferr := func() error {
+		link, pages, sent := cp.NextLink, cp.Pages, 0
+		seen := make(map[string]struct{})
+		for link != "" {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if pages >= int64(ft.o.MaxPages) {
+				return pagingErrorf("more than %d pages of userRegistrationDetails (raise --max-pages if the tenant is that large)", ft.o.MaxPages)
+			}
+			if _, dup := seen[link]; dup {
+				return pagingErrorf("Graph returned a nextLink it had already returned: paging would loop")
+			}
+			seen[link] = struct{}{}
+			body, err := ft.cl.get(ctx, "list userRegistrationDetails", link)
+			var ge *GraphError
+			if err != nil && resumed && !restarted && sent == 0 && cp.Pages > 0 && link != ft.firstLink() && errors.As(err, &ge) && refusedLink(ge.StatusCode) {
+				// No page is in flight: the writer is idle.
+				if err := ft.restart(); err != nil {
+					return err
+				}
+				restarted = true
+				link, pages = cp.NextLink, 0
+				clear(seen)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			next, ok := nextLinkOf(body)
+			select {
+			case jobs <- job{body, next}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			sent++
+			pages++
+			if !ok {
+				return nil // the writer reports what is wrong with the page
+			}
+			link = next
 		}
-		next, err := ft.page(body)
-		if err != nil {
-			return restarted, err
+		return nil
+	}()
+	close(jobs)
+	if perr := <-procDone; perr != nil {
+		return restarted, perr
+	}
+	if ferr != nil {
+		if c := context.Cause(ctx); parent.Err() == nil && c != nil && c != ferr && !errors.Is(ferr, c) && ctx.Err() != nil {
+			return restarted, c
 		}
-		cp.Pages++
-		cp.NextLink = next
-		if err := ft.save(); err != nil {
-			return restarted, err
+		if parent.Err() != nil {
+			return restarted, parent.Err()
 		}
-		ft.prog.update(cp, ft.total, false)
+		return restarted, ferr
+	}
+	if cp.NextLink != "" {
+		return restarted, pagingErrorf("paging stopped before the last page")
 	}
 	ft.prog.update(cp, ft.total, true)
 	return restarted, nil
+}
+
+// nextLinkOf reads the @odata.nextLink of a page without decoding its users.
+// ok is false when the page is not a valid JSON object.
+func nextLinkOf(body []byte) (next string, ok bool) {
+	d := jsontext.NewDecoder(bytesReader(body))
+	if tok, err := d.ReadToken(); err != nil || tok.Kind() != '{' {
+		return "", false
+	}
+	for d.PeekKind() != '}' {
+		tok, err := d.ReadToken()
+		if err != nil {
+			return "", false
+		}
+		if tok.String() == "@odata.nextLink" && d.PeekKind() == '"' {
+			t, err := d.ReadToken()
+			if err != nil {
+				return "", false
+			}
+			next = t.String()
+			continue
+		}
+		if err := d.SkipValue(); err != nil {
+			return "", false
+		}
+	}
+	return next, true
 }
 
 // refusedLink reports whether a status means Graph no longer accepts a
@@ -454,8 +542,10 @@ func (ft *fetcher) addUser(v jsontext.Value, page int64) error {
 	cp := &ft.cp
 	ft.userBuf = append(ft.userBuf[:0], v...)
 	raw := jsontext.Value(ft.userBuf)
-	if err := raw.Compact(); err != nil {
-		return pagingErrorf("page %d: user row is not valid JSON: %v", page, err)
+	if hasSpace(raw) {
+		if err := raw.Compact(); err != nil {
+			return pagingErrorf("page %d: user row is not valid JSON: %v", page, err)
+		}
 	}
 	u := &ft.user
 	*u = snapshot.UserRegistrationDetails{MethodsRegistered: u.MethodsRegistered[:0], SystemPreferredAuthenticationMethods: u.SystemPreferredAuthenticationMethods[:0]}
@@ -550,4 +640,28 @@ func (ft *fetcher) finish() (snapshot.Manifest, error) {
 	}
 	os.Remove(ft.checkpointPath())
 	return m, nil
+}
+
+// hasSpace reports whether a valid JSON value has whitespace outside its
+// strings, that is, whether it needs compacting to fit on one line.
+func hasSpace(v []byte) bool {
+	in, esc := false, false
+	for _, c := range v {
+		switch {
+		case esc:
+			esc = false
+		case in:
+			switch c {
+			case '\\':
+				esc = true
+			case '"':
+				in = false
+			}
+		case c == '"':
+			in = true
+		case c == ' ', c == '\n', c == '\r', c == '\t':
+			return true
+		}
+	}
+	return false
 }

@@ -228,7 +228,7 @@ func TestFetchClientSecretAppOnly(t *testing.T) {
 }
 
 func TestFetchDelegatedSummariesFromGraph(t *testing.T) {
-	s := newServer(t, 300, graphfake.Options{Delegated: true, PageSize: 100})
+	s := newServer(t, 300, graphfake.Options{Delegated: true, PageSize: 100, NextLinkLast: true})
 	out := filepath.Join(t.TempDir(), "snap.json")
 	o := baseOptions(t, s, secretCredential(t, s))
 	o.APIVersion = "beta"

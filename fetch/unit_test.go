@@ -180,3 +180,18 @@ func TestPacerSpacing(t *testing.T) {
 		t.Error("a zero rate paces")
 	}
 }
+
+func TestHasSpace(t *testing.T) {
+	for in, want := range map[string]bool{
+		`{"a":"b c","d":[1,2]}`: false,
+		`{"a":"x\" y"}`:         false,
+		`{"a":"x\\", "b":1}`:    true,
+		"{\"a\":\n1}":           true,
+		`{ "a":1}`:              true,
+		`{"a":"tab\there"}`:     false,
+	} {
+		if got := hasSpace([]byte(in)); got != want {
+			t.Errorf("hasSpace(%s) = %v, want %v", in, got, want)
+		}
+	}
+}
