@@ -21,13 +21,13 @@ var _ Writer = (*markdownWriter)(nil)
 
 // mdEscaper backslash-escapes the characters that Markdown, GFM tables,
 // inline HTML, entities and GitHub's autolinks (@mention, #123, $math$) give
-// a meaning to anywhere in a line; CommonMark lets any ASCII punctuation be
-// escaped. Line breaks become spaces. Characters that matter only at the
+// a meaning to anywhere in a line; parentheses, braces and ! mean nothing
+// once [ and ] are escaped, so they stay readable. Line breaks become spaces. Characters that matter only at the
 // start of a line (-, +, digits) are left alone: escaped strings never
 // start a line.
 var mdEscaper = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `{`, `\{`, `}`, `\}`,
-	`[`, `\[`, `]`, `\]`, `(`, `\(`, `)`, `\)`, `#`, `\#`, `!`, `\!`,
+	`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`,
+	`[`, `\[`, `]`, `\]`, `#`, `\#`,
 	`|`, `\|`, `<`, `\<`, `>`, `\>`, `~`, `\~`, `&`, `\&`, `@`, `\@`, `$`, `\$`,
 	"\r\n", " ", "\r", " ", "\n", " ",
 )

@@ -18,9 +18,9 @@ func TestMarkdown(t *testing.T) {
 		"| AM-BG-01 | Break-glass accounts are phishing-resistant | high | SKIPPED | – |\n",
 		"| AM-WEAK-02 | Telephony methods are rare | low | PASS | 0 (+1 waived) |\n",
 		// User-provided strings are escaped: | cannot break the table, < & cannot open HTML or entities.
-		`- carol\@contoso.example \(Carol \<Ops\> \& Co \| Tier-0 Ünïcødé ✓\): admin is not MFA-capable` + "\n",
-		`- alice\@contoso.example \(Alice \*Admin\* \[GA\]\)`,
-		`Erin \(contractor\) 100% \#1 \@everyone`,
+		`- carol\@contoso.example (Carol \<Ops\> \& Co \| Tier-0 Ünïcødé ✓): admin is not MFA-capable` + "\n",
+		`- alice\@contoso.example (Alice \*Admin\* \[GA\])`,
+		`Erin (contractor) 100% \#1 \@everyone`,
 		"Remediation: Require the admins listed to register a phishing-resistant method. [Reference](https://www.cisecurity.org/benchmark/microsoft_365)\n",
 		"[Reference](https://intranet.acme.example/standards/access?id=7&v=2)",
 	} {
@@ -50,10 +50,10 @@ func TestMarkdownEscape(t *testing.T) {
 		{"a|b", `a\|b`},
 		{"<script>&amp;", `\<script\>\&amp;`},
 		{"*bold* _it_ `code`", "\\*bold\\* \\_it\\_ \\`code\\`"},
-		{"[x](http://e)", `\[x\]\(http://e\)`},
+		{"[x](http://e)", `\[x\](http://e)`},
 		{"line\nbreak", "line break"},
 		{`back\slash`, `back\\slash`},
-		{"@team #12 $x$ ~~s~~ !img", `\@team \#12 \$x\$ \~\~s\~\~ \!img`},
+		{"@team #12 $x$ ~~s~~ ![img](x)", `\@team \#12 \$x\$ \~\~s\~\~ !\[img\](x)`},
 		{"Zoë 日本", "Zoë 日本"},
 	}
 	for _, tt := range tests {
