@@ -252,7 +252,8 @@ func plural(n int, one, many string) string {
 // SARIF partialFingerprints.primaryLocationLineHash: the first 32 hex digits
 // (128 bits) of the SHA-256 of the control id and the subject id joined by a
 // NUL byte. Tenant-level findings (subjectID "") use control id, "tenant" and
-// the tenant id instead. Line numbers play no part, so an alert keeps its
+// the tenant id (to which the SARIF writer appends the finding's message with
+// its figures masked) instead. Line numbers play no part, so an alert keeps its
 // identity when the user's object moves in the snapshot.
 func Fingerprint(controlID, subjectID, tenantID string) string {
 	key := controlID + "\x00" + subjectID

@@ -195,7 +195,10 @@ func (s *sarifWriter) result(c *evaluator.Control, idx int, uri, tenant string, 
 		props.Add("displayName", sub.DisplayName)
 	} else {
 		logical = tenantLocation(tenant)
-		fp = Fingerprint(c.ID, "", tenant)
+		// A tenant control may report several findings (one per unknown
+		// method, one per disagreeing feature): the message with its
+		// figures masked tells them apart and stays the same across runs.
+		fp = Fingerprint(c.ID, "", tenant+"\x00"+maskDigits(v.Message))
 		props.Add("tenantId", tenant)
 	}
 	if v.Value != nil {
@@ -289,3 +292,26 @@ func (s *sarifWriter) Write(w io.Writer, r *evaluator.Result) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// maskDigits replaces every run of digits (and the separators inside a
+// number) with "#", so "91.2% of 1,204 members" and "90.8% of 1,210 members"
+// read the same.
+func maskDigits(s string) string {
+	var b strings.Builder
+	inNum := false
+	for i, r := range s {
+		digit := r >= '0' && r <= '9'
+		sep := (r == '.' || r == ',') && inNum && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9'
+		switch {
+		case digit || sep:
+			if !inNum {
+				b.WriteByte('#')
+			}
+			inNum = true
+		default:
+			inNum = false
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

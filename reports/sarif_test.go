@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -170,7 +171,7 @@ func TestSARIF(t *testing.T) {
 	tenant := byKey["AM-USR-01/11111111-2222-3333-4444-555555555555"]
 	if tenant.Locations[0].LogicalLocations[0].Kind != "tenant" || tenant.Locations[0].PhysicalLocation.Region.StartLine != 13 ||
 		tenant.Properties["value"] != 0.91 || tenant.Properties["threshold"] != 0.95 || tenant.Level != "error" ||
-		tenant.PartialFingerprints["primaryLocationLineHash"] != Fingerprint("AM-USR-01", "", "11111111-2222-3333-4444-555555555555") {
+		tenant.PartialFingerprints["primaryLocationLineHash"] != Fingerprint("AM-USR-01", "", "11111111-2222-3333-4444-555555555555\x00"+maskDigits(tenant.Message.Text)) {
 		t.Errorf("tenant result = %+v", tenant)
 	}
 	if erin := byKey["ACME-X-01/e5"]; erin.Locations[0].PhysicalLocation.Region.StartLine != 1 || erin.Level != "warning" {
@@ -341,4 +342,40 @@ func gzipSize(b []byte) int {
 	_, _ = zw.Write(b)
 	_ = zw.Close()
 	return gz.Len()
+}
+
+func TestTenantFingerprintsSeparateFindingsAndIgnoreFigures(t *testing.T) {
+	mk := func(msgs ...string) []string {
+		r := fixture()
+		r.Controls = r.Controls[:1]
+		c := &r.Controls[0]
+		c.Status = evaluator.StatusFail
+		c.Violations = nil
+		for _, m := range msgs {
+			c.Violations = append(c.Violations, evaluator.Violation{Message: m, Offset: -1})
+		}
+		var log struct {
+			Runs []struct {
+				Results []struct {
+					PartialFingerprints map[string]string `json:"partialFingerprints"`
+				} `json:"results"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal([]byte(render(t, "sarif", fixtureOptions(), r)), &log); err != nil {
+			t.Fatal(err)
+		}
+		var fps []string
+		for _, res := range log.Runs[0].Results {
+			fps = append(fps, res.PartialFingerprints["primaryLocationLineHash"])
+		}
+		return fps
+	}
+	run1 := mk(`Method name "a" is unknown.`, `Method name "b" is unknown.`, "91.2% of 1,204 members")
+	run2 := mk(`Method name "a" is unknown.`, `Method name "b" is unknown.`, "90.8% of 1,210 members")
+	if run1[0] == run1[1] {
+		t.Errorf("two tenant findings of one control share a fingerprint")
+	}
+	if !slices.Equal(run1, run2) {
+		t.Errorf("fingerprints moved with the figures: %v vs %v", run1, run2)
+	}
 }
