@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -437,9 +438,22 @@ func (ft *fetcher) users(parent context.Context, resumed bool) (restarted bool, 
 	return restarted, nil
 }
 
+var nextLinkKey = []byte(`"@odata.nextLink":"`)
+
 // nextLinkOf reads the @odata.nextLink of a page without decoding its users.
-// ok is false when the page is not a valid JSON object.
+// ok is false when the page is not a valid JSON object. It looks for the
+// compact form of the member first: a quote inside a JSON string is always
+// escaped, so the pattern cannot come from a user's data, and the writer
+// checks the link against its full decoding of the page anyway.
 func nextLinkOf(body []byte) (next string, ok bool) {
+	if i := bytes.Index(body, nextLinkKey); i >= 0 && !bytes.Contains(body[i+len(nextLinkKey):], nextLinkKey) {
+		d := jsontext.NewDecoder(bytes.NewReader(body[i+len(nextLinkKey)-1:]))
+		if tok, err := d.ReadToken(); err == nil && tok.Kind() == '"' {
+			return tok.String(), true
+		}
+	} else if i < 0 && !bytes.Contains(body, []byte("@odata.nextLink")) {
+		return "", true // the last page; the writer validates the JSON
+	}
 	d := jsontext.NewDecoder(bytesReader(body))
 	if tok, err := d.ReadToken(); err != nil || tok.Kind() != '{' {
 		return "", false
@@ -643,24 +657,37 @@ func (ft *fetcher) finish() (snapshot.Manifest, error) {
 }
 
 // hasSpace reports whether a valid JSON value has whitespace outside its
-// strings, that is, whether it needs compacting to fit on one line.
+// strings, that is, whether it needs compacting to fit on one line. It jumps
+// from quote to quote, so that it costs little on compact rows.
 func hasSpace(v []byte) bool {
-	in, esc := false, false
-	for _, c := range v {
-		switch {
-		case esc:
-			esc = false
-		case in:
-			switch c {
-			case '\\':
-				esc = true
-			case '"':
-				in = false
+	for len(v) > 0 {
+		q := bytes.IndexByte(v, '"')
+		gap := v
+		if q >= 0 {
+			gap = v[:q]
+		}
+		for _, c := range gap {
+			if c == ' ' || c == '\n' || c == '\r' || c == '\t' {
+				return true
 			}
-		case c == '"':
-			in = true
-		case c == ' ', c == '\n', c == '\r', c == '\t':
-			return true
+		}
+		if q < 0 {
+			return false
+		}
+		v = v[q+1:]
+		for { // skip to the end of the string
+			e := bytes.IndexByte(v, '"')
+			if e < 0 {
+				return false
+			}
+			n := 0
+			for k := e - 1; k >= 0 && v[k] == '\\'; k-- {
+				n++
+			}
+			v = v[e+1:]
+			if n%2 == 0 {
+				break
+			}
 		}
 	}
 	return false
