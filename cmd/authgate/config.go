@@ -97,7 +97,10 @@ func parseSet(s string) (string, any, error) {
 	}
 	var v any
 	if err := yaml.Unmarshal([]byte(raw), &v); err != nil {
-		return "", nil, usagef("--set %s: value %q is not valid YAML: %s", name, raw, yamlMessage(err))
+		if t := strings.TrimSpace(raw); t != "" && strings.ContainsRune("[{\"'", rune(t[0])) {
+			return "", nil, usagef("--set %s: value %q is not valid YAML: %s", name, raw, yamlMessage(err))
+		}
+		v = raw // not YAML, such as @contoso.com: the string as given
 	}
 	if v == nil && raw != "null" && raw != "~" {
 		v = raw // an empty value means the empty string

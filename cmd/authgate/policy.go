@@ -143,7 +143,7 @@ func writeTestText(w io.Writer, rep testReport) {
 		case evaluator.TestFail:
 			fmt.Fprintf(w, "      %s:%d: the test's body was false or undefined\n", r.File, r.Line)
 		case evaluator.TestError:
-			fmt.Fprintf(w, "      %s:%d: %s\n", r.File, r.Line, r.Error)
+			fmt.Fprintf(w, "      %s\n", r.Error)
 		}
 		if r.Outcome != evaluator.TestPass && r.Output != "" {
 			for _, line := range strings.Split(strings.TrimRight(r.Output, "\n"), "\n") {
