@@ -152,7 +152,7 @@ func writeTestText(w io.Writer, rep testReport) {
 		}
 	}
 	s := rep.Summary
-	fmt.Fprintf(w, "\n%d tests: %d passed, %d failed, %d errors, %d skipped\n", s.Tests, s.Passed, s.Failed, s.Errors, s.Skipped)
+	fmt.Fprintf(w, "\n%d %s: %d passed, %d failed, %d errors, %d skipped\n", s.Tests, plural(s.Tests, "test", "tests"), s.Passed, s.Failed, s.Errors, s.Skipped)
 }
 
 // loadControls compiles the controls the flags select and returns their metadata.
