@@ -1,0 +1,37 @@
+package evaluator_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/policies"
+	"github.com/authgate/authgate/snapshot"
+)
+
+// BenchmarkEvaluateFile evaluates the built-in pack over the snapshot named
+// by AUTHGATE_BENCH_SNAPSHOT (e.g. bench/out/snap-1000000.json from
+// bench/run.sh), for profiling at scale:
+//
+//	AUTHGATE_BENCH_SNAPSHOT=$PWD/bench/out/snap-1000000.json \
+//	  go test ./evaluator -run '^$' -bench EvaluateFile -benchtime 1x -cpuprofile cpu.prof
+func BenchmarkEvaluateFile(b *testing.B) {
+	path := os.Getenv("AUTHGATE_BENCH_SNAPSHOT")
+	if path == "" {
+		b.Skip("AUTHGATE_BENCH_SNAPSHOT is not set")
+	}
+	for _, mode := range []evaluator.Mode{evaluator.ModeStream} {
+		b.Run(string(mode), func(b *testing.B) {
+			e, err := evaluator.New(context.Background(), evaluator.WithBuiltin(policies.FS), evaluator.WithMode(mode))
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := e.Evaluate(context.Background(), path, snapshot.ScanOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
