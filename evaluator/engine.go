@@ -54,6 +54,7 @@ type config struct {
 	chunkSize    int
 	allow        []string
 	taxonomyPath string
+	baseline     string // WithBaseline
 }
 
 // Option configures New.
@@ -110,6 +111,7 @@ type Engine struct {
 	params   map[string]any
 	defaults map[string]any
 	taxonomy *taxonomy
+	baseline *Baseline
 
 	userQuery   *rego.PreparedEvalQuery // user-scoped controls' violations
 	tenantQuery *rego.PreparedEvalQuery // tenant-scoped violations and every skip
@@ -153,8 +155,16 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	store := inmem.NewFromObject(map[string]any{"authgate": map[string]any{"params": params, "taxonomy": tax.raw}})
-	e := &Engine{cfg: cfg, compiler: compiler, store: store, controls: controls, params: params, defaults: defaults, taxonomy: tax}
+	data := map[string]any{"params": params, "taxonomy": tax.raw}
+	base, err := loadBaseline(ctx, cfg.baseline, tax)
+	if err != nil {
+		return nil, err
+	}
+	if base != nil {
+		data["baseline"] = base.dataJSON()
+	}
+	store := inmem.NewFromObject(map[string]any{"authgate": data})
+	e := &Engine{cfg: cfg, compiler: compiler, store: store, controls: controls, params: params, defaults: defaults, taxonomy: tax, baseline: base}
 	if err := e.prepare(ctx); err != nil {
 		return nil, err
 	}

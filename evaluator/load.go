@@ -14,7 +14,7 @@ import (
 )
 
 // reservedPackages are the parts of data.authgate that are not controls.
-var reservedPackages = []string{"authgate.lib", "authgate.params", "authgate.taxonomy"}
+var reservedPackages = []string{"authgate.lib", "authgate.params", "authgate.taxonomy", "authgate.baseline"}
 
 // builtinPrefix is the package prefix of the built-in pack.
 const builtinPrefix = "authgate.builtin."
