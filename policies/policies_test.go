@@ -33,6 +33,10 @@ var want = map[string]struct{ severity, scope string }{
 	"AM-DQ-01":   {"high", "tenant"},
 	"AM-DQ-02":   {"medium", "tenant"},
 	"AM-TAX-01":  {"info", "tenant"},
+	// Trend controls of issue 7 (need check --baseline).
+	"AM-TRD-01": {"medium", "tenant"},
+	"AM-TRD-02": {"high", "user"},
+	"AM-TRD-03": {"high", "user"},
 }
 
 // wantParams are the parameters of issue 2 with their defaults.
@@ -45,6 +49,7 @@ var wantParams = map[string]any{
 	"break_glass_accounts":   []any{},
 	"max_report_lag_hours":   48,
 	"consistency_tolerance":  0.02,
+	"max_passwordless_drop":  0.01, // issue 7
 }
 
 // capabilities are OPA's minus every builtin that reaches the network or the
