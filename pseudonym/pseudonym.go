@@ -1,0 +1,149 @@
+package pseudonym
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+)
+
+// EnvKey is the environment variable that holds the key.
+const EnvKey = "AUTHGATE_PSEUDONYM_KEY"
+
+// MinKeyBytes is the shortest key accepted.
+const MinKeyBytes = 16
+
+// Prefix starts every token.
+const Prefix = "pn_"
+
+var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// Pseudonymizer turns identifiers into tokens with one key.
+type Pseudonymizer struct {
+	key []byte
+}
+
+// New returns a Pseudonymizer for key, which must hold at least MinKeyBytes bytes.
+func New(key []byte) (*Pseudonymizer, error) {
+	if len(key) < MinKeyBytes {
+		return nil, fmt.Errorf("pseudonym key: want at least %d bytes, got %d", MinKeyBytes, len(key))
+	}
+	return &Pseudonymizer{key: append([]byte(nil), key...)}, nil
+}
+
+// LoadKey reads the key from file when file is not empty (trailing line
+// breaks and spaces dropped), else from the environment variable EnvKey.
+// Errors never contain the key.
+func LoadKey(file string) (*Pseudonymizer, error) {
+	var key []byte
+	switch {
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("read pseudonym key: %w", err)
+		}
+		key = []byte(strings.TrimRight(string(b), " \t\r\n"))
+		if len(key) < MinKeyBytes {
+			return nil, fmt.Errorf("pseudonym key file %s: want at least %d bytes, got %d", file, MinKeyBytes, len(key))
+		}
+	default:
+		v, ok := os.LookupEnv(EnvKey)
+		if !ok || v == "" {
+			return nil, errors.New("pseudonym key: set " + EnvKey + " or give --pseudonym-key-file")
+		}
+		key = []byte(v)
+		if len(key) < MinKeyBytes {
+			return nil, fmt.Errorf("pseudonym key in %s: want at least %d bytes, got %d", EnvKey, MinKeyBytes, len(key))
+		}
+	}
+	return New(key)
+}
+
+func (p *Pseudonymizer) token(v string) string {
+	m := hmac.New(sha256.New, p.key)
+	m.Write([]byte(v))
+	return Prefix + strings.ToLower(b32.EncodeToString(m.Sum(nil)[:10]))
+}
+
+// ID returns the token of an object id or a user principal name (compared
+// case-insensitively); "" stays "".
+func (p *Pseudonymizer) ID(v string) string {
+	if v == "" {
+		return ""
+	}
+	return p.token(strings.ToLower(v))
+}
+
+// Name returns the token of a display name; "" stays "".
+func (p *Pseudonymizer) Name(v string) string {
+	if v == "" {
+		return ""
+	}
+	return p.token(v)
+}
+
+// IsToken reports whether s has the shape of a token.
+func IsToken(s string) bool { return tokenRE.MatchString(s) }
+
+var (
+	tokenRE = regexp.MustCompile(`^pn_[a-z2-7]{16}$`)
+	// guidRE finds object ids; upnRE finds user principal names (guests'
+	// UPNs hold # and _).
+	guidRE = regexp.MustCompile(`\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b`)
+	upnRE  = regexp.MustCompile(`[A-Za-z0-9._%+'#!$&*=?^{}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*`)
+)
+
+// Text replaces, in free text, every name of names (exact, longest first),
+// then every UPN-shaped and GUID-shaped word except those in keep, with its
+// token.
+func (p *Pseudonymizer) Text(s string, names []string, keep map[string]bool) string {
+	for _, n := range names {
+		if n != "" && strings.Contains(s, n) {
+			s = strings.ReplaceAll(s, n, p.Name(n))
+		}
+	}
+	s = upnRE.ReplaceAllStringFunc(s, func(m string) string {
+		if keep[strings.ToLower(m)] {
+			return m
+		}
+		return p.ID(m)
+	})
+	return guidRE.ReplaceAllStringFunc(s, func(m string) string {
+		if keep[strings.ToLower(m)] {
+			return m
+		}
+		return p.ID(m)
+	})
+}
+
+// Value pseudonymizes every string inside a JSON-shaped value (parameters
+// such as break_glass_accounts), leaving numbers and booleans alone.
+func (p *Pseudonymizer) Value(v any, keep map[string]bool) any {
+	switch x := v.(type) {
+	case string:
+		return p.Text(x, nil, keep)
+	case []any:
+		out := make([]any, len(x))
+		for i := range x {
+			out[i] = p.Value(x[i], keep)
+		}
+		return out
+	case []string:
+		out := make([]string, len(x))
+		for i := range x {
+			out[i] = p.Text(x[i], nil, keep)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = p.Value(e, keep)
+		}
+		return out
+	}
+	return v
+}

@@ -1,0 +1,233 @@
+package pseudonym_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/policies"
+	"github.com/authgate/authgate/pseudonym"
+	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/snapshot"
+)
+
+const sample = "../testdata/sample.snapshot.json"
+
+var testKey = []byte("0123456789abcdef-test-key")
+
+func newP(t *testing.T, key []byte) *pseudonym.Pseudonymizer {
+	t.Helper()
+	p, err := pseudonym.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// identifiers returns every id and UPN ("id:" prefix) and display name
+// ("name:" prefix) of the snapshot.
+func identifiers(t *testing.T, path string) []string {
+	t.Helper()
+	doc, _, err := snapshot.Load(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, u := range doc.UserRegistrationDetails {
+		out = append(out, "id:"+u.ID, "id:"+u.UserPrincipalName, "name:"+u.UserDisplayName)
+	}
+	return out
+}
+
+func evaluate(t *testing.T, path string, params map[string]any) *evaluator.Result {
+	t.Helper()
+	e, err := evaluator.New(context.Background(), evaluator.WithBuiltin(policies.FS), evaluator.WithParams(params))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Evaluate(context.Background(), path, snapshot.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Decide("high"); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func render(t *testing.T, r *evaluator.Result) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for _, f := range reports.Formats() {
+		w, err := reports.New(f, reports.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := w.Write(&b, r); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out[f] = b.Bytes()
+	}
+	return out
+}
+
+// leaks returns the identifiers found in b: ids and UPNs case-insensitively,
+// display names as written.
+func leaks(b []byte, ids []string) []string {
+	lower := bytes.ToLower(b)
+	var out []string
+	for _, id := range ids {
+		if v, ok := strings.CutPrefix(id, "id:"); ok && v != "" && bytes.Contains(lower, []byte(strings.ToLower(v))) {
+			out = append(out, v)
+		}
+		if v, ok := strings.CutPrefix(id, "name:"); ok && v != "" && bytes.Contains(b, []byte(v)) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+var breakGlass = map[string]any{"break_glass_accounts": []any{"breakglass01@contoso.example", "BREAKGLASS02@contoso.example"}}
+
+func TestTokens(t *testing.T) {
+	p := newP(t, testKey)
+	tok := p.ID("Ana.Lima@Contoso.example")
+	if !regexp.MustCompile(`^pn_[a-z2-7]{16}$`).MatchString(tok) || !pseudonym.IsToken(tok) {
+		t.Errorf("token %q has the wrong shape", tok)
+	}
+	if p.ID("ana.lima@contoso.example") != tok {
+		t.Error("UPN tokens must ignore case")
+	}
+	if newP(t, testKey).ID("x@y.z") != p.ID("x@y.z") {
+		t.Error("same key, different token")
+	}
+	if newP(t, []byte("another-key-of-16+bytes")).ID("x@y.z") == p.ID("x@y.z") {
+		t.Error("different keys give the same token")
+	}
+	if p.Name("Ana Lima") == p.Name("ana lima") {
+		t.Error("display names are taken as written")
+	}
+	if _, err := pseudonym.New([]byte("short")); err == nil {
+		t.Error("short key accepted")
+	}
+}
+
+func TestLoadKey(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "key")
+	if err := os.WriteFile(file, append(testKey, '\n'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(pseudonym.EnvKey, "")
+	if _, err := pseudonym.LoadKey(""); err == nil || !strings.Contains(err.Error(), pseudonym.EnvKey) {
+		t.Errorf("no key: err = %v", err)
+	}
+	p, err := pseudonym.LoadKey(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ID("a@b.c") != newP(t, testKey).ID("a@b.c") {
+		t.Error("the key file's trailing newline is part of the key")
+	}
+	t.Setenv(pseudonym.EnvKey, string(testKey))
+	if p, err := pseudonym.LoadKey(""); err != nil || p.ID("a@b.c") != newP(t, testKey).ID("a@b.c") {
+		t.Errorf("env key: %v", err)
+	}
+	t.Setenv(pseudonym.EnvKey, "too-short")
+	if _, err := pseudonym.LoadKey(""); err == nil || strings.Contains(err.Error(), "too-short") {
+		t.Errorf("short env key: err = %v (must refuse without echoing the key)", err)
+	}
+}
+
+// TestResultLeaksNothing renders every format of a pseudonymised result of
+// the sample snapshot and searches the bytes for every id, UPN and display
+// name of the snapshot.
+func TestResultLeaksNothing(t *testing.T) {
+	ids := identifiers(t, sample)
+	r := evaluate(t, sample, breakGlass)
+	before := render(t, r)
+	if len(leaks(before["json"], ids)) == 0 {
+		t.Fatal("the plain json output names no user: the test proves nothing")
+	}
+	p := newP(t, testKey)
+	p.Result(r)
+	for f, b := range render(t, r) {
+		if l := leaks(b, ids); len(l) > 0 {
+			t.Errorf("%s output leaks %d identifiers, e.g. %q", f, len(l), l[0])
+		}
+		if f == "json" && !bytes.Contains(b, []byte(r.Snapshot.TenantID)) {
+			t.Error("the tenant id must stay")
+		}
+	}
+	// Same key, same fingerprints: the sarif of two runs is identical.
+	r2 := evaluate(t, sample, breakGlass)
+	p.Result(r2)
+	if !bytes.Equal(render(t, r2)["sarif"], render(t, r)["sarif"]) {
+		t.Error("two pseudonymised runs with one key differ")
+	}
+}
+
+func TestSnapshotAndReveal(t *testing.T) {
+	ctx := context.Background()
+	p := newP(t, testKey)
+	dst := filepath.Join(t.TempDir(), "pseudo.json")
+	if err := p.Snapshot(ctx, sample, dst, snapshot.ScanOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := identifiers(t, sample)
+	if l := leaks(raw, ids); len(l) > 0 {
+		t.Errorf("pseudonymised snapshot leaks %q", l[0])
+	}
+	// Same verdict and counts: only names changed.
+	a, b := evaluate(t, sample, nil), evaluate(t, dst, nil)
+	if a.Verdict != b.Verdict || len(a.Controls) != len(b.Controls) {
+		t.Fatalf("verdict %s vs %s", a.Verdict, b.Verdict)
+	}
+	for i := range a.Controls {
+		if len(a.Controls[i].Violations) != len(b.Controls[i].Violations) {
+			t.Errorf("%s: %d vs %d violations", a.Controls[i].ID, len(a.Controls[i].Violations), len(b.Controls[i].Violations))
+		}
+	}
+	// reveal maps the tokens of the pseudonymised result back.
+	var tokens []string
+	for _, c := range b.Controls {
+		for _, v := range c.Violations {
+			if v.Subject != nil {
+				tokens = append(tokens, v.Subject.ID, v.Subject.UserPrincipalName, v.Subject.DisplayName)
+			}
+		}
+	}
+	if len(tokens) == 0 {
+		t.Fatal("no subject to reveal")
+	}
+	got, err := p.Reveal(ctx, sample, append(tokens, "pn_aaaaaaaaaaaaaaaa"), snapshot.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range tokens {
+		ms := got[tok]
+		if len(ms) == 0 {
+			t.Errorf("token %s not revealed", tok)
+			continue
+		}
+		if p.ID(ms[0].Value) != tok && p.Name(ms[0].Value) != tok {
+			t.Errorf("token %s revealed as %+v", tok, ms[0])
+		}
+	}
+	if _, ok := got["pn_aaaaaaaaaaaaaaaa"]; ok {
+		t.Error("an unknown token was revealed")
+	}
+	if g, err := newP(t, []byte("another-key-of-16+bytes")).Reveal(ctx, sample, tokens, snapshot.ScanOptions{}); err != nil || len(g) != 0 {
+		t.Errorf("a wrong key revealed %d tokens (err %v)", len(g), err)
+	}
+}
