@@ -178,7 +178,7 @@ func loadModules(cfg config, withTests bool) ([]module, error) {
 		if !cfg.noBuiltin {
 			roots = append(roots, "builtin")
 		}
-		b, err := loadFS(cfg.builtinFS, roots, "policies")
+		b, err := loadFS(cfg.builtinFS, roots, "policies", withTests)
 		if err != nil {
 			return nil, err
 		}
@@ -355,7 +355,11 @@ func (e *Engine) prepare(ctx context.Context) error {
 	if e.tenantQuery, err = e.prepareQuery(ctx, tenant); err != nil {
 		return err
 	}
-	e.docQuery, err = e.prepareQuery(ctx, doc)
+	// The whole-document query is needed only in document mode or for
+	// document-scoped controls: preparing it costs check's start-up.
+	if e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == ScopeDocument }) {
+		e.docQuery, err = e.prepareQuery(ctx, doc)
+	}
 	return err
 }
 

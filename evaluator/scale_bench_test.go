@@ -35,3 +35,28 @@ func BenchmarkEvaluateFile(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStartup is what check pays before the first user: compiling the
+// built-in pack and preparing its queries, then evaluating a 100-user
+// snapshot (figure 5 of bench/run.sh).
+func BenchmarkStartup(b *testing.B) {
+	path := writeSnapshot(b, 100, 1, true)
+	b.Run("new", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := evaluator.New(context.Background(), evaluator.WithBuiltin(policies.FS)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("new+evaluate", func(b *testing.B) {
+		for b.Loop() {
+			e, err := evaluator.New(context.Background(), evaluator.WithBuiltin(policies.FS))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := e.Evaluate(context.Background(), path, snapshot.ScanOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

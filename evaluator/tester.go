@@ -83,7 +83,7 @@ func RunTests(ctx context.Context, opts ...Option) ([]TestResult, error) {
 		if !cfg.noBuiltin {
 			roots = append(roots, "builtin")
 		}
-		b, err := loadFS(cfg.builtinFS, roots, "policies")
+		b, err := loadFS(cfg.builtinFS, roots, "policies", true)
 		if err != nil {
 			return nil, err
 		}
