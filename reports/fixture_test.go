@@ -128,6 +128,11 @@ func fixture() *evaluator.Result {
 				},
 			},
 		},
+		Waivers: []evaluator.WaiverStatus{
+			{Waiver: evaluator.Waiver{Control: "AM-ADM-01", Subject: "b2", Reason: "hardware token on order", Owner: "secops@contoso.example", Expires: "2026-12-31", Ticket: "SEC-42"}, Source: "waivers.yaml: waivers[0]", State: evaluator.WaiverApplied, Matched: 1},
+			{Waiver: evaluator.Waiver{Control: "AM-ADM-01", Subject: "old@contoso.example", Reason: "left the company", Owner: "iam-team", Expires: "2025-01-31"}, Source: "waivers.yaml: waivers[1]", State: evaluator.WaiverExpired, Matched: 1},
+			{Waiver: evaluator.Waiver{Control: "AM-USR-02", Subject: "gone@contoso.example", Reason: "service account", Owner: "iam-team", Expires: "2027-01-31"}, Source: "waivers.yaml: waivers[2]", State: evaluator.WaiverOrphaned},
+		},
 	}
 	if err := r.Decide("high"); err != nil {
 		panic(err)

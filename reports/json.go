@@ -145,7 +145,11 @@ func (j *jsonWriter) Write(w io.Writer, r *evaluator.Result) error {
 	if len(controls) > 0 {
 		e.raw("\n  ")
 	}
-	e.raw("]\n}\n")
+	e.raw("]")
+	if len(r.Waivers) > 0 {
+		e.field("", false, "waivers", r.Waivers)
+	}
+	e.raw("\n}\n")
 	if e.err != nil {
 		return fmt.Errorf("write json: %w", e.err)
 	}

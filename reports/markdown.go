@@ -72,6 +72,22 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 	}
 
 	for _, c := range controls {
+		if _, waived := tally(c); waived == 0 || c.Status == evaluator.StatusFail {
+			continue
+		}
+		// A control whose every violation is waived passes, but its waived
+		// findings stay visible with their justification.
+		fmt.Fprintf(b, "\n### %s %s (waived)\n\n", md(c.ID), md(oneLine(c.Title)))
+		m.waived(b, c, limit)
+	}
+	if stale := staleWaivers(r); len(stale) > 0 {
+		b.WriteString("\n### Waivers to review\n\n")
+		for _, l := range stale {
+			fmt.Fprintf(b, "- %s\n", md(l))
+		}
+	}
+
+	for _, c := range controls {
 		if c.Status != evaluator.StatusFail {
 			continue
 		}
@@ -98,6 +114,7 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 			}
 			b.WriteString("\n")
 		}
+		m.waived(b, c, limit)
 		fix := firstLine(c.Remediation)
 		u := firstURL(c.References)
 		switch {
@@ -113,4 +130,25 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 		return fmt.Errorf("write markdown: %w", err)
 	}
 	return nil
+}
+
+// waived lists a control's waived violations with their justification.
+func (m *markdownWriter) waived(b *bufio.Writer, c *evaluator.Control, limit int) {
+	_, waived := tally(c)
+	if waived == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nWaived (%d):\n\n", waived)
+	listed := 0
+	for _, v := range sortedViolations(c) {
+		if v.Waiver == nil {
+			continue
+		}
+		if listed == limit {
+			fmt.Fprintf(b, "- … and %d more waived\n", waived-listed)
+			break
+		}
+		listed++
+		fmt.Fprintf(b, "- %s: waived, %s\n", md(textViolation(&v)), md(oneLine(waiverNote(v.Waiver))))
+	}
 }

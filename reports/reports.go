@@ -47,10 +47,13 @@ type Options struct {
 	ExitCode int
 	// ToolInformationURI is the SARIF driver's informationUri; optional.
 	ToolInformationURI string
+	// HTML holds what only the html writer reads (html.go).
+	HTML HTMLOptions
 }
 
 var registry = map[string]func(Options) Writer{
 	"github":   func(o Options) Writer { return &githubWriter{o: o} },
+	"html":     func(o Options) Writer { return &htmlWriter{o: o} },
 	"json":     func(o Options) Writer { return &jsonWriter{o: o} },
 	"junit":    func(o Options) Writer { return &junitWriter{o: o} },
 	"markdown": func(o Options) Writer { return &markdownWriter{o: o} },
@@ -262,4 +265,34 @@ func Fingerprint(controlID, subjectID, tenantID string) string {
 	}
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:16])
+}
+
+// staleWaivers returns the declared waivers that need attention (expired or
+// matching nothing), sorted by source, with one line describing each.
+func staleWaivers(r *evaluator.Result) []string {
+	var out []string
+	for _, w := range r.Waivers {
+		if w.State == evaluator.WaiverApplied {
+			continue
+		}
+		what := w.Control
+		if w.Subject != "" {
+			what += " " + w.Subject
+		}
+		var why string
+		switch w.State {
+		case evaluator.WaiverExpired:
+			why = fmt.Sprintf("expired on %s and no longer applies", w.Expires)
+			if w.Matched > 0 {
+				why += fmt.Sprintf(" (%d %s no longer waived)", w.Matched, plural(w.Matched, "violation", "violations"))
+			}
+		case evaluator.WaiverOrphaned:
+			why = "matched no violation: remove it"
+		default:
+			why = string(w.State)
+		}
+		out = append(out, fmt.Sprintf("%s (%s, owner %s): %s", what, w.Source, cmp.Or(w.Owner, "none"), why))
+	}
+	slices.Sort(out)
+	return out
 }

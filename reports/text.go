@@ -80,6 +80,13 @@ func (t *textWriter) Write(w io.Writer, r *evaluator.Result) error {
 		}
 	}
 
+	if stale := staleWaivers(r); len(stale) > 0 {
+		fmt.Fprintf(b, "\nwaivers to review:\n")
+		for _, l := range stale {
+			fmt.Fprintf(b, "    ! %s\n", oneLine(l))
+		}
+	}
+
 	m := r.Summary
 	fmt.Fprintf(b, "\n%d controls: %d passed, %d failed, %d skipped; %d %s",
 		m.Controls, m.Passed, m.Failed, m.Skipped, m.Violations, plural(m.Violations, "violation", "violations"))

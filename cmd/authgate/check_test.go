@@ -13,6 +13,7 @@ import (
 
 	"github.com/authgate/authgate/fetch/graphfake"
 	"github.com/authgate/authgate/internal/atomicfile"
+	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -67,7 +68,7 @@ func TestCheckExitCodes(t *testing.T) {
 		{"fail-on critical still fails on AM-ADM-01", []string{"--snapshot", sample, "--fail-on", "critical"}, exitViolations, ""},
 		{"no snapshot flag", nil, exitUsage, "--snapshot FILE is required"},
 		{"unknown flag", []string{"--snapshot", sample, "--colour"}, exitUsage, "unknown flag: --colour"},
-		{"unknown format", []string{"--snapshot", sample, "--format", "xml"}, exitUsage, `unknown format "xml" (valid: github, json, junit, markdown, sarif, text)`},
+		{"unknown format", []string{"--snapshot", sample, "--format", "xml"}, exitUsage, `unknown format "xml" (valid: ` + strings.Join(reports.Formats(), ", ") + ")"},
 		{"bad output spec", []string{"--snapshot", sample, "--output", "sarif"}, exitUsage, `--output "sarif": want FORMAT=PATH`},
 		{"bad fail-on", []string{"--snapshot", sample, "--fail-on", "severe"}, exitUsage, "--fail-on"},
 		{"unknown parameter", []string{"--snapshot", sample, "--set", "mfa_min=0.9"}, exitUsage, "parameter mfa_min: unknown"},

@@ -100,12 +100,11 @@ func newFlagSet(name, synopsis string, stdout io.Writer) *pflag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args, turning flag errors into usage errors and --help
-// into pflag.ErrHelp after printing the help.
+// parseFlags parses args, turning flag errors into usage errors; --help
+// prints the help and gives pflag.ErrHelp, which exits 0.
 func parseFlags(fs *pflag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fs.Usage()
+		if errors.Is(err, pflag.ErrHelp) { // pflag has printed the help
 			return err
 		}
 		return usagef("%s: %v", fs.Name(), err)
