@@ -34,10 +34,6 @@ const (
 // SummaryModes lists the accepted summary modes.
 var SummaryModes = []string{SummariesAuto, SummariesGraph, SummariesDerived}
 
-// SourceOmitted marks, in manifest.summaries, a scope that is neither in
-// Graph's answer nor derivable (privilegedAdmin, from app-only access).
-const SourceOmitted = "omitted"
-
 // DefaultMaxPages is the default page cap of the per-user list: 5,000 pages
 // of up to 999 users is about 5 million users.
 const DefaultMaxPages = 5000
@@ -302,7 +298,7 @@ func (ft *fetcher) summaries(ctx context.Context) error {
 			}
 			src.Source, src.Reason = snapshot.SourceDerived, derive
 			if !slices.Contains(snapshot.DerivableScopes, s) {
-				src.Source, src.Reason = SourceOmitted, derive+"; includedUserRoles=privilegedAdmin cannot be derived from the per-user list (it says only isAdmin)"
+				src.Source, src.Reason = snapshot.SourceOmitted, derive+"; includedUserRoles=privilegedAdmin cannot be derived from the per-user list (it says only isAdmin)"
 			}
 			cp.Sources = append(cp.Sources, src)
 		}

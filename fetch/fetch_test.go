@@ -209,7 +209,7 @@ func TestFetchClientSecretAppOnly(t *testing.T) {
 	for _, src := range m.Summaries {
 		want := snapshot.SourceDerived
 		if src.UserRoles == "privilegedAdmin" {
-			want = fetch.SourceOmitted
+			want = snapshot.SourceOmitted
 		}
 		if src.Source != want || !strings.Contains(src.Reason, "403") {
 			t.Errorf("summary %+v: want source %s with the 403 as reason", src, want)

@@ -63,6 +63,9 @@ type TimeRange struct {
 const (
 	SourceGraph   = "graph"
 	SourceDerived = "derived"
+	// SourceOmitted marks a scope neither Graph nor the per-user list could
+	// give (privilegedAdmin when Graph refuses the summaries to an app).
+	SourceOmitted = "omitted"
 )
 
 // SummarySource records where one summary scope came from.
@@ -71,7 +74,7 @@ type SummarySource struct {
 	Report    string `json:"report"`
 	UserTypes string `json:"userTypes"`
 	UserRoles string `json:"userRoles"`
-	// Source is "graph" or "derived".
+	// Source is "graph", "derived" or "omitted".
 	Source string `json:"source"`
 	// Reason says why a scope was derived or left out (e.g. the 403 Graph gave).
 	Reason string `json:"reason,omitempty"`
