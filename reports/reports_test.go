@@ -12,7 +12,7 @@ import (
 )
 
 func TestFormats(t *testing.T) {
-	want := []string{"github", "json", "junit", "markdown", "sarif", "text"}
+	want := []string{"github", "html", "json", "junit", "markdown", "sarif", "text"}
 	if diff := cmp.Diff(want, Formats()); diff != "" {
 		t.Errorf("Formats() (-want +got):\n%s", diff)
 	}
@@ -24,13 +24,13 @@ func TestFormats(t *testing.T) {
 }
 
 func TestNewUnknownFormat(t *testing.T) {
-	for _, name := range []string{"x", "", "JSON", "html"} {
+	for _, name := range []string{"x", "", "JSON", "HTML"} {
 		t.Run(name, func(t *testing.T) {
 			w, err := New(name, Options{})
 			if err == nil || w != nil {
 				t.Fatalf("New(%q) = %v, %v; want an error", name, w, err)
 			}
-			want := `unknown format "` + name + `" (valid: github, json, junit, markdown, sarif, text)`
+			want := `unknown format "` + name + `" (valid: github, html, json, junit, markdown, sarif, text)`
 			if err.Error() != want {
 				t.Errorf("error = %q, want %q", err, want)
 			}
