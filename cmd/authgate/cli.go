@@ -27,6 +27,9 @@ func commands() []command {
 		{"fetch", "snapshot Microsoft Graph's authentication-methods reports", cmdFetch},
 		{"run", "fetch, then check, in one command (for CI)", cmdRun},
 		{"policy", "test, list and document policies (the built-in pack and yours)", cmdPolicy},
+		{"diff", "compare two snapshots (or results JSON): coverage and violations new, resolved, unchanged", cmdDiff},
+		{"evidence", "create, verify and sign evidence bundles for auditors", cmdEvidence},
+		{"reveal", "map pseudonym tokens back to users, for the key holder", cmdReveal},
 		{"demo", "fetch from the built-in Graph emulator and check, writing every report", cmdDemo},
 		{"version", "print the version, commit and OPA version", cmdVersion},
 	}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/authgate/authgate/pseudonym"
+	"github.com/authgate/authgate/snapshot"
+)
+
+func cmdReveal(ctx context.Context, args []string, stdout, _ io.Writer) error {
+	fs := newFlagSet("reveal", "reveal TOKEN... --snapshot FILE [--pseudonym-key-file FILE] [--format text|json]", stdout)
+	var snap, keyFile, format string
+	fs.StringVar(&snap, "snapshot", "", "the original (not pseudonymised) snapshot `FILE` the tokens were made from (required)")
+	fs.StringVar(&keyFile, "pseudonym-key-file", "", "read the pseudonym key from `FILE` instead of $"+pseudonym.EnvKey)
+	fs.StringVar(&format, "format", "text", "output `FORMAT`: text or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if snap == "" {
+		return usagef("reveal: --snapshot FILE is required")
+	}
+	if fs.NArg() == 0 {
+		return usagef("reveal: give at least one TOKEN (pn_...)")
+	}
+	if format != "text" && format != "json" {
+		return usagef("reveal: --format %q: want text or json", format)
+	}
+	tokens := fs.Args()
+	for _, t := range tokens {
+		if !pseudonym.IsToken(t) {
+			return usagef("reveal: %q is not a token (pn_ and 16 base32 characters)", t)
+		}
+	}
+	p, err := pseudonym.LoadKey(keyFile)
+	if err != nil {
+		return invalid(err)
+	}
+	found, err := p.Reveal(ctx, snap, tokens, snapshot.ScanOptions{})
+	if err != nil {
+		return err
+	}
+	if format == "json" {
+		out := map[string][]pseudonym.Match{}
+		for _, t := range tokens {
+			out[t] = found[t]
+			if out[t] == nil {
+				out[t] = []pseudonym.Match{}
+			}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(out)
+	}
+	for _, t := range tokens {
+		ms := found[t]
+		if len(ms) == 0 {
+			fmt.Fprintf(stdout, "%s\tnot found (another key or another snapshot?)\n", t)
+			continue
+		}
+		for _, m := range ms {
+			if m.UserID != "" && m.Kind != "id" {
+				fmt.Fprintf(stdout, "%s\t%s\t%s\t(user %s)\n", t, m.Kind, m.Value, m.UserID)
+			} else {
+				fmt.Fprintf(stdout, "%s\t%s\t%s\n", t, m.Kind, m.Value)
+			}
+		}
+	}
+	return nil
+}
