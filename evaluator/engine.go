@@ -275,6 +275,11 @@ func mergeParams(defaults, overrides map[string]any) (map[string]any, error) {
 			known := slices.Sorted(maps.Keys(defaults))
 			return nil, &ParamError{Name: name, Msg: fmt.Sprintf("unknown (known: %s)", strings.Join(known, ", "))}
 		}
+		if _, err := json.Marshal(overrides[name]); err != nil {
+			// Infinities, NaN and maps with non-string keys (YAML allows
+			// them) have no JSON form: OPA would panic on them.
+			return nil, &ParamError{Name: name, Msg: "not a JSON value (numbers must be finite, object keys strings)"}
+		}
 		v := normalize(overrides[name])
 		if jt, dt := jsonType(v), jsonType(def); jt != dt {
 			return nil, &ParamError{Name: name, Msg: fmt.Sprintf("want %s, got %s", dt, jt)}
