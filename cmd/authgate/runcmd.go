@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/authgate/authgate/evaluator"
 	"github.com/spf13/pflag"
 )
 
@@ -41,6 +42,21 @@ func runRun(ctx context.Context, fo *fetchOptions, co *checkOptions, stdout, std
 	}
 	// Check's flags are validated before a fetch that may take minutes.
 	if _, err := co.plan(); err != nil {
+		return err
+	}
+	if co.failOn != evaluator.FailOnNone {
+		if _, err := evaluator.ParseSeverity(co.failOn); err != nil {
+			return usagef("--fail-on: %v", err)
+		}
+	}
+	opts, err := co.engineOptions() // --config, --set, --eval-mode, --now
+	if err != nil {
+		return err
+	}
+	if _, err := evaluator.New(ctx, opts...); err != nil { // the policies and parameter values
+		return err
+	}
+	if _, err := co.loadWaivers(); err != nil {
 		return err
 	}
 	if fo.out == "" {

@@ -58,6 +58,9 @@ func cmdVersion(_ context.Context, args []string, stdout, _ io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usagef("version: unexpected argument %q", fs.Arg(0))
+	}
 	b := readBuildInfo()
 	fmt.Fprintf(stdout, "authgate %s\ncommit: %s\nopa: %s\ngo: %s\n", b.Version, b.Commit, b.OPA, b.Go)
 	return nil
