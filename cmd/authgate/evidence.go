@@ -46,6 +46,14 @@ func addAuditFlags(fs *pflag.FlagSet, a *auditOptions, bundle bool) {
 	}
 }
 
+// validate refuses flags that make no sense together.
+func (a *auditOptions) validate() error {
+	if a.signKey != "" && a.evidence == "" {
+		return usagef("--sign-key signs an evidence bundle: add --evidence FILE")
+	}
+	return nil
+}
+
 // pseudonymizer loads the key when --pseudonymize is set; nil otherwise.
 func (a *auditOptions) pseudonymizer() (*pseudonym.Pseudonymizer, error) {
 	if !a.pseudonymize {

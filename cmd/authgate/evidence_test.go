@@ -313,3 +313,93 @@ func TestPseudonymizedBundle(t *testing.T) {
 		t.Errorf("reveal of a non-token: exit %d %s", code, stderr)
 	}
 }
+
+// TestCheckAuditFlags covers the flags check (and run) gained: every
+// pseudonymised output free of the sample's ids, UPNs and display names and
+// stable across runs; --baseline adding the trend controls and the trend
+// chart; --evidence writing a bundle that verifies.
+func TestCheckAuditFlags(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(pseudonym.EnvKey, "a-long-enough-test-pseudonym-key")
+	t.Run("pseudonymize", func(t *testing.T) {
+		doc, _, err := snapshot.Load(context.Background(), sample)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outputs := func(run string) map[string]string {
+			out := map[string]string{}
+			args := []string{"check", "--snapshot", sample, "--pseudonymize", "--set", "break_glass_accounts=[breakglass01@contoso.example, BREAKGLASS02@contoso.example]", "--format", "text", "-o", filepath.Join(dir, run+".txt")}
+			out["text"] = filepath.Join(dir, run+".txt")
+			for _, f := range []string{"json", "sarif", "junit", "markdown", "github", "html"} {
+				p := filepath.Join(dir, run+"."+f)
+				out[f] = p
+				args = append(args, "--output", f+"="+p)
+			}
+			if code, _, stderr := cli(t, args...); code != 1 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			return out
+		}
+		first, second := outputs("a"), outputs("b")
+		for f, p := range first {
+			b, _ := os.ReadFile(p)
+			lower := bytes.ToLower(b)
+			for _, u := range doc.UserRegistrationDetails {
+				for _, id := range []string{u.ID, u.UserPrincipalName} {
+					if bytes.Contains(lower, []byte(strings.ToLower(id))) {
+						t.Errorf("%s output contains %q", f, id)
+					}
+				}
+				if bytes.Contains(b, []byte(u.UserDisplayName)) {
+					t.Errorf("%s output contains %q", f, u.UserDisplayName)
+				}
+			}
+			if f == "sarif" {
+				c, _ := os.ReadFile(second[f])
+				if !bytes.Equal(b, c) {
+					t.Error("two pseudonymised runs give different SARIF (fingerprints must be stable for one key)")
+				}
+			}
+		}
+		t.Setenv(pseudonym.EnvKey, "")
+		if code, _, stderr := cli(t, "check", "--snapshot", sample, "--pseudonymize"); code != 2 || !strings.Contains(stderr, pseudonym.EnvKey) {
+			t.Errorf("no key: exit %d %s", code, stderr)
+		}
+		t.Setenv(pseudonym.EnvKey, "a-long-enough-test-pseudonym-key")
+	})
+	oldSnap, newSnap, err := trendtest.WritePair(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("baseline", func(t *testing.T) {
+		html := filepath.Join(dir, "trend.html")
+		code, stdout, stderr := cli(t, "check", "--snapshot", newSnap, "--baseline", oldSnap, "--output", "html="+html)
+		if code != 1 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		for _, want := range []string{"FAIL     medium    AM-TRD-01", "FAIL     high      AM-TRD-02", "admin.lost@contoso.example was MFA-capable", "admin.newweak@contoso.example is new since the baseline"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("stdout lacks %q", want)
+			}
+		}
+		b, _ := os.ReadFile(html)
+		if !bytes.Contains(b, []byte(`id="chart-trend"`)) || !bytes.Contains(b, []byte(">2026-10-01<")) {
+			t.Error("html has no coverage-over-time chart with the baseline's date")
+		}
+	})
+	t.Run("evidence", func(t *testing.T) {
+		key := filepath.Join(dir, "k")
+		cli(t, "evidence", "keygen", "-o", key)
+		bundle := filepath.Join(dir, "check.tar.gz")
+		code, _, stderr := cli(t, "check", "--snapshot", newSnap, "--baseline", oldSnap, "--evidence", bundle, "--sign-key", key+".key", "--format", "json")
+		if code != 1 || !strings.Contains(stderr, "evidence bundle "+bundle) {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if code, stdout, _ := cli(t, "evidence", "verify", bundle, "--pub", key+".pub"); code != 0 {
+			t.Errorf("verify: exit %d: %s", code, stdout)
+		}
+		if code, _, stderr := cli(t, "check", "--snapshot", newSnap, "--sign-key", key+".key"); code != 2 || !strings.Contains(stderr, "--evidence") {
+			t.Errorf("--sign-key alone: exit %d %s", code, stderr)
+		}
+	})
+}
