@@ -37,6 +37,7 @@ type checkOptions struct {
 	maxBytes      int64
 	allow         []string
 	waivers       string
+	audit         auditOptions // --baseline, --pseudonymize, --evidence (evidence.go)
 
 	cfg *config // authgate.yaml, once read
 }
@@ -58,6 +59,7 @@ func addCheckFlags(fs *pflag.FlagSet, o *checkOptions) {
 	fs.Int64Var(&o.maxBytes, "max-snapshot-bytes", snapshot.DefaultMaxBytes, "refuse snapshots larger than `N` bytes")
 	fs.StringVar(&o.waivers, "waivers", "", "waivers `FILE` (YAML): accepted risks with owner, reason and expiry; adds to authgate.yaml's waivers")
 	fs.StringArrayVar(&o.allow, "allow-builtin", nil, "let policies use a sandboxed Rego builtin (`NAME`: http.send, net.*, opa.runtime, ...)")
+	addAuditFlags(fs, &o.audit, true)
 }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -139,6 +141,7 @@ func (o *checkOptions) engineOptions() ([]evaluator.Option, error) {
 		return nil, usagef("--eval-mode: %v", err)
 	}
 	opts = append(opts, evaluator.WithMode(mode))
+	opts = append(opts, o.audit.engineOptions()...)
 	if o.now != "" {
 		t, err := time.Parse(time.RFC3339, o.now)
 		if err != nil {
@@ -242,6 +245,13 @@ func runCheck(ctx context.Context, o *checkOptions, stdout, stderr io.Writer) (*
 	if err != nil {
 		return nil, err
 	}
+	if err := o.audit.validate(); err != nil {
+		return nil, err
+	}
+	pseudo, err := o.audit.pseudonymizer()
+	if err != nil {
+		return nil, err
+	}
 	opts, err := o.engineOptions()
 	if err != nil {
 		return nil, err
@@ -271,6 +281,9 @@ func runCheck(ctx context.Context, o *checkOptions, stdout, stderr io.Writer) (*
 		waivers.Apply(res, wvs, now)
 		reportWaivers(stderr, res)
 	}
+	if pseudo != nil {
+		pseudo.Result(res)
+	}
 	res.Tool = evaluator.Tool{Name: "authgate", Version: readBuildInfo().Version}
 	if err := res.Decide(o.failOn); err != nil {
 		return nil, usagef("--fail-on: %v", err)
@@ -283,8 +296,14 @@ func runCheck(ctx context.Context, o *checkOptions, stdout, stderr io.Writer) (*
 	if err != nil {
 		return nil, err
 	}
+	ropts.HTML = htmlOptions(engine)
 	if err := writeOutputs(outs, res, ropts, stdout); err != nil {
 		return nil, err
+	}
+	if o.audit.evidence != "" {
+		if _, err := createEvidence(ctx, o, &o.audit, o.audit.evidence, stderr); err != nil {
+			return nil, err
+		}
 	}
 	if res.Verdict == evaluator.VerdictFail {
 		return res, errGateFailed
