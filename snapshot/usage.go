@@ -1,0 +1,210 @@
+package snapshot
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Usage periods, Graph's aggregationPeriod values: the last day, 7 days or
+// 30 days.
+const (
+	UsagePeriodD1  = "d1"
+	UsagePeriodD7  = "d7"
+	UsagePeriodD30 = "d30"
+)
+
+// UsagePeriods lists the accepted usage periods.
+var UsagePeriods = []string{UsagePeriodD1, UsagePeriodD7, UsagePeriodD30}
+
+// UsagePeriodDays returns the number of days of a usage period, or false.
+func UsagePeriodDays(period string) (int, bool) {
+	switch period {
+	case UsagePeriodD1:
+		return 1, true
+	case UsagePeriodD7:
+		return 7, true
+	case UsagePeriodD30:
+		return 30, true
+	}
+	return 0, false
+}
+
+// Usage reports (beta only, graph-api.md §11): the names Graph gives them,
+// used in Manifest.Summaries and in the Usage sources.
+const (
+	ReportRegistrationActivity = "userRegistrationActivity"
+	ReportEventsSummary        = "userEventsSummary"
+	ReportMfaSignInSummary     = "userMfaSignInSummary"
+	ReportSignInsByAuthMethod  = "userSignInsByAuthMethodSummary"
+)
+
+// Usage is the optional "usage" member of a snapshot (fetch --include
+// usage): how registration and reset attempts fared per method, and how
+// people signed in, over one period. Property names are Graph's where Graph
+// has them.
+type Usage struct {
+	// Period is d1, d7 or d30.
+	Period string `json:"period"`
+	// Start and End bound the period (RFC 3339): End is when it was fetched,
+	// Start End minus the period.
+	Start string `json:"start"`
+	End   string `json:"end"`
+
+	// UserRegistrationActivity holds, per method and feature, the successful
+	// and failed registration and reset attempts over the period, sorted by
+	// authMethod then feature.
+	UserRegistrationActivity []RegistrationActivity `json:"userRegistrationActivity"`
+	// ActivitySource is "graph" when Graph's userRegistrationActivity gave
+	// the counts (delegated access), "derived" when they were counted from
+	// the userEventsSummary events of the same period (app-only).
+	ActivitySource string `json:"activitySource"`
+	// ActivityReason says why the counts were derived.
+	ActivityReason string `json:"activityReason,omitempty"`
+
+	// UserMfaSignInSummary holds one row per day of the period, oldest first.
+	UserMfaSignInSummary []MfaSignInDay `json:"userMfaSignInSummary"`
+
+	// UserSignInsByAuthMethodSummary holds the successful sign-ins per
+	// method over the period; nil (null) when SignInsSource is "omitted":
+	// Graph gives it to delegated callers only.
+	UserSignInsByAuthMethodSummary []SignInsByMethod `json:"userSignInsByAuthMethodSummary"`
+	// SignInsSource is "graph" or "omitted".
+	SignInsSource string `json:"signInsSource"`
+	// SignInsReason says why the sign-ins per method were omitted.
+	SignInsReason string `json:"signInsReason,omitempty"`
+
+	// Offset is the byte offset of the object in the snapshot, or -1.
+	Offset int64 `json:"-"`
+}
+
+// RegistrationActivity is Graph's userRegistrationActivitySummary: the
+// attempts of one method for one feature (registration or reset).
+type RegistrationActivity struct {
+	AuthMethod              string `json:"authMethod"`
+	Feature                 string `json:"feature"`
+	SuccessfulActivityCount int64  `json:"successfulActivityCount"`
+	FailureActivityCount    int64  `json:"failureActivityCount"`
+}
+
+// MfaSignInDay is Graph's userMfaSignInSummary: the sign-ins of one day.
+type MfaSignInDay struct {
+	CreatedDateTime     string `json:"createdDateTime"`
+	MultiFactorSignIns  int64  `json:"multiFactorSignIns"`
+	SingleFactorSignIns int64  `json:"singleFactorSignIns"`
+	TotalSignIns        int64  `json:"totalSignIns"`
+}
+
+// SignInsByMethod is Graph's userSignInUsageByAuthMethodActivity: the
+// successful sign-ins with one method.
+type SignInsByMethod struct {
+	AuthenticationMethod string `json:"authenticationMethod"`
+	SuccessActivityCount int64  `json:"successActivityCount"`
+}
+
+// UserEvent is one row of Graph's userEventsSummary: a registration or
+// reset attempt.
+type UserEvent struct {
+	ID                string `json:"id"`
+	UserPrincipalName string `json:"userPrincipalName"`
+	UserDisplayName   string `json:"userDisplayName"`
+	AuthMethod        string `json:"authMethod"`
+	Feature           string `json:"feature"`
+	IsSuccess         bool   `json:"isSuccess"`
+	FailureReason     string `json:"failureReason"`
+	EventDateTime     string `json:"eventDateTime"`
+}
+
+// ActivityTally counts registration and reset events per method and
+// feature, as userRegistrationActivity reports them.
+type ActivityTally map[[2]string]*RegistrationActivity
+
+// Add counts one event.
+func (t ActivityTally) Add(e *UserEvent) {
+	k := [2]string{e.AuthMethod, e.Feature}
+	a := t[k]
+	if a == nil {
+		a = &RegistrationActivity{AuthMethod: e.AuthMethod, Feature: e.Feature}
+		t[k] = a
+	}
+	if e.IsSuccess {
+		a.SuccessfulActivityCount++
+	} else {
+		a.FailureActivityCount++
+	}
+}
+
+// Activity returns the counts sorted by method then feature (never nil).
+func (t ActivityTally) Activity() []RegistrationActivity {
+	out := make([]RegistrationActivity, 0, len(t))
+	for _, a := range t {
+		out = append(out, *a)
+	}
+	SortActivity(out)
+	return out
+}
+
+// SortActivity sorts activity rows by method then feature.
+func SortActivity(a []RegistrationActivity) {
+	slices.SortFunc(a, func(x, y RegistrationActivity) int {
+		if c := strings.Compare(x.AuthMethod, y.AuthMethod); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Feature, y.Feature)
+	})
+}
+
+// validate checks a decoded usage section; it returns the JSON path and the
+// problem of the first fault.
+func (u *Usage) validate() (path, msg string) {
+	if _, ok := UsagePeriodDays(u.Period); !ok {
+		return "usage.period", fmt.Sprintf("%q is not one of %s", u.Period, strings.Join(UsagePeriods, ", "))
+	}
+	for _, f := range []struct{ name, v string }{{"start", u.Start}, {"end", u.End}} {
+		if _, err := time.Parse(time.RFC3339, f.v); err != nil {
+			return "usage." + f.name, fmt.Sprintf("%q is not an RFC 3339 time", f.v)
+		}
+	}
+	if u.ActivitySource != SourceGraph && u.ActivitySource != SourceDerived {
+		return "usage.activitySource", fmt.Sprintf("%q is not one of graph, derived", u.ActivitySource)
+	}
+	if u.SignInsSource != SourceGraph && u.SignInsSource != SourceOmitted {
+		return "usage.signInsSource", fmt.Sprintf("%q is not one of graph, omitted", u.SignInsSource)
+	}
+	for i, a := range u.UserRegistrationActivity {
+		if a.SuccessfulActivityCount < 0 || a.FailureActivityCount < 0 {
+			return fmt.Sprintf("usage.userRegistrationActivity[%d]", i), "negative count"
+		}
+	}
+	for i, d := range u.UserMfaSignInSummary {
+		if d.MultiFactorSignIns < 0 || d.SingleFactorSignIns < 0 || d.TotalSignIns < 0 {
+			return fmt.Sprintf("usage.userMfaSignInSummary[%d]", i), "negative count"
+		}
+	}
+	for i, s := range u.UserSignInsByAuthMethodSummary {
+		if s.SuccessActivityCount < 0 {
+			return fmt.Sprintf("usage.userSignInsByAuthMethodSummary[%d].successActivityCount", i), "negative count"
+		}
+	}
+	return "", ""
+}
+
+// SetUsage makes Close write u as the "usage" member, after the summaries
+// and before the manifest. Without it no usage member is written.
+func (w *Writer) SetUsage(u *Usage) { w.usage = u }
+
+func (w *Writer) writeUsage() error {
+	if w.usage == nil {
+		return nil
+	}
+	b, err := json.Marshal(w.usage)
+	if err != nil {
+		return fmt.Errorf("write snapshot usage: %w", err)
+	}
+	if err := w.write(",\n\"usage\":", false); err != nil {
+		return err
+	}
+	return w.writeBytes(b, false)
+}
