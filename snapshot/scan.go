@@ -52,6 +52,9 @@ type Info struct {
 	// LastUpdated is the range of the rows' lastUpdatedDateTime, compared as
 	// instants; nil when no row has one.
 	LastUpdated *TimeRange
+	// Usage is the optional usage section (fetch --include usage); nil when
+	// the snapshot has none (or it is null).
+	Usage *Usage
 }
 
 // Complete returns an error wrapping ErrIncomplete when the manifest says
@@ -147,6 +150,7 @@ type scanner struct {
 	intern    map[string]string
 	info      *Info
 	errOffset int64
+	lastValue int64 // the byte offset of the value s.value read last
 
 	// the previous lastUpdatedDateTime and its parsed value: rows of one
 	// report refresh share it, so most rows skip the parse.
@@ -264,6 +268,10 @@ func (s *scanner) document() error {
 			if err := scanSummaries(s, name, &s.info.UsersRegisteredByMethod, func(v *MethodSummary, off int64) { v.Offset = off }); err != nil {
 				return err
 			}
+		case "usage":
+			if err := s.usage(); err != nil {
+				return err
+			}
 		case "userRegistrationDetails": // a second one is a duplicate name, refused by the decoder
 			if err := s.users(); err != nil {
 				return err
@@ -298,6 +306,29 @@ func (s *scanner) document() error {
 	return nil
 }
 
+// usage decodes the optional usage member (null reads as absent).
+func (s *scanner) usage() error {
+	d := s.dec
+	switch k := d.PeekKind(); k {
+	case 'n':
+		_, err := d.ReadToken()
+		return s.syntax(err)
+	case '{':
+	default:
+		return s.fail("usage", "want object, got %s", kindName(k))
+	}
+	u := &Usage{}
+	if err := s.value("usage", u); err != nil {
+		return err
+	}
+	u.Offset = s.lastValue
+	if path, msg := u.validate(); path != "" {
+		return s.fail(path, "%s", msg)
+	}
+	s.info.Usage = u
+	return nil
+}
+
 func (s *scanner) schemaVersion() error {
 	if k := s.dec.PeekKind(); k != '0' {
 		return s.fail("schemaVersion", "want number, got %s", kindName(k))
@@ -321,6 +352,7 @@ func (s *scanner) value(path string, v any) error {
 	if err != nil {
 		return s.syntax(err)
 	}
+	s.lastValue = s.dec.InputOffset() - int64(len(raw))
 	if err := json.Unmarshal(raw, v); err != nil {
 		var se *json.SemanticError
 		if errors.As(err, &se) {
