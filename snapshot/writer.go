@@ -21,6 +21,7 @@ import (
 //	],
 //	"usersRegisteredByFeature":[...],
 //	"usersRegisteredByMethod":[...],
+//	"usage":{...},   (only after SetUsage)
 //	"manifest":{...}}
 //
 // The summaries and the manifest come after the users because the manifest
@@ -33,6 +34,7 @@ type Writer struct {
 	offset int64
 	users  int64
 	closed bool
+	usage  *Usage // written before the manifest when set (SetUsage)
 }
 
 const (
@@ -158,6 +160,9 @@ func (w *Writer) Close(feature []FeatureSummary, method []MethodSummary, m Manif
 		return m, err
 	}
 	if err := writeArray(w, "usersRegisteredByMethod", method); err != nil {
+		return m, err
+	}
+	if err := w.writeUsage(); err != nil {
 		return m, err
 	}
 	b, err := json.Marshal(m)
