@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/internal/atomicfile"
 	"github.com/authgate/authgate/policies"
+	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/snapshot"
 	"github.com/authgate/authgate/waivers"
@@ -109,7 +111,32 @@ func (o *checkOptions) plan() ([]output, error) {
 		seen[filepath.Clean(path)] = true
 		outs = append(outs, output{format: format, path: path})
 	}
+	for i, out := range outs {
+		if out.path == "" {
+			continue
+		}
+		flag := "-o " + out.path
+		if i > 0 {
+			flag = fmt.Sprintf("--output %s=%s", out.format, out.path)
+		}
+		if err := writablePath(out.path); err != nil {
+			return nil, usagef("%s: %v", flag, err)
+		}
+	}
 	return outs, nil
+}
+
+// writablePath refuses an output path that is a directory or whose
+// directory does not exist, before any work is done.
+func writablePath(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return errors.New("is a directory")
+	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("directory %s does not exist", dir)
+	}
+	return nil
 }
 
 // engineOptions turns the policy, parameter and sandbox flags into evaluator options.
@@ -230,12 +257,18 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// runCheck evaluates o.snapshot and writes the requested outputs. It returns
-// errGateFailed, after writing every output, when the verdict is fail.
-func runCheck(ctx context.Context, o *checkOptions, stdout, stderr io.Writer) (*evaluator.Result, error) {
-	if o.snapshot == "" {
-		return nil, usagef("check: --snapshot FILE is required")
-	}
+// checkPlan is what a check settles before it reads the snapshot: the
+// validated outputs, the compiled controls, the waivers and the pseudonymiser.
+type checkPlan struct {
+	outs    []output
+	engine  *evaluator.Engine
+	waivers []waivers.Entry
+	pseudo  *pseudonym.Pseudonymizer
+}
+
+// prepare validates every flag and file of a check and compiles the
+// controls, so that run can fail fast before a fetch that may take minutes.
+func (o *checkOptions) prepare(ctx context.Context) (*checkPlan, error) {
 	if o.failOn != evaluator.FailOnNone {
 		if _, err := evaluator.ParseSeverity(o.failOn); err != nil {
 			return nil, usagef("--fail-on: %v", err)
@@ -264,7 +297,27 @@ func runCheck(ctx context.Context, o *checkOptions, stdout, stderr io.Writer) (*
 	if err != nil {
 		return nil, err
 	}
+	return &checkPlan{outs: outs, engine: engine, waivers: wvs, pseudo: pseudo}, nil
+}
+
+// runCheck evaluates o.snapshot and writes the requested outputs. It returns
+// errGateFailed, after writing every output, when the verdict is fail.
+func runCheck(ctx context.Context, o *checkOptions, stdout, stderr io.Writer) (*evaluator.Result, error) {
+	if o.snapshot == "" {
+		return nil, usagef("check: --snapshot FILE is required")
+	}
+	p, err := o.prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return o.execute(ctx, p, stdout, stderr)
+}
+
+// execute evaluates o.snapshot under a prepared plan and writes the outputs.
+func (o *checkOptions) execute(ctx context.Context, p *checkPlan, stdout, stderr io.Writer) (*evaluator.Result, error) {
+	outs, engine, wvs, pseudo := p.outs, p.engine, p.waivers, p.pseudo
 	var now time.Time
+	var err error
 	if len(wvs) > 0 {
 		if now, err = o.evalTime(); err != nil {
 			return nil, err

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/spf13/pflag"
 )
@@ -59,7 +60,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	err := dispatch(ctx, args, stdout, stderr)
 	if err != nil && !errors.Is(err, errGateFailed) && !errors.Is(err, pflag.ErrHelp) {
-		fmt.Fprintf(stderr, "authgate: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "authgate: %s\n", clip(oneLine(err.Error())))
 	}
 	if errors.Is(err, pflag.ErrHelp) {
 		return exitOK
@@ -123,4 +124,25 @@ func oneLine(s string) string {
 	}
 	f := strings.Fields(s)
 	return strings.Join(f, " ")
+}
+
+// maxErrorLine bounds the error line: a message quoting a 20 MB string from
+// a hostile file must not flood the CI log.
+const maxErrorLine = 1000
+
+// clip keeps the start and the end of a message longer than maxErrorLine,
+// cutting on UTF-8 boundaries.
+func clip(s string) string {
+	if len(s) <= maxErrorLine {
+		return s
+	}
+	head, tail := maxErrorLine*3/5, maxErrorLine*2/5
+	for head > 0 && !utf8.RuneStart(s[head]) {
+		head--
+	}
+	start := len(s) - tail
+	for start < len(s) && !utf8.RuneStart(s[start]) {
+		start++
+	}
+	return fmt.Sprintf("%s … (%d bytes cut) … %s", s[:head], start-head, s[start:])
 }
