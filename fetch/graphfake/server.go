@@ -128,6 +128,9 @@ type Server struct {
 	sumOnce sync.Once
 	tally   snapshot.Tally
 	priv    snapshot.Tally // privileged admins only, in All
+
+	usageOnce sync.Once
+	events    []event // the generated usage events, newest first (usage.go)
 }
 
 // New starts an emulator on 127.0.0.1 with a fresh self-signed certificate,
@@ -578,6 +581,10 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 			ep, arg = EndpointFeature, strings.TrimPrefix(rest, "usersRegisteredByFeature")
 		case strings.HasPrefix(rest, "usersRegisteredByMethod("):
 			ep, arg = EndpointMethod, strings.TrimPrefix(rest, "usersRegisteredByMethod")
+		default:
+			if e, a, ok := usageEndpoint(rest); ok {
+				ep, arg = e, a
+			}
 		}
 	}
 	w.Header().Set("request-id", newRequestID())
@@ -724,6 +731,11 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		b = s.appendSummary(b, ep, base, scope)
+	case EndpointRegistrationActivity, EndpointEventsSummary, EndpointMfaSignInSummary, EndpointSignInsByMethod:
+		var ok bool
+		if b, ok = s.appendUsage(w, r, b, ep, arg, version, claims.Delegated(), base); !ok {
+			return
+		}
 	}
 	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8")
 	s.writeBody(w, r, http.StatusOK, b, f)
