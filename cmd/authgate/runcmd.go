@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/authgate/authgate/evaluator"
 	"github.com/spf13/pflag"
 )
 
@@ -40,23 +39,10 @@ func runRun(ctx context.Context, fo *fetchOptions, co *checkOptions, stdout, std
 	if co.snapshot != "" {
 		return usagef("run: --snapshot is not used: run checks the snapshot it fetches (use --snapshot-out to keep it, or authgate check --snapshot)")
 	}
-	// Check's flags are validated before a fetch that may take minutes.
-	if _, err := co.plan(); err != nil {
-		return err
-	}
-	if co.failOn != evaluator.FailOnNone {
-		if _, err := evaluator.ParseSeverity(co.failOn); err != nil {
-			return usagef("--fail-on: %v", err)
-		}
-	}
-	opts, err := co.engineOptions() // --config, --set, --eval-mode, --now
+	// Check's flags, files and policies are validated before a fetch that
+	// may take minutes.
+	plan, err := co.prepare(ctx)
 	if err != nil {
-		return err
-	}
-	if _, err := evaluator.New(ctx, opts...); err != nil { // the policies and parameter values
-		return err
-	}
-	if _, err := co.loadWaivers(); err != nil {
 		return err
 	}
 	if fo.out == "" {
@@ -72,6 +58,6 @@ func runRun(ctx context.Context, fo *fetchOptions, co *checkOptions, stdout, std
 		return err
 	}
 	co.snapshot = path
-	_, err = runCheck(ctx, co, stdout, stderr)
+	_, err = co.execute(ctx, plan, stdout, stderr)
 	return err
 }
