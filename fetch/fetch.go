@@ -73,6 +73,10 @@ type Options struct {
 	Progress io.Writer
 	// Tool is the authgate version, recorded in the manifest.
 	Tool string
+	// Usage adds the usage section (--include usage, see fetchUsage) over
+	// UsagePeriod: d1, d7 or d30 (DefaultUsagePeriod when empty).
+	Usage       bool
+	UsagePeriod string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -105,6 +109,7 @@ type fetcher struct {
 
 	userBuf []byte
 	user    snapshot.UserRegistrationDetails
+	usage   *snapshot.Usage // the usage section, when Options.Usage
 }
 
 // Fetch fetches the reports into a snapshot at out. The document is written
@@ -134,6 +139,9 @@ func Fetch(ctx context.Context, out string, o Options) (_ *Result, err error) {
 	}
 	if o.MaxPages <= 0 {
 		o.MaxPages = DefaultMaxPages
+	}
+	if err := checkUsageOptions(&o); err != nil {
+		return nil, err
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -185,6 +193,9 @@ func Fetch(ctx context.Context, out string, o Options) (_ *Result, err error) {
 		return nil, err
 	}
 	res.Restarted = restarted
+	if err := ft.fetchUsage(ctx); err != nil {
+		return nil, err
+	}
 	m, err := ft.finish()
 	if err != nil {
 		return nil, err
@@ -633,6 +644,7 @@ func (ft *fetcher) finish() (snapshot.Manifest, error) {
 	if cp.LastMin != "" {
 		m.LastUpdated = &snapshot.TimeRange{Min: cp.LastMin, Max: cp.LastMax}
 	}
+	ft.attachUsage(&m)
 	m, err := ft.w.Close(feature, method, m)
 	if err != nil {
 		return m, err
