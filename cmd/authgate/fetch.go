@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/authgate/authgate/fetch"
+	"github.com/authgate/authgate/snapshot"
 )
 
 // fetchOptions are the flags of fetch (and of run, which adds check's).
@@ -32,6 +33,8 @@ type fetchOptions struct {
 	rate          string
 	resume        bool
 	maxPages      int
+	include       []string
+	usagePeriod   string
 
 	// Set by tests and demo, not by flags.
 	httpClient *http.Client                // Graph and token requests (the emulator's TLS)
@@ -56,6 +59,8 @@ func addFetchFlags(fs *pflag.FlagSet, o *fetchOptions) {
 	fs.StringVar(&o.rate, "rate", fetch.DefaultRate.String(), "client-side pace of Graph requests, `N/DURATION` (the reports service allows about 5 per 10s); 0 or off disables")
 	fs.BoolVar(&o.resume, "resume", false, "continue an interrupted fetch to the same output from its last completed page")
 	fs.IntVar(&o.maxPages, "max-pages", fetch.DefaultMaxPages, "stop (inconclusive) after `N` pages of the per-user report")
+	fs.StringSliceVar(&o.include, "include", nil, "optional `SECTION`s to add: "+strings.Join(fetch.Includes, "|")+" (usage: registration and reset failure rates per method and the MFA sign-in mix, Graph beta)")
+	fs.StringVar(&o.usagePeriod, "usage-period", fetch.DefaultUsagePeriod, "period of --include usage: d1|d7|d30")
 }
 
 func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -95,6 +100,14 @@ func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string
 	}
 	if o.maxPages <= 0 {
 		return "", usagef("--max-pages %d: want a positive number", o.maxPages)
+	}
+	for _, in := range o.include {
+		if !slices.Contains(fetch.Includes, in) {
+			return "", usagef("--include %q: valid sections are %s", in, strings.Join(fetch.Includes, ", "))
+		}
+	}
+	if !slices.Contains(snapshot.UsagePeriods, o.usagePeriod) {
+		return "", usagef("--usage-period %q: valid periods are %s", o.usagePeriod, strings.Join(snapshot.UsagePeriods, ", "))
 	}
 	if fi, err := os.Stat(o.out); err == nil && fi.IsDir() {
 		return "", usagef("-o %s: is a directory", o.out)
@@ -139,6 +152,7 @@ func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string
 		Tool:       readBuildInfo().Version,
 		Now:        o.now,
 	}
+	fo.Usage, fo.UsagePeriod = slices.Contains(o.include, fetch.IncludeUsage), o.usagePeriod
 	if fo.Progress == nil {
 		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 			fo.Progress = f
@@ -172,6 +186,9 @@ func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string
 	fmt.Fprintf(stderr, "authgate: signed in as %s (--auth %s, tenant %s)\n", orUnknown(m.Principal), m.AuthMode, m.TenantID)
 	fmt.Fprintf(stderr, "authgate: fetched %d users in %d pages%s: %d requests, %d retries, %d throttled; %d of %d summaries from Graph\n",
 		m.UserCount, m.Pages, how, m.Requests, m.Retries, m.Throttled, len(m.Summaries)-derived, len(m.Summaries))
+	if u := usageLine(m); u != "" {
+		fmt.Fprintf(stderr, "authgate: %s\n", u)
+	}
 	fmt.Fprintf(stderr, "authgate: wrote %s (sha256 of users %s)\n", res.Path, m.UsersSHA256)
 	return res.Path, nil
 }
@@ -181,4 +198,19 @@ func orUnknown(s string) string {
 		return "an unknown principal"
 	}
 	return s
+}
+
+// usageLine says where the usage section came from, or "" without one.
+func usageLine(m snapshot.Manifest) string {
+	var parts []string
+	for _, s := range m.Summaries {
+		switch s.Report {
+		case snapshot.ReportRegistrationActivity, snapshot.ReportMfaSignInSummary, snapshot.ReportSignInsByAuthMethod:
+			parts = append(parts, s.Report+" "+s.Source)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "usage: " + strings.Join(parts, ", ")
 }
