@@ -222,6 +222,8 @@ type Result struct {
 	// Aggregates are the tenant figures the evaluator computed (users per
 	// scope and capability, methods), for outputs that chart coverage.
 	Aggregates *Aggregates `json:"-"`
+	// Usage are the usage section's figures (evaluator/usage.go); nil when the snapshot has none.
+	Usage *UsageSummary `json:"usage,omitempty"`
 }
 
 // FailOnNone disables the gate: no severity fails it.
