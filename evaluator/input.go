@@ -158,6 +158,7 @@ func tenantInput(info *snapshot.Info, agg *Aggregates) (ast.Value, error) {
 		"usersRegisteredByFeature": nonNilSlice(info.UsersRegisteredByFeature),
 		"usersRegisteredByMethod":  nonNilSlice(info.UsersRegisteredByMethod),
 		"aggregates":               aggregatesJSON(agg),
+		"usage":                    info.Usage, // null without a usage section
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build tenant input: %w", err)
