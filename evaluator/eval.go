@@ -370,6 +370,7 @@ func (e *Engine) assemble(info *snapshot.Info, agg *Aggregates, found [][]Violat
 			FetchedAt: info.Manifest.FetchedAt, Users: info.Users, ManifestOffset: info.ManifestOffset,
 		},
 		Aggregates: agg,
+		Usage:      SummarizeUsage(info.Usage),
 	}
 	anchors := map[string]int64{"manifest": info.ManifestOffset}
 	for _, s := range info.UsersRegisteredByFeature {
@@ -381,6 +382,9 @@ func (e *Engine) assemble(info *snapshot.Info, agg *Aggregates, found [][]Violat
 		if s.UserTypes == "all" && s.UserRoles == "all" {
 			anchors["usersRegisteredByMethod"] = s.Offset
 		}
+	}
+	if info.Usage != nil {
+		anchors["usage"] = info.Usage.Offset // custom.anchor: usage (the AM-USE controls)
 	}
 	meta := e.Controls()
 	for i, def := range e.controls {
