@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"syscall"
 
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/snapshot"
@@ -69,8 +70,9 @@ func exitCode(err error) int {
 		return exitInconclusive
 	case errors.As(err, &usage), errors.As(err, &snap), errors.As(err, &policy), errors.As(err, &param):
 		return exitUsage
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission):
-		return exitUsage // a file the user named is missing or unreadable
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission),
+		errors.Is(err, syscall.ELOOP), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.ENAMETOOLONG):
+		return exitUsage // a file the user named is missing, unreadable or a symlink loop
 	default:
 		return exitInconclusive
 	}
