@@ -126,6 +126,7 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 			fmt.Fprintf(b, "\nRemediation: [Reference](%s)\n", mdURL(u))
 		}
 	}
+	writeUsageMarkdown(b, r.Usage)
 	if err := b.Flush(); err != nil {
 		return fmt.Errorf("write markdown: %w", err)
 	}
