@@ -1,0 +1,3 @@
+package authgate.bad.utf8
+
+x := "ÿ"

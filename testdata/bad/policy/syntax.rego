@@ -1,0 +1,3 @@
+package authgate.bad.syntax
+
+violation contains v if {
