@@ -106,7 +106,7 @@ func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string
 			return "", usagef("--include %q: valid sections are %s", in, strings.Join(fetch.Includes, ", "))
 		}
 	}
-	if !slices.Contains(snapshot.UsagePeriods, o.usagePeriod) {
+	if o.usagePeriod != "" && !slices.Contains(snapshot.UsagePeriods, o.usagePeriod) { // "" (demo): the default
 		return "", usagef("--usage-period %q: valid periods are %s", o.usagePeriod, strings.Join(snapshot.UsagePeriods, ", "))
 	}
 	if fi, err := os.Stat(o.out); err == nil && fi.IsDir() {
