@@ -38,7 +38,7 @@ const (
 
 // AuthModes lists the accepted authentication modes.
 var AuthModes = []string{AuthAuto, AuthClientSecret, AuthClientCertificate, AuthWorkloadIdentity,
-	AuthManagedIdentity, AuthAzureCLI, AuthAzurePipelines, AuthDeviceCode}
+	AuthManagedIdentity, AuthAzureCLI, AuthAzurePipelines, AuthGitHubOIDC, AuthDeviceCode}
 
 // AuthChainHelp describes AuthAuto for flag help.
 const AuthChainHelp = "auto tries environment (AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH) → workload identity (AZURE_FEDERATED_TOKEN_FILE) → managed identity (1 s probe) → azure cli"
@@ -64,6 +64,11 @@ type CredentialOptions struct {
 	// AZURESUBSCRIPTION_SERVICE_CONNECTION_ID and SYSTEM_ACCESSTOKEN.
 	ServiceConnectionID string
 	SystemAccessToken   string
+	// GitHubTokenURL and GitHubRequestToken are GitHub Actions'
+	// ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN, set in
+	// a job with `permissions: id-token: write` (AuthGitHubOIDC).
+	GitHubTokenURL     string
+	GitHubRequestToken string
 	// Cloud gives the authority host; instance discovery is disabled for
 	// hosts that are not Entra ID's.
 	Cloud Cloud
@@ -107,6 +112,10 @@ func (o *CredentialOptions) ApplyEnv(lookup func(string) (string, bool)) (author
 	fill(&o.ServiceConnectionID, "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID")
 	if v, ok := lookup("SYSTEM_ACCESSTOKEN"); ok && o.SystemAccessToken == "" {
 		o.SystemAccessToken = v
+	}
+	fill(&o.GitHubTokenURL, "ACTIONS_ID_TOKEN_REQUEST_URL")
+	if v, ok := lookup("ACTIONS_ID_TOKEN_REQUEST_TOKEN"); ok && o.GitHubRequestToken == "" {
+		o.GitHubRequestToken = v
 	}
 	fill(&authorityHost, "AZURE_AUTHORITY_HOST")
 	return authorityHost
@@ -187,6 +196,13 @@ func NewCredential(o CredentialOptions) (azcore.TokenCredential, error) {
 		}
 		return azidentity.NewAzurePipelinesCredential(o.TenantID, o.ClientID, o.ServiceConnectionID, o.SystemAccessToken,
 			&azidentity.AzurePipelinesCredentialOptions{ClientOptions: co, DisableInstanceDiscovery: noDiscovery})
+	case AuthGitHubOIDC:
+		if err := need("a tenant (--tenant or AZURE_TENANT_ID)", o.TenantID, "a client id (--client-id or AZURE_CLIENT_ID)", o.ClientID,
+			"ACTIONS_ID_TOKEN_REQUEST_URL (a GitHub Actions job with `permissions: id-token: write`)", o.GitHubTokenURL,
+			"ACTIONS_ID_TOKEN_REQUEST_TOKEN", o.GitHubRequestToken); err != nil {
+			return nil, err
+		}
+		return newGitHubOIDCCredential(o, co, noDiscovery)
 	case AuthDeviceCode:
 		prompt := o.Prompt
 		if prompt == nil {

@@ -33,6 +33,7 @@ type fetchOptions struct {
 	rate          string
 	resume        bool
 	maxPages      int
+	debug         bool
 	include       []string
 	usagePeriod   string
 
@@ -59,6 +60,7 @@ func addFetchFlags(fs *pflag.FlagSet, o *fetchOptions) {
 	fs.StringVar(&o.rate, "rate", fetch.DefaultRate.String(), "client-side pace of Graph requests, `N/DURATION` (the reports service allows about 5 per 10s); 0 or off disables")
 	fs.BoolVar(&o.resume, "resume", false, "continue an interrupted fetch to the same output from its last completed page")
 	fs.IntVar(&o.maxPages, "max-pages", fetch.DefaultMaxPages, "stop (inconclusive) after `N` pages of the per-user report")
+	fs.BoolVar(&o.debug, "debug", false, "log every HTTP request to stderr: method, URL, status, duration, request id (secrets and tokens redacted)")
 	fs.StringSliceVar(&o.include, "include", nil, "optional `SECTION`s to add: "+strings.Join(fetch.Includes, "|")+" (usage: registration and reset failure rates per method and the MFA sign-in mix, Graph beta)")
 	fs.StringVar(&o.usagePeriod, "usage-period", fetch.DefaultUsagePeriod, "period of --include usage: d1|d7|d30")
 }
@@ -118,6 +120,9 @@ func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string
 		}
 	}
 
+	if o.debug {
+		o.httpClient = fetch.NewDebugClient(o.httpClient, stderr)
+	}
 	co := fetch.CredentialOptions{Mode: o.auth, TenantID: o.tenant, ClientID: o.clientID, CertificatePath: o.clientCert, Prompt: stderr}
 	envAuthority := co.ApplyEnv(o.lookupEnv)
 	authority := o.authorityHost
