@@ -37,6 +37,10 @@ var want = map[string]struct{ severity, scope string }{
 	"AM-TRD-01": {"medium", "tenant"},
 	"AM-TRD-02": {"high", "user"},
 	"AM-TRD-03": {"high", "user"},
+	// Usage controls of issue 9 (need fetch --include usage).
+	"AM-USE-01": {"medium", "tenant"},
+	"AM-USE-02": {"high", "tenant"},
+	"AM-USE-03": {"medium", "tenant"},
 }
 
 // wantParams are the parameters of issue 2 with their defaults.
@@ -50,6 +54,11 @@ var wantParams = map[string]any{
 	"max_report_lag_hours":   48,
 	"consistency_tolerance":  0.02,
 	"max_passwordless_drop":  0.01, // issue 7
+	// issue 9
+	"method_failure_rate_max":  0.2,
+	"min_method_events":        20,
+	"single_factor_signin_max": 0.05,
+	"telephony_signin_max":     0.2,
 }
 
 // capabilities are OPA's minus every builtin that reaches the network or the

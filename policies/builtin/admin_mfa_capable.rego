@@ -42,8 +42,7 @@ package authgate.builtin.admin_mfa_capable
 import data.authgate.lib
 
 violation contains v if {
-	some u in input.userRegistrationDetails
-	u.isAdmin == true
+	some u in lib.admins
 	not u.isMfaCapable
 	v := {
 		"message": sprintf("Administrator %s is not MFA-capable: no strong method allowed by the authentication methods policy is registered.", [lib.name(u)]),

@@ -43,8 +43,7 @@ package authgate.builtin.admin_phishing_resistant
 import data.authgate.lib
 
 violation contains v if {
-	some u in input.userRegistrationDetails
-	u.isAdmin == true
+	some u in lib.admins
 	not lib.phishing_resistant(u)
 	v := {
 		"message": sprintf("Administrator %s has no phishing-resistant method registered.", [lib.name(u)]),

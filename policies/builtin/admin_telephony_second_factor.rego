@@ -50,8 +50,7 @@ package authgate.builtin.admin_telephony_second_factor
 import data.authgate.lib
 
 violation contains v if {
-	some u in input.userRegistrationDetails
-	u.isAdmin == true
+	some u in lib.admins
 	factor := telephony_second_factor(u)
 	v := {
 		"message": sprintf("Administrator %s uses %s as second factor.", [lib.name(u), factor]),

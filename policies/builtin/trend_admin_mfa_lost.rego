@@ -47,8 +47,7 @@ skip contains sprintf("the baseline is a snapshot of tenant %s, not %s", [b.mani
 
 violation contains v if {
 	b := data.authgate.baseline
-	some u in input.userRegistrationDetails
-	u.isAdmin == true
+	some u in lib.admins
 	not u.isMfaCapable
 	b.admins[u.id].isMfaCapable == true
 	v := {

@@ -28,6 +28,12 @@ known_methods contains m if {
 # userPreferredMethodForSecondaryAuthentication.
 telephony_second_factors contains lower(m) if some m in taxonomy.telephonySecondFactors
 
+# admins are the administrators among the users under evaluation (a chunk of
+# the per-user report, or all of it). It is computed once per evaluation and
+# shared by the admin controls, which would otherwise each walk every user to
+# find the one or two percent who are admins.
+admins := [u | some u in input.userRegistrationDetails; u.isAdmin == true]
+
 # subject(u) is the violation subject of user u.
 subject(u) := {
 	"id": object.get(u, "id", ""),
