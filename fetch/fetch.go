@@ -109,6 +109,7 @@ type fetcher struct {
 
 	userBuf []byte
 	user    snapshot.UserRegistrationDetails
+	dec     *snapshot.UserDecoder
 	usage   *snapshot.Usage // the usage section, when Options.Usage
 }
 
@@ -569,12 +570,13 @@ func (ft *fetcher) addUser(v jsontext.Value, page int64) error {
 		}
 	}
 	u := &ft.user
-	*u = snapshot.UserRegistrationDetails{MethodsRegistered: u.MethodsRegistered[:0], SystemPreferredAuthenticationMethods: u.SystemPreferredAuthenticationMethods[:0]}
-	if err := json.Unmarshal(raw, u); err != nil {
-		return pagingErrorf("page %d: user row %d: %v", page, cp.Users+1, err)
+	if ft.dec == nil {
+		ft.dec = snapshot.NewUserDecoder()
 	}
-	if u.ID == "" {
-		return pagingErrorf("page %d: user row %d has no id", page, cp.Users+1)
+	// The same validation as check's loader: a row check would refuse
+	// fails the fetch here, naming the page and the property.
+	if err := ft.dec.Decode(fmt.Sprintf("page %d", page), raw, int(cp.Users), u); err != nil {
+		return pagingErrorf("%v", err)
 	}
 	if s := u.LastUpdatedDateTime; s != "" && s != cp.LastMin && s != cp.LastMax {
 		t, err := time.Parse(time.RFC3339Nano, s)
