@@ -177,6 +177,9 @@ func (h *htmlWriter) Write(w io.Writer, r *evaluator.Result) error {
 	if a := r.Aggregates; a != nil {
 		h.charts(b, r, a)
 	}
+	if r.Usage != nil {
+		h.usage(b, r, r.Usage)
+	}
 	h.controls(b, r)
 	h.violators(b, r)
 	h.waivers(b, r)
@@ -455,4 +458,230 @@ func (h *htmlWriter) manifest(b *bufio.Writer, r *evaluator.Result) {
 		b.WriteString("</tbody>\n</table>\n")
 	}
 	b.WriteString("</section>\n")
+}
+
+// Usage chart colours, as SVG presentation attributes: the page's style
+// sheet (hashed in the CSP) is the same with and without a usage section.
+const (
+	usageOver      = "#cf222e" // a failure rate above the maximum, an MFA share below the minimum
+	usageTelephony = "#bf8700" // SMS and voice sign-ins
+)
+
+// usageParam returns the numeric parameter name of control id, or def.
+func usageParam(r *evaluator.Result, id, name string, def float64) float64 {
+	for _, c := range r.Controls {
+		if c.ID != id {
+			continue
+		}
+		for _, p := range c.Params {
+			if p.Name != name {
+				continue
+			}
+			for _, v := range []any{p.Value, p.Default} {
+				switch v := v.(type) {
+				case float64:
+					return v
+				case int:
+					return float64(v)
+				case int64:
+					return float64(v)
+				case interface{ Float64() (float64, error) }:
+					if f, err := v.Float64(); err == nil {
+						return f
+					}
+				}
+			}
+		}
+	}
+	return def
+}
+
+// usageScale is the axis maximum of the failure rate chart and its tick
+// step: 25% by 5, 50% by 10 or 100% by 25, the smallest that holds every
+// rate and the reference line.
+func usageScale(u *evaluator.UsageSummary, ref float64) (scale, step float64) {
+	most := ref
+	for _, m := range u.Methods {
+		if m.FailureRate != nil {
+			most = max(most, *m.FailureRate)
+		}
+	}
+	switch {
+	case most <= 0.25:
+		return 0.25, 0.05
+	case most <= 0.5:
+		return 0.5, 0.1
+	}
+	return 1, 0.25
+}
+
+// usage draws the "How people sign in" section: the failure rate of each
+// method and feature, the daily MFA share and, from a delegated fetch, the
+// successful sign-ins per method.
+func (h *htmlWriter) usage(b *bufio.Writer, r *evaluator.Result, u *evaluator.UsageSummary) {
+	rateMax := usageParam(r, "AM-USE-01", "method_failure_rate_max", 0.20)
+	minEvents := usageParam(r, "AM-USE-01", "min_method_events", 20)
+	singleMax := usageParam(r, "AM-USE-02", "single_factor_signin_max", 0.05)
+	telMax := usageParam(r, "AM-USE-03", "telephony_signin_max", 0.20)
+
+	fmt.Fprintf(b, "<section id=\"usage\">\n<h2>How people sign in</h2>\n<p>Over %s, from %s to %s: %s of %d sign-ins were multi-factor (%d single-factor).</p>\n",
+		esc(u.Period), esc(u.Start), esc(u.End), esc(usagePct(u.MfaShare)), u.TotalSignIns, u.SingleFactorSignIns)
+	if u.ActivitySource == "derived" {
+		b.WriteString("<p class=\"muted\" id=\"usage-derived\">The registration and reset figures were derived from userEventsSummary (an app-only fetch: Graph gives userRegistrationActivity to delegated callers only).</p>\n")
+	}
+	b.WriteString("<div class=\"charts\">\n")
+	failureChart(b, u, rateMax, minEvents)
+	mfaChart(b, u, 1-singleMax)
+	if u.SignInsSource == "graph" {
+		signInChart(b, u, telMax)
+	}
+	b.WriteString("</div>\n")
+	if u.SignInsSource != "graph" {
+		b.WriteString("<p class=\"muted\" id=\"usage-signins-note\">Sign-ins per method need a delegated fetch: Graph gives userSignInsByAuthMethodSummary to delegated callers only.</p>\n")
+	}
+	b.WriteString("</section>\n")
+}
+
+// failureChart draws the registration and reset failure rate of each method
+// and feature as horizontal bars against the method_failure_rate_max line;
+// rows with fewer than min_method_events attempts are pale and "not judged".
+func failureChart(b *bufio.Writer, u *evaluator.UsageSummary, rateMax, minEvents float64) {
+	const left, barH, gap, plotW, right, top, bottom = 200, 14, 6, 300, 170, 10, 22
+	scale, step := usageScale(u, rateMax)
+	height := top + max(len(u.Methods), 1)*(barH+gap) + bottom
+	width := left + plotW + right
+	caption := fmt.Sprintf("Registration and reset failure rate (maximum %s, judged from %s attempts)", pct(rateMax), fmt.Sprint(minEvents))
+	fmt.Fprintf(b, "<figure>\n<figcaption>%s</figcaption>\n", esc(caption))
+	fmt.Fprintf(b, "<svg class=\"chart\" id=\"chart-usage-failures\" role=\"img\" aria-label=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+		esc(caption), width, height, width, height)
+	axisY := height - bottom
+	ticks := int(scale/step + 0.5)
+	for q := 0; q <= ticks; q++ {
+		x := float64(left) + float64(plotW)*float64(q)/float64(ticks)
+		fmt.Fprintf(b, "<line class=\"grid\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/><text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.0f%%</text>\n",
+			x, top, x, axisY, x, axisY+14, float64(q)*step*100)
+	}
+	if len(u.Methods) == 0 {
+		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\">no registration or reset attempts in the period</text>\n", left+6, top+barH-3)
+	}
+	y := top
+	for _, m := range u.Methods {
+		rate := 0.0
+		if m.FailureRate != nil {
+			rate = *m.FailureRate
+		}
+		judged := float64(m.Attempts) >= minEvents
+		w := float64(plotW) * min(rate/scale, 1)
+		label := fmt.Sprintf("%s %s", usagePct(m.FailureRate), fmt.Sprintf("(%d of %d)", m.Failed, m.Attempts))
+		attrs := ""
+		switch {
+		case !judged:
+			label = fmt.Sprintf("not judged (%d attempts)", m.Attempts)
+			attrs = ` fill-opacity="0.35"`
+		case rate > rateMax:
+			attrs = ` fill="` + usageOver + `"`
+		}
+		class := "bar m-method"
+		if attrs != "" && judged {
+			class = "bar over"
+		}
+		tip := fmt.Sprintf("%s %s: %s of %d attempts failed (%d)", m.AuthMethod, m.Feature, usagePct(m.FailureRate), m.Attempts, m.Failed)
+		if !judged {
+			tip += fmt.Sprintf("; not judged, fewer than %s attempts", fmt.Sprint(minEvents))
+		}
+		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", left-6, y+barH-3, esc(oneLine(m.AuthMethod)+" · "+oneLine(m.Feature)))
+		fmt.Fprintf(b, "<rect class=\"%s\"%s data-judged=\"%t\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\"><title>%s</title></rect>",
+			class, attrs, judged, left, y, w, barH, esc(oneLine(tip)))
+		fmt.Fprintf(b, "<text x=\"%.1f\" y=\"%d\">%s</text>\n", float64(left)+w+4, y+barH-3, esc(label))
+		y += barH + gap
+	}
+	rx := float64(left) + float64(plotW)*min(rateMax/scale, 1)
+	fmt.Fprintf(b, "<line class=\"threshold\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"><title>%s</title></line>\n",
+		rx, top-4, rx, axisY, esc("method_failure_rate_max: "+pct(rateMax)))
+	b.WriteString("</svg>\n</figure>\n")
+}
+
+// mfaChart draws the daily share of multi-factor sign-ins as vertical bars
+// against the minimum implied by single_factor_signin_max; a day without
+// sign-ins has no bar.
+func mfaChart(b *bufio.Writer, u *evaluator.UsageSummary, minShare float64) {
+	const barW, gap, left, top, plotH, bottom = 16, 6, 44, 10, 160, 34
+	n := len(u.Days)
+	width := max(left+n*(barW+gap)+20, 260)
+	height := top + plotH + bottom
+	caption := fmt.Sprintf("Daily share of multi-factor sign-ins (minimum %s)", pct(minShare))
+	fmt.Fprintf(b, "<figure>\n<figcaption>%s</figcaption>\n", esc(caption))
+	fmt.Fprintf(b, "<svg class=\"chart\" id=\"chart-usage-mfa\" role=\"img\" aria-label=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+		esc(caption), width, height, width, height)
+	for _, t := range []int{0, 25, 50, 75, 100} {
+		y := top + plotH - plotH*t/100
+		fmt.Fprintf(b, "<line class=\"grid\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%d%%</text>\n", left, y, width-4, y, left-6, y+4, t)
+	}
+	fmt.Fprintf(b, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", left, top+plotH, width-4, top+plotH)
+	if n == 0 {
+		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\">no daily sign-in figures</text>\n", left+6, top+plotH/2)
+	}
+	step := (40 + barW + gap - 1) / (barW + gap) // date labels (MM-DD) 40 pixels apart
+	x := left + gap
+	for i, d := range u.Days {
+		day := usageDay(d.Date)
+		if d.MfaShare != nil {
+			hgt := *d.MfaShare * plotH
+			attrs := ""
+			class := "bar m-mfa"
+			if *d.MfaShare < minShare {
+				class, attrs = "bar over", ` fill="`+usageOver+`"`
+			}
+			fmt.Fprintf(b, "<rect class=\"%s\"%s x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\"><title>%s</title></rect>\n",
+				class, attrs, x, float64(top+plotH)-hgt, barW, hgt,
+				esc(fmt.Sprintf("%s: %s multi-factor (%d of %d; %d single-factor)", oneLine(day), pct(*d.MfaShare), d.MultiFactor, d.Total, d.SingleFactor)))
+		} else {
+			fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\"><title>%s</title>–</text>\n", x+barW/2, top+plotH-4, esc(oneLine(day)+": no sign-ins"))
+		}
+		if i%step == 0 || i == n-1 {
+			label := day
+			if len(label) == 10 {
+				label = label[5:]
+			}
+			fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x+barW/2, top+plotH+14, esc(oneLine(label)))
+		}
+		x += barW + gap
+	}
+	ty := float64(top+plotH) - minShare*plotH
+	fmt.Fprintf(b, "<line class=\"threshold\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"><title>%s</title></line>\n",
+		left, ty, width-4, ty, esc("1 - single_factor_signin_max: "+pct(minShare)))
+	b.WriteString("</svg>\n</figure>\n")
+}
+
+// signInChart draws the successful sign-ins per method (delegated fetches),
+// SMS and voice highlighted.
+func signInChart(b *bufio.Writer, u *evaluator.UsageSummary, telMax float64) {
+	const left, barH, gap, plotW, right, top = 230, 14, 6, 300, 110, 10
+	height := top + max(len(u.SignInsByMethod), 1)*(barH+gap) + 10
+	width := left + plotW + right
+	caption := fmt.Sprintf("Successful sign-ins per method (SMS and voice: %s of %d, maximum %s)", usagePct(u.TelephonyShare), u.SuccessfulSignIns, pct(telMax))
+	fmt.Fprintf(b, "<figure>\n<figcaption>%s</figcaption>\n", esc(caption))
+	fmt.Fprintf(b, "<svg class=\"chart\" id=\"chart-usage-signins\" role=\"img\" aria-label=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+		esc(caption), width, height, width, height)
+	if len(u.SignInsByMethod) == 0 {
+		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\">no successful sign-ins in the period</text>\n", left+6, top+barH-3)
+	}
+	var most int64 = 1
+	for _, m := range u.SignInsByMethod {
+		most = max(most, m.Successes)
+	}
+	y := top
+	for _, m := range u.SignInsByMethod {
+		w := float64(plotW) * float64(m.Successes) / float64(most)
+		class, attrs, name := "bar m-method", "", oneLine(m.AuthenticationMethod)
+		if m.Telephony {
+			class, attrs, name = "bar telephony", ` fill="`+usageTelephony+`"`, name+" (SMS/voice)"
+		}
+		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", left-6, y+barH-3, esc(name))
+		fmt.Fprintf(b, "<rect class=\"%s\"%s x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\"><title>%s</title></rect>",
+			class, attrs, left, y, w, barH, esc(fmt.Sprintf("%s: %d successful sign-ins (%s)", name, m.Successes, usagePct(m.Share))))
+		fmt.Fprintf(b, "<text x=\"%.1f\" y=\"%d\">%s</text>\n", float64(left)+w+4, y+barH-3, esc(fmt.Sprintf("%d (%s)", m.Successes, usagePct(m.Share))))
+		y += barH + gap
+	}
+	b.WriteString("</svg>\n</figure>\n")
 }

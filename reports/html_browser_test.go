@@ -231,59 +231,92 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Error("a tampered page raised no console error: the browser checks prove nothing")
 	}
 
-	problems := open(page)
-	var eval struct {
-		Result struct {
-			Value string `json:"value"`
-		} `json:"result"`
-	}
-	const probe = `JSON.stringify({js: document.documentElement.classList.contains("js"),
+	// chartsOf opens a page and checks that the inline script ran, that it
+	// raised no problem, and that each chart has a non-zero size and the
+	// expected number of bars, each painted.
+	chartsOf := func(path string, want map[string]int) {
+		t.Helper()
+		problems := open(path)
+		var eval struct {
+			Result struct {
+				Value string `json:"value"`
+			} `json:"result"`
+		}
+		const probe = `JSON.stringify({js: document.documentElement.classList.contains("js"),
 	  charts: [...document.querySelectorAll("svg.chart")].map(s => { const r = s.getBoundingClientRect();
 	    return {id: s.id, w: r.width, h: r.height, bars: [...s.querySelectorAll("rect.bar")].length,
-	      painted: [...s.querySelectorAll("rect.bar")].filter(b => b.getBoundingClientRect().height > 0 && getComputedStyle(b).fill !== "rgb(0, 0, 0)").length}; }),
+	      painted: [...s.querySelectorAll("rect.bar")].filter(b => { const r = b.getBoundingClientRect();
+	        return (r.height > 0 || b.dataset.judged === "false") && getComputedStyle(b).fill !== "rgb(0, 0, 0)"; }).length}; }),
 	  filtered: (() => { const i = document.querySelector('input[data-table="t-AM-ADM-01"]'); if (!i) return -1;
 	    i.value = "carol"; i.dispatchEvent(new Event("input"));
 	    const t = document.getElementById(i.dataset.table); const n = [...t.tBodies[0].rows].filter(r => !r.hidden).length;
 	    i.value = ""; i.dispatchEvent(new Event("input")); return n; })()})`
-	if err := c.call(ctx, s, "Runtime.evaluate", map[string]any{"expression": probe, "returnByValue": true}, &eval); err != nil {
-		t.Fatal(err)
-	}
-	var got struct {
-		JS     bool `json:"js"`
-		Charts []struct {
-			ID      string  `json:"id"`
-			W       float64 `json:"w"`
-			H       float64 `json:"h"`
-			Bars    int     `json:"bars"`
-			Painted int     `json:"painted"`
-		} `json:"charts"`
-		Filtered int `json:"filtered"`
-	}
-	if err := json.Unmarshal([]byte(eval.Result.Value), &got); err != nil {
-		t.Fatalf("probe: %v: %s", err, eval.Result.Value)
-	}
-	if !got.JS {
-		t.Error("the inline script did not run (blocked by the page's CSP?)")
-	}
-	if got.Filtered != 1 {
-		t.Errorf("filtering the first violator table for \"carol\" left %d rows, want 1", got.Filtered)
-	}
-	want := map[string]int{"chart-coverage": 12, "chart-methods": 5, "chart-trend": 6}
-	if len(got.Charts) != len(want) {
-		t.Errorf("%d charts, want %d", len(got.Charts), len(want))
-	}
-	for _, ch := range got.Charts {
-		if ch.W <= 0 || ch.H <= 0 {
-			t.Errorf("%s: size %vx%v", ch.ID, ch.W, ch.H)
+		if err := c.call(ctx, s, "Runtime.evaluate", map[string]any{"expression": probe, "returnByValue": true}, &eval); err != nil {
+			t.Fatal(err)
 		}
-		if ch.Bars != want[ch.ID] {
-			t.Errorf("%s: %d bars, want %d", ch.ID, ch.Bars, want[ch.ID])
+		var got struct {
+			JS     bool `json:"js"`
+			Charts []struct {
+				ID      string  `json:"id"`
+				W       float64 `json:"w"`
+				H       float64 `json:"h"`
+				Bars    int     `json:"bars"`
+				Painted int     `json:"painted"`
+			} `json:"charts"`
+			Filtered int `json:"filtered"`
 		}
-		if ch.Painted != ch.Bars {
-			t.Errorf("%s: %d of %d bars painted with a non-zero height and the style sheet's colour", ch.ID, ch.Painted, ch.Bars)
+		if err := json.Unmarshal([]byte(eval.Result.Value), &got); err != nil {
+			t.Fatalf("probe: %v: %s", err, eval.Result.Value)
+		}
+		name := filepath.Base(path)
+		if !got.JS {
+			t.Errorf("%s: the inline script did not run (blocked by the page's CSP?)", name)
+		}
+		if got.Filtered != 1 {
+			t.Errorf("%s: filtering the first violator table for \"carol\" left %d rows, want 1", name, got.Filtered)
+		}
+		if len(got.Charts) != len(want) {
+			t.Errorf("%s: %d charts, want %d", name, len(got.Charts), len(want))
+		}
+		for _, ch := range got.Charts {
+			if ch.W <= 0 || ch.H <= 0 {
+				t.Errorf("%s: %s: size %vx%v", name, ch.ID, ch.W, ch.H)
+			}
+			if ch.Bars != want[ch.ID] {
+				t.Errorf("%s: %s: %d bars, want %d", name, ch.ID, ch.Bars, want[ch.ID])
+			}
+			if ch.Painted != ch.Bars {
+				t.Errorf("%s: %s: %d of %d bars painted with a non-zero height and a colour", name, ch.ID, ch.Painted, ch.Bars)
+			}
+		}
+		for _, p := range append(problems, drain()...) {
+			t.Errorf("browser: %s: %s", name, p)
 		}
 	}
 
+	// A report with usage: the failure rate of 5 methods and features, 6
+	// of 7 days with sign-ins, 4 sign-in methods.
+	ur, uo := htmlUsageFixture(true)
+	usagePage := filepath.Join(dir, "usage.html")
+	if err := os.WriteFile(usagePage, render(t, "html", uo, ur), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	chartsOf(usagePage, map[string]int{"chart-coverage": 12, "chart-methods": 5, "chart-trend": 6,
+		"chart-usage-failures": 5, "chart-usage-mfa": 6, "chart-usage-signins": 4})
+	var usageShot struct {
+		Data string `json:"data"`
+	}
+	if err := c.call(ctx, s, "Page.captureScreenshot", map[string]any{"format": "png", "captureBeyondViewport": true}, &usageShot); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := base64.StdEncoding.DecodeString(usageShot.Data); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(filepath.Join(artifacts, "report-usage.png"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	chartsOf(page, map[string]int{"chart-coverage": 12, "chart-methods": 5, "chart-trend": 6})
+	var problems []string
 	var shot struct {
 		Data string `json:"data"`
 	}
