@@ -180,7 +180,7 @@ func htmlUsageFixture(delegated bool) (*evaluator.Result, Options) {
 	r.Usage = evaluator.SummarizeUsage(htmlUsage(delegated))
 	r.Controls = append(r.Controls,
 		evaluator.Control{ID: "AM-USE-01", Title: "Authentication methods do not fail often", Severity: evaluator.SeverityMedium, Scope: evaluator.ScopeTenant,
-			Params: []evaluator.Param{{Name: "method_failure_rate_max", Default: 0.2, Value: 0.25}, {Name: "min_method_events", Default: json.Number("20"), Value: json.Number("20")}},
+			Params:  []evaluator.Param{{Name: "method_failure_rate_max", Default: 0.2, Value: 0.25}, {Name: "min_method_events", Default: json.Number("20"), Value: json.Number("20")}},
 			Package: "authgate.builtin.usage_method_failure_rate", Family: "USE", Builtin: true, Status: evaluator.StatusFail,
 			Violations: []evaluator.Violation{{Message: "mobileSMS reset failed 33.3% of the time (15 of 45 attempts over d7), above the maximum of 25.0%.", Value: f64(1.0 / 3), Threshold: f64(0.25), Offset: -1}}},
 		evaluator.Control{ID: "AM-USE-02", Title: "Sign-ins are multi-factor", Severity: evaluator.SeverityHigh, Scope: evaluator.ScopeTenant,
