@@ -149,6 +149,9 @@ func (j *jsonWriter) Write(w io.Writer, r *evaluator.Result) error {
 	if len(r.Waivers) > 0 {
 		e.field("", false, "waivers", r.Waivers)
 	}
+	if r.Usage != nil {
+		e.field("", false, "usage", r.Usage)
+	}
 	e.raw("\n}\n")
 	if e.err != nil {
 		return fmt.Errorf("write json: %w", e.err)

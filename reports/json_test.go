@@ -283,3 +283,55 @@ func TestAppendViolation(t *testing.T) {
 		})
 	}
 }
+
+// TestJSONUsage checks the usage member: written last, after controls and
+// waivers, as UsageSummary's json tags say, and absent without usage.
+func TestJSONUsage(t *testing.T) {
+	for _, delegated := range []bool{true, false} {
+		t.Run(fmt.Sprintf("delegated=%t", delegated), func(t *testing.T) {
+			r := usageResult(delegated)
+			out := render(t, "json", fixtureOptions(), r)
+			if delegated {
+				golden(t, "json-usage.golden", out)
+			}
+			var keys []string
+			dec := jsontext.NewDecoder(bytes.NewReader(out))
+			if _, err := dec.ReadToken(); err != nil {
+				t.Fatal(err)
+			}
+			for dec.PeekKind() != '}' {
+				k, err := dec.ReadToken()
+				if err != nil {
+					t.Fatal(err)
+				}
+				keys = append(keys, k.String())
+				if err := dec.SkipValue(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := []string{"schemaVersion", "tool", "snapshot", "verdict", "failOn", "summary", "controls", "waivers", "usage"}
+			if diff := cmp.Diff(want, keys); diff != "" {
+				t.Errorf("members (-want +got):\n%s", diff)
+			}
+			var doc struct {
+				Usage *evaluator.UsageSummary `json:"usage"`
+			}
+			if err := json.Unmarshal(out, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(r.Usage, doc.Usage); diff != "" {
+				t.Errorf("usage round trip (-want +got):\n%s", diff)
+			}
+			s := string(out)
+			if delegated != strings.Contains(s, `"signInsByMethod": [`) || delegated != strings.Contains(s, `"telephonyShare": 0.25`) {
+				t.Errorf("sign-ins per method present = %t, want %t", !delegated, delegated)
+			}
+			if !strings.Contains(s, `"mfaShare": null`) {
+				t.Error("a day without sign-ins has no null mfaShare")
+			}
+		})
+	}
+	if strings.Contains(string(render(t, "json", fixtureOptions(), fixture())), `"usage"`) {
+		t.Error("usage member without usage")
+	}
+}
