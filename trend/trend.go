@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/authgate/authgate/evaluator"
 )
@@ -22,6 +23,9 @@ type Input struct {
 	// Aggregates are nil for a results JSON file: it holds no coverage.
 	Aggregates *evaluator.Aggregates
 	Controls   []Control
+	// Usage is the usage section's figures; nil when the snapshot (or the
+	// results JSON file) has none.
+	Usage *evaluator.UsageSummary
 }
 
 // Control is what a comparison keeps of a control.
@@ -45,7 +49,7 @@ type Finding struct {
 // FromResult makes an Input of an evaluated result.
 func FromResult(label string, r *evaluator.Result) *Input {
 	in := &Input{Label: label, TenantID: r.Snapshot.TenantID, FetchedAt: r.Snapshot.FetchedAt, Users: r.Snapshot.Users,
-		Verdict: string(r.Verdict), Aggregates: r.Aggregates}
+		Verdict: string(r.Verdict), Aggregates: r.Aggregates, Usage: r.Usage}
 	for _, c := range r.Controls {
 		ctl := Control{ID: c.ID, Title: c.Title, Status: string(c.Status)}
 		for _, v := range c.Violations {
@@ -83,6 +87,7 @@ type resultsJSON struct {
 			Waiver  json.RawMessage `json:"waiver"`
 		} `json:"violations"`
 	} `json:"controls"`
+	Usage *evaluator.UsageSummary `json:"usage"`
 }
 
 // ReadResults reads a results JSON file (authgate check --format json).
@@ -98,7 +103,7 @@ func ReadResults(path string) (*Input, error) {
 	if r.SchemaVersion == 0 || r.Verdict == "" || r.Controls == nil {
 		return nil, fmt.Errorf("%s: not a snapshot nor a results JSON file (no schemaVersion, verdict and controls)", path)
 	}
-	in := &Input{Label: path, TenantID: r.Snapshot.TenantID, FetchedAt: r.Snapshot.FetchedAt, Users: r.Snapshot.Users, Verdict: r.Verdict}
+	in := &Input{Label: path, TenantID: r.Snapshot.TenantID, FetchedAt: r.Snapshot.FetchedAt, Users: r.Snapshot.Users, Verdict: r.Verdict, Usage: r.Usage}
 	for _, c := range r.Controls {
 		ctl := Control{ID: c.ID, Title: c.Title, Status: c.Status}
 		for _, v := range c.Violations {
@@ -155,6 +160,8 @@ type Report struct {
 	// Coverage is empty unless both inputs have aggregates (snapshots).
 	Coverage []Coverage    `json:"coverage"`
 	Controls []ControlDiff `json:"controls"`
+	// Usage compares the usage sections; nil when neither input has one.
+	Usage *UsageDiff `json:"usage,omitempty"`
 }
 
 // Scopes and Features are the coverage rows, in output order.
@@ -192,18 +199,25 @@ func side(in *Input) Side {
 	return Side{Label: in.Label, TenantID: in.TenantID, FetchedAt: in.FetchedAt, Users: in.Users, Verdict: in.Verdict}
 }
 
-// key identifies a finding across runs: its subject, or for tenant-level
-// findings their rank within the control (their messages carry numbers that
-// change between runs).
+// keys identifies findings across runs: by subject, or for tenant-level
+// findings by their message with the digits left out (the figures change
+// between runs; the method and feature a usage finding names do not) and
+// their rank among findings of that message.
 func keys(fs []Finding) ([]string, map[string]Finding) {
 	m := map[string]Finding{}
 	var order []string
-	tenant := 0
+	seen := map[string]int{}
 	for _, f := range fs {
 		k := "s:" + f.Subject
 		if f.Subject == "" {
-			tenant++
-			k = fmt.Sprintf("t:%d", tenant)
+			shape := strings.Map(func(r rune) rune {
+				if r >= '0' && r <= '9' {
+					return -1
+				}
+				return r
+			}, f.Message)
+			seen[shape]++
+			k = fmt.Sprintf("t:%s:%d", shape, seen[shape])
 		}
 		if _, dup := m[k]; dup {
 			continue
@@ -266,5 +280,6 @@ func Compare(old, new *Input) *Report {
 		}
 		rep.Controls = append(rep.Controls, d)
 	}
+	rep.Usage = CompareUsage(old.Usage, new.Usage)
 	return rep
 }

@@ -71,6 +71,7 @@ func writeText(b *bufio.Writer, rep *Report, limit int) {
 	for _, c := range rep.Coverage {
 		fmt.Fprintf(b, "  %-7s %-23s %6s -> %6s  %6s  (%d/%d -> %d/%d)\n", c.Scope, c.Feature, pct(c.Old), pct(c.New), points(c.Delta), c.OldCount, c.OldUsers, c.NewCount, c.NewUsers)
 	}
+	writeUsageText(b, rep.Usage)
 	b.WriteString("\nViolations per control (new, resolved, unchanged)\n")
 	for _, d := range rep.Controls {
 		status := d.NewStatus
@@ -108,6 +109,7 @@ func writeMarkdown(b *bufio.Writer, rep *Report, limit int) {
 			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", c.Scope, c.Feature, pct(c.Old), pct(c.New), points(c.Delta))
 		}
 	}
+	writeUsageMarkdown(b, rep.Usage)
 	b.WriteString("\n### Violations\n\n| Control | Status | New | Resolved | Unchanged |\n|---|---|--:|--:|--:|\n")
 	for _, d := range rep.Controls {
 		status := d.NewStatus
@@ -133,4 +135,104 @@ func writeMarkdown(b *bufio.Writer, rep *Report, limit int) {
 			}
 		}
 	}
+}
+
+// ptrPct formats a nullable share, "–" when nil.
+func ptrPct(f *float64) string {
+	if f == nil {
+		return "–"
+	}
+	return pct(*f)
+}
+
+// ptrPoints formats a nullable change in percentage points: "new" or "gone"
+// when the share is known on one side only, "–" on none.
+func ptrPoints(o, n, d *float64) string {
+	switch {
+	case d != nil:
+		return points(*d)
+	case o == nil && n != nil:
+		return "new"
+	case o != nil && n == nil:
+		return "gone"
+	}
+	return "–"
+}
+
+// fraction formats count of total, "–" without a total.
+func fraction(n, d int64) string {
+	if d == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%d/%d", n, d)
+}
+
+func writeUsageText(b *bufio.Writer, u *UsageDiff) {
+	if u == nil {
+		return
+	}
+	fmt.Fprintf(b, "\nUsage (%s; change in percentage points)\n", cmp.Or(u.NewPeriod, u.OldPeriod))
+	if u.Note != "" {
+		fmt.Fprintf(b, "  not compared: %s\n", u.Note)
+		return
+	}
+	b.WriteString("  registration and reset failure rate per method and feature:\n")
+	if len(u.Methods) == 0 {
+		b.WriteString("    no attempts on either side\n")
+	}
+	for _, m := range u.Methods {
+		fmt.Fprintf(b, "    %-22s %-12s %6s -> %6s  %6s  (%s -> %s)\n", oneLine(m.AuthMethod), oneLine(m.Feature), ptrPct(m.Old), ptrPct(m.New),
+			ptrPoints(m.Old, m.New, m.Delta), fraction(m.OldFailed, m.OldAttempts), fraction(m.NewFailed, m.NewAttempts))
+	}
+	share := func(name string, s *ShareChange) {
+		fmt.Fprintf(b, "  %-36s %6s -> %6s  %6s  (%s -> %s)\n", name, ptrPct(s.Old), ptrPct(s.New), ptrPoints(s.Old, s.New, s.Delta),
+			fraction(s.OldCount, s.OldTotal), fraction(s.NewCount, s.NewTotal))
+	}
+	share("multi-factor sign-ins", u.MfaShare)
+	if u.TelephonyShare != nil {
+		share("SMS and voice of successful sign-ins", u.TelephonyShare)
+	} else {
+		fmt.Fprintf(b, "  SMS and voice of successful sign-ins: not compared (%s)\n", u.TelephonyNote)
+	}
+}
+
+func writeUsageMarkdown(b *bufio.Writer, u *UsageDiff) {
+	if u == nil {
+		return
+	}
+	md := mdEsc.Replace
+	fmt.Fprintf(b, "\n### Usage (%s)\n\n", md(cmp.Or(u.NewPeriod, u.OldPeriod)))
+	if u.Note != "" {
+		fmt.Fprintf(b, "Not compared: %s.\n", md(u.Note))
+		return
+	}
+	if len(u.Methods) == 0 {
+		b.WriteString("No registration or reset attempts on either side.\n")
+	} else {
+		b.WriteString("| Method | Feature | Old failure rate | New failure rate | Change (points) | Old failed/attempts | New failed/attempts |\n|---|---|--:|--:|--:|--:|--:|\n")
+		for _, m := range u.Methods {
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s |\n", md(m.AuthMethod), md(m.Feature), ptrPct(m.Old), ptrPct(m.New),
+				ptrPoints(m.Old, m.New, m.Delta), fraction(m.OldFailed, m.OldAttempts), fraction(m.NewFailed, m.NewAttempts))
+		}
+	}
+	b.WriteString("\n| Sign-ins | Old | New | Change (points) |\n|---|--:|--:|--:|\n")
+	share := func(name string, s *ShareChange) {
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", name, ptrPct(s.Old), ptrPct(s.New), ptrPoints(s.Old, s.New, s.Delta))
+	}
+	share("Multi-factor", u.MfaShare)
+	if u.TelephonyShare != nil {
+		share("SMS and voice of successful", u.TelephonyShare)
+	} else {
+		fmt.Fprintf(b, "\nSMS and voice of successful sign-ins: not compared (%s).\n", md(u.TelephonyNote))
+	}
+}
+
+// oneLine folds line breaks and tabs of a name taken from a file into spaces.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == '\t' {
+			return ' '
+		}
+		return r
+	}, s)
 }
