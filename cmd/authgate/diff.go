@@ -12,6 +12,9 @@ import (
 	"github.com/authgate/authgate/trend"
 )
 
+// cmdDiff compares two snapshots (or two results JSON files): coverage,
+// violations per control and, when both carry a usage section, the failure
+// rate of each method and the sign-in shares (trend.CompareUsage).
 func cmdDiff(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	co := checkOptions{evalMode: string(evaluator.ModeStream)}
 	fs := newFlagSet("diff", "diff OLD NEW [--format text|json|markdown] [-o FILE] [policy flags]", stdout)

@@ -61,3 +61,52 @@ func TestDiffCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffUsage compares snapshots with usage sections: the planted changes
+// of trendtest appear in each format; a side without usage is noted.
+func TestDiffUsage(t *testing.T) {
+	dir := t.TempDir()
+	oldSnap, newSnap, err := trendtest.WriteUsagePair(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := cli(t, "diff", oldSnap, newSnap, "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep trend.Report
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	u := rep.Usage
+	if u == nil || u.Note != "" || u.MfaShare == nil || u.MfaShare.Delta == nil || u.TelephonyShare == nil {
+		t.Fatalf("usage = %+v", u)
+	}
+	if d := *u.MfaShare.Delta; d > -0.0499 || d < -0.0501 {
+		t.Errorf("MFA share change %v, want -0.05", d)
+	}
+	for _, tt := range []struct{ format, want string }{
+		{"text", "    mobileSMS              reset         20.0% ->  33.3%   +13.3  (8/40 -> 15/45)\n"},
+		{"markdown", "| Multi-factor | 95.0% | 90.0% | -5.0 |\n"},
+	} {
+		if code, stdout, stderr := cli(t, "diff", oldSnap, newSnap, "--format", tt.format); code != 0 || !strings.Contains(stdout, tt.want) {
+			t.Errorf("%s: exit %d %s, lacks %q:\n%s", tt.format, code, stderr, tt.want, stdout)
+		}
+	}
+
+	// The results JSON files of check carry the usage summary too.
+	oldJSON, newJSON := filepath.Join(dir, "old.json"), filepath.Join(dir, "new.json")
+	cli(t, "check", "--snapshot", oldSnap, "--format", "json", "-o", oldJSON)
+	cli(t, "check", "--snapshot", newSnap, "--format", "json", "-o", newJSON)
+	if code, stdout, stderr := cli(t, "diff", oldJSON, newJSON); code != 0 || !strings.Contains(stdout, "  multi-factor sign-ins                 95.0% ->  90.0%    -5.0") {
+		t.Errorf("results JSON: exit %d %s:\n%s", code, stderr, stdout)
+	}
+
+	plain := filepath.Join(dir, "plain.snapshot.json")
+	if err := trendtest.WriteWithUsage(plain, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := cli(t, "diff", oldSnap, plain); code != 0 || !strings.Contains(stdout, "not compared: the new input has no usage section (fetch --include usage)") {
+		t.Errorf("new without usage: exit %d %s:\n%s", code, stderr, stdout)
+	}
+}
