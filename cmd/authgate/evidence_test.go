@@ -217,7 +217,7 @@ func TestEvidenceEndToEnd(t *testing.T) {
 			return bytes.Replace(b, []byte(`"verdict": "fail"`), []byte(`"verdict": "pass"`), 1)
 		}), "results/results.json"), "", "re-evaluation gives verdict fail, results/results.json says pass"},
 		{"forged policy", rehash(t, edit(es, "policies/builtin/admin_mfa_capable.rego", func(b []byte) []byte {
-			return bytes.Replace(b, []byte("u.isAdmin == true"), []byte("u.isAdmin == false"), 1)
+			return bytes.Replace(b, []byte("not u.isMfaCapable"), []byte("u.isMfaCapable"), 1)
 		}), "policies/builtin/admin_mfa_capable.rego"), "", "AM-ADM-01: re-evaluation gives"},
 	}
 	for _, tt := range tampered {
