@@ -217,6 +217,9 @@ func TestEvidenceEndToEnd(t *testing.T) {
 			return bytes.Replace(b, []byte(`"verdict": "fail"`), []byte(`"verdict": "pass"`), 1)
 		}), "results/results.json"), "", "re-evaluation gives verdict fail, results/results.json says pass"},
 		{"forged policy", rehash(t, edit(es, "policies/builtin/admin_mfa_capable.rego", func(b []byte) []byte {
+			if !bytes.Contains(b, []byte("not u.isMfaCapable")) {
+				t.Fatal("admin_mfa_capable.rego no longer has the condition this case forges")
+			}
 			return bytes.Replace(b, []byte("not u.isMfaCapable"), []byte("u.isMfaCapable"), 1)
 		}), "policies/builtin/admin_mfa_capable.rego"), "", "AM-ADM-01: re-evaluation gives"},
 	}
