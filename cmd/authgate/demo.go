@@ -20,7 +20,7 @@ import (
 const demoRate, demoPer = 50, time.Second
 
 // demoExt maps report formats to file extensions.
-var demoExt = map[string]string{"text": "txt", "junit": "xml", "markdown": "md", "github": "github.txt"}
+var demoExt = map[string]string{"text": "txt", "junit": "junit.xml", "markdown": "md", "github": "github.txt"}
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var users int
