@@ -10,7 +10,8 @@ import (
 )
 
 // Lines maps byte offsets in the file at path to 1-based line numbers, in
-// one pass over the file. The returned function answers for the offsets
+// one pass over the file that counts each byte once, however many offsets
+// there are. The returned function answers for the offsets
 // given (others get line 1); offsets < 0 also map to line 1.
 func Lines(path string, offsets []int64) (func(int64) int, error) {
 	want := slices.Clone(offsets)
@@ -33,12 +34,15 @@ func Lines(path string, offsets []int64) (func(int64) int, error) {
 	for k < len(want) {
 		n, err := io.ReadFull(r, buf)
 		chunk := buf[:n]
+		done := 0 // bytes of chunk already counted into line
 		for k < len(want) && want[k] < pos+int64(n) {
-			rel := want[k] - pos
-			lines[want[k]] = line + bytes.Count(chunk[:rel], []byte{'\n'})
+			rel := int(want[k] - pos)
+			line += bytes.Count(chunk[done:rel], []byte{'\n'})
+			done = rel
+			lines[want[k]] = line
 			k++
 		}
-		line += bytes.Count(chunk, []byte{'\n'})
+		line += bytes.Count(chunk[done:], []byte{'\n'})
 		pos += int64(n)
 		if err != nil { // io.EOF or io.ErrUnexpectedEOF: offsets past the end stay unmapped
 			break
