@@ -195,6 +195,18 @@ func loadModules(cfg config, withTests bool) ([]module, error) {
 	return append(mods, user...), nil
 }
 
+// IsSandboxed reports whether name is a builtin the sandbox refuses (or one
+// of the patterns of DeniedBuiltins, such as "net.*").
+func IsSandboxed(name string) bool {
+	return slices.ContainsFunc(DeniedBuiltins, func(d string) bool { return matchesBuiltin(name, d) })
+}
+
+// matchesBuiltin reports whether builtin name is pattern or, for a pattern
+// ending in ".*", in its namespace.
+func matchesBuiltin(name, pattern string) bool {
+	return name == pattern || (strings.HasSuffix(pattern, ".*") && strings.HasPrefix(name, strings.TrimSuffix(pattern, "*")))
+}
+
 // Capabilities returns the sandbox: this OPA's builtins without the denied
 // ones, except those in allow; no host is reachable by http.send unless it
 // is allowed.
@@ -202,8 +214,7 @@ func Capabilities(allow []string) *ast.Capabilities {
 	caps := ast.CapabilitiesForThisVersion()
 	denied := func(name string) bool {
 		for _, d := range DeniedBuiltins {
-			match := name == d || (strings.HasSuffix(d, ".*") && strings.HasPrefix(name, strings.TrimSuffix(d, "*")))
-			if match && !slices.ContainsFunc(allow, func(a string) bool { return a == name || a == d }) {
+			if matchesBuiltin(name, d) && !slices.ContainsFunc(allow, func(a string) bool { return a == name || a == d }) {
 				return true
 			}
 		}

@@ -198,7 +198,7 @@ func Validate(entries []Entry, controls []evaluator.Control, now time.Time, maxD
 		if err != nil {
 			return bad("expires %q is not a date (YYYY-MM-DD)", e.Expires)
 		}
-		if exp.Sub(today) > time.Duration(maxDays)*24*time.Hour {
+		if exp.After(today.AddDate(0, 0, maxDays)) { // AddDate: a huge maxDays must not overflow a Duration
 			return bad("expires %s is more than %d days after %s", e.Expires, maxDays, today.Format(DateLayout))
 		}
 		key := e.Control + "\x00" + strings.ToLower(e.Subject)

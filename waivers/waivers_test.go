@@ -92,6 +92,14 @@ func TestMaxDaysBoundary(t *testing.T) {
 	if err := Validate(e, controls(), evalTime, 9); err == nil {
 		t.Error("10 days ahead with max 9: no error")
 	}
+	// A huge limit (past what a time.Duration holds) must not wrap around.
+	far := []Entry{{File: "w.yaml", Waiver: evaluator.Waiver{Control: "AM-ADM-01", Reason: "r", Owner: "o", Expires: "2400-01-01"}}}
+	if err := Validate(far, controls(), evalTime, 200_000); err != nil {
+		t.Errorf("2400-01-01 with max 200,000 days: %v", err)
+	}
+	if err := Validate(far, controls(), evalTime, 100); err == nil {
+		t.Error("2400-01-01 with max 100 days: no error")
+	}
 }
 
 func TestApply(t *testing.T) {

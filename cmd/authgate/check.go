@@ -89,6 +89,14 @@ func (o *checkOptions) plan() ([]output, error) {
 	if _, err := reports.New(o.format, reports.Options{}); err != nil {
 		return nil, usagef("--format: %v", err)
 	}
+	if o.maxPerControl < 0 {
+		return nil, usagef("--max-per-control %d: want 0 (the format's default) or more", o.maxPerControl)
+	}
+	for _, name := range o.allow {
+		if !evaluator.IsSandboxed(name) {
+			return nil, usagef("--allow-builtin %q: not one of the builtins the sandbox refuses (%s)", name, strings.Join(evaluator.DeniedBuiltins, ", "))
+		}
+	}
 	outs := []output{{format: o.format, path: o.out}}
 	if o.out == "-" {
 		outs[0].path = ""

@@ -71,6 +71,8 @@ func TestCheckExitCodes(t *testing.T) {
 		{"unknown format", []string{"--snapshot", sample, "--format", "xml"}, exitUsage, `unknown format "xml" (valid: ` + strings.Join(reports.Formats(), ", ") + ")"},
 		{"bad output spec", []string{"--snapshot", sample, "--output", "sarif"}, exitUsage, `--output "sarif": want FORMAT=PATH`},
 		{"bad fail-on", []string{"--snapshot", sample, "--fail-on", "severe"}, exitUsage, "--fail-on"},
+		{"negative cap", []string{"--snapshot", sample, "--max-per-control", "-1"}, exitUsage, "--max-per-control -1: want 0"},
+		{"allowing a builtin the sandbox does not refuse", []string{"--snapshot", sample, "--allow-builtin", "time.now"}, exitUsage, `--allow-builtin "time.now": not one of the builtins the sandbox refuses`},
 		{"unknown parameter", []string{"--snapshot", sample, "--set", "mfa_min=0.9"}, exitUsage, "parameter mfa_min: unknown"},
 		{"parameter of the wrong type", []string{"--snapshot", sample, "--set", "mfa_capable_min=[1]"}, exitUsage, "parameter mfa_capable_min: want number, got array"},
 		{"missing snapshot", []string{"--snapshot", filepath.Join(dir, "nope.json")}, exitUsage, "no such file"},
