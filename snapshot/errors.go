@@ -3,6 +3,9 @@ package snapshot
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
 )
 
 // Error is a problem with a snapshot's content: it names the file, the JSON
@@ -18,14 +21,25 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	loc := e.File
+	loc := printable(e.File)
 	if e.Line > 0 {
-		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+		loc = fmt.Sprintf("%s:%d", loc, e.Line)
 	}
 	if e.Path == "" {
-		return fmt.Sprintf("%s: %s", loc, e.Msg)
+		return fmt.Sprintf("%s: %s", loc, printable(e.Msg))
 	}
-	return fmt.Sprintf("%s: %s: %s", loc, e.Path, e.Msg)
+	return fmt.Sprintf("%s: %s: %s", loc, printable(e.Path), printable(e.Msg))
+}
+
+// printable escapes what a hostile snapshot could put in a path or message
+// (a member name with a newline or a terminal escape), so an error stays on
+// one line and shows what is there.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return s
+	}
+	q := strconv.QuoteToGraphic(s)
+	return q[1 : len(q)-1]
 }
 
 // ErrIncomplete is wrapped by the error Scan returns for a snapshot whose
