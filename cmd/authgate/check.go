@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -147,21 +148,15 @@ func writablePath(path string) error {
 	return nil
 }
 
-// engineOptions turns the policy, parameter and sandbox flags into evaluator options.
-func (o *checkOptions) engineOptions() ([]evaluator.Option, error) {
-	opts := []evaluator.Option{evaluator.WithBuiltin(policies.FS), evaluator.WithPolicies(o.policies...), evaluator.WithAllowedBuiltins(o.allow...)}
-	if o.noBuiltin {
-		opts = append(opts, evaluator.WithoutBuiltinControls())
-	}
+// params returns the parameter overrides: authgate.yaml's params, then --set.
+func (o *checkOptions) params() (map[string]any, error) {
 	params := map[string]any{}
 	cfg, err := o.loadConfig()
 	if err != nil {
 		return nil, err
 	}
 	if cfg != nil {
-		for k, v := range cfg.Params {
-			params[k] = v
-		}
+		maps.Copy(params, cfg.Params)
 	}
 	for _, s := range o.sets {
 		name, value, err := parseSet(s)
@@ -169,6 +164,19 @@ func (o *checkOptions) engineOptions() ([]evaluator.Option, error) {
 			return nil, err
 		}
 		params[name] = value
+	}
+	return params, nil
+}
+
+// engineOptions turns the policy, parameter and sandbox flags into evaluator options.
+func (o *checkOptions) engineOptions() ([]evaluator.Option, error) {
+	opts := []evaluator.Option{evaluator.WithBuiltin(policies.FS), evaluator.WithPolicies(o.policies...), evaluator.WithAllowedBuiltins(o.allow...)}
+	if o.noBuiltin {
+		opts = append(opts, evaluator.WithoutBuiltinControls())
+	}
+	params, err := o.params()
+	if err != nil {
+		return nil, err
 	}
 	opts = append(opts, evaluator.WithParams(params))
 	mode, err := evaluator.ParseMode(o.evalMode)

@@ -255,22 +255,13 @@ func createEvidence(ctx context.Context, co *checkOptions, a *auditOptions, out 
 	if err := stagePolicies(dir, co.policies); err != nil {
 		return nil, err
 	}
-	params := map[string]any{}
-	cfg, err := co.loadConfig()
+	params, err := co.params()
 	if err != nil {
 		return nil, err
 	}
-	if cfg != nil {
-		for k, v := range cfg.Params {
-			params[k] = v
-		}
-	}
-	for _, s := range co.sets {
-		name, value, err := parseSet(s)
-		if err != nil {
-			return nil, err
-		}
-		params[name] = value
+	cfg, err := co.loadConfig()
+	if err != nil {
+		return nil, err
 	}
 	if p != nil {
 		for k, v := range params {
