@@ -166,8 +166,8 @@ func (h *htmlWriter) Write(w io.Writer, r *evaluator.Result) error {
 
 	s := r.Summary
 	fmt.Fprintf(b, "<header>\n<h1>authgate report <span class=\"verdict v-%s\" id=\"verdict\">%s</span></h1>\n", esc(string(r.Verdict)), esc(verdictWord(r.Verdict)))
-	fmt.Fprintf(b, "<p>Gate <strong>%s</strong> at fail-on <code>%s</code>. %d controls: %d passed, %d failed, %d skipped; %d %s",
-		esc(verdictWord(r.Verdict)), esc(r.FailOn), s.Controls, s.Passed, s.Failed, s.Skipped, s.Violations, plural(s.Violations, "violation", "violations"))
+	fmt.Fprintf(b, "<p>Gate <strong>%s</strong> at fail-on <code>%s</code>. %d %s: %d passed, %d failed, %d skipped; %d %s",
+		esc(verdictWord(r.Verdict)), esc(r.FailOn), s.Controls, plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped, s.Violations, plural(s.Violations, "violation", "violations"))
 	if s.Waived > 0 {
 		fmt.Fprintf(b, ", %d waived", s.Waived)
 	}

@@ -47,8 +47,8 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 	s := r.Summary
 
 	fmt.Fprintf(b, "## authgate: %s\n\n", verdictWord(r.Verdict))
-	fmt.Fprintf(b, "Gate **%s** at fail-on `%s`. %d controls: %d passed, %d failed, %d skipped; %d %s",
-		verdictWord(r.Verdict), md(r.FailOn), s.Controls, s.Passed, s.Failed, s.Skipped,
+	fmt.Fprintf(b, "Gate **%s** at fail-on `%s`. %d %s: %d passed, %d failed, %d skipped; %d %s",
+		verdictWord(r.Verdict), md(r.FailOn), s.Controls, plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped,
 		s.Violations, plural(s.Violations, "violation", "violations"))
 	if s.Waived > 0 {
 		fmt.Fprintf(b, ", %d waived", s.Waived)

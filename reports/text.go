@@ -90,8 +90,8 @@ func (t *textWriter) Write(w io.Writer, r *evaluator.Result) error {
 	writeUsageText(b, r.Usage)
 
 	m := r.Summary
-	fmt.Fprintf(b, "\n%d controls: %d passed, %d failed, %d skipped; %d %s",
-		m.Controls, m.Passed, m.Failed, m.Skipped, m.Violations, plural(m.Violations, "violation", "violations"))
+	fmt.Fprintf(b, "\n%d %s: %d passed, %d failed, %d skipped; %d %s",
+		m.Controls, plural(m.Controls, "control", "controls"), m.Passed, m.Failed, m.Skipped, m.Violations, plural(m.Violations, "violation", "violations"))
 	if m.Waived > 0 {
 		fmt.Fprintf(b, ", %d waived", m.Waived)
 	}
