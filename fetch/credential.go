@@ -28,7 +28,9 @@ const (
 	// AuthAuto tries, in this order and stopping at the first that yields a
 	// token: the environment (AZURE_CLIENT_SECRET, else
 	// AZURE_CLIENT_CERTIFICATE_PATH, with AZURE_TENANT_ID and AZURE_CLIENT_ID),
-	// workload identity (when AZURE_FEDERATED_TOKEN_FILE is set), managed
+	// workload identity (when AZURE_FEDERATED_TOKEN_FILE is set), GitHub
+	// Actions OIDC (when ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN are set, as
+	// in a job with id-token: write), managed
 	// identity (after a 1 s probe of the endpoint, so that it is skipped
 	// quickly off Azure) and the Azure CLI's signed-in account. A source that
 	// is not configured is skipped; one that is configured and fails stops
@@ -41,7 +43,7 @@ var AuthModes = []string{AuthAuto, AuthClientSecret, AuthClientCertificate, Auth
 	AuthManagedIdentity, AuthAzureCLI, AuthAzurePipelines, AuthGitHubOIDC, AuthDeviceCode}
 
 // AuthChainHelp describes AuthAuto for flag help.
-const AuthChainHelp = "auto tries environment (AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH) → workload identity (AZURE_FEDERATED_TOKEN_FILE) → managed identity (1 s probe) → azure cli"
+const AuthChainHelp = "auto tries environment (AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH) → workload identity (AZURE_FEDERATED_TOKEN_FILE) → github-oidc (ACTIONS_ID_TOKEN_REQUEST_URL) → managed identity (1 s probe) → azure cli"
 
 // CredentialOptions select and configure a credential. Empty fields are
 // filled from the environment by ApplyEnv: flags override the environment.
@@ -243,6 +245,11 @@ func newAutoCredential(o CredentialOptions) (azcore.TokenCredential, error) {
 	}
 	if o.FederatedTokenFile != "" {
 		if err := add(AuthWorkloadIdentity); err != nil {
+			return nil, err
+		}
+	}
+	if o.GitHubTokenURL != "" && o.GitHubRequestToken != "" {
+		if err := add(AuthGitHubOIDC); err != nil {
 			return nil, err
 		}
 	}

@@ -76,6 +76,23 @@ func gitHubCredentialOptions(t *testing.T, s *graphfake.Server, g *gitHubTokenSe
 }
 
 func TestGitHubOIDC(t *testing.T) {
+	t.Run("auto picks it up in a GitHub Actions job", func(t *testing.T) {
+		s := newServer(t, 50, graphfake.Options{FederatedToken: ghFederatedToken, ClientSecret: "unused-" + testSecret})
+		g := newGitHubTokenService(t, http.StatusOK)
+		co := gitHubCredentialOptions(t, s, g, ghRequestToken)
+		co.Mode = fetch.AuthAuto
+		cred, err := fetch.NewCredential(co)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := policy.TokenRequestOptions{Scopes: []string{s.GraphURL() + "/.default"}}
+		if _, err := cred.GetToken(context.Background(), opts); err != nil {
+			t.Fatalf("auto in a GitHub Actions job: %v", err)
+		}
+		if g.requests.Load() == 0 {
+			t.Error("auto never asked the GitHub token service")
+		}
+	})
 	t.Run("fetch", func(t *testing.T) {
 		s := newServer(t, 1200, graphfake.Options{FederatedToken: ghFederatedToken, ClientSecret: "unused-" + testSecret})
 		g := newGitHubTokenService(t, http.StatusOK)
