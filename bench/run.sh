@@ -18,10 +18,10 @@
 #             Input: the snapshot plus one member, "aggregates", the
 #             tenant figures authgate's evaluator computes in its streaming
 #             pass and hands the tenant-scoped controls as input.aggregates.
-#             bench/gen -aggregates counts them with snapshot.Scan,
-#             snapshot.Tally and the pack's taxonomy (its test proves they equal
-#             the evaluator's) and copies the snapshot after them byte for
-#             byte. Data: data.authgate.params (the pack's defaults) and
+#             bench/gen -aggregates takes them from a check of the snapshot by
+#             the evaluator itself (Result.Aggregates, in the documented
+#             input.aggregates shape) and copies the snapshot after them byte
+#             for byte. Data: data.authgate.params (the pack's defaults) and
 #             data.authgate.taxonomy, as authgate's store holds them
 #             (bench/gen -data). Computing the aggregates is NOT timed: the
 #             baseline gets them for free.

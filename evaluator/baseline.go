@@ -98,7 +98,7 @@ func (b *Baseline) dataJSON() any {
 	return normalize(map[string]any{
 		"manifest":   map[string]any{"tenantId": b.TenantID, "fetchedAt": b.FetchedAt},
 		"users":      b.Users,
-		"aggregates": aggregatesJSON(b.Aggregates),
+		"aggregates": b.Aggregates.JSON(),
 		"admins":     admins,
 	})
 }

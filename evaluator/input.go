@@ -107,8 +107,9 @@ func toValue(v any) (ast.Value, error) {
 	return ast.InterfaceToValue(x)
 }
 
-// aggregatesJSON is the documented shape of input.aggregates.
-func aggregatesJSON(a *Aggregates) map[string]any {
+// JSON returns the aggregates in the documented shape of input.aggregates
+// (docs/policies.md), as tenant-scoped controls see them.
+func (a *Aggregates) JSON() map[string]any {
 	scopes := map[string]any{}
 	for name, s := range a.Scopes {
 		scopes[name] = map[string]any{
@@ -157,7 +158,7 @@ func tenantInput(info *snapshot.Info, agg *Aggregates) (ast.Value, error) {
 		"manifest":                 info.Manifest,
 		"usersRegisteredByFeature": nonNilSlice(info.UsersRegisteredByFeature),
 		"usersRegisteredByMethod":  nonNilSlice(info.UsersRegisteredByMethod),
-		"aggregates":               aggregatesJSON(agg),
+		"aggregates":               agg.JSON(),
 		"usage":                    info.Usage, // null without a usage section
 	})
 	if err != nil {

@@ -131,28 +131,19 @@ func packParams() (map[string]any, error) {
 	return e.Params(), nil
 }
 
-func breakGlass(params map[string]any) []string {
-	raw, _ := params["break_glass_accounts"].([]any)
-	var out []string
-	for _, v := range raw {
-		if s, ok := v.(string); ok && s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// writeInput writes {"aggregates": ..., <the members of the snapshot>}.
+// writeInput writes {"aggregates": ..., <the members of the snapshot>}: the
+// aggregates are the evaluator's own, from a check of the snapshot with
+// params, so opa eval's tenant controls see exactly what authgate's do.
 func writeInput(dst, snap string, params map[string]any) error {
-	tax, err := LoadTaxonomy(policies.FS)
+	e, err := evaluator.New(context.Background(), evaluator.WithBuiltin(policies.FS), evaluator.WithParams(params))
 	if err != nil {
 		return err
 	}
-	agg, err := Compute(snap, tax, breakGlass(params))
+	res, err := e.Evaluate(context.Background(), snap, snapshot.ScanOptions{})
 	if err != nil {
 		return err
 	}
-	head, err := json.Marshal(agg.JSON())
+	head, err := json.Marshal(res.Aggregates.JSON())
 	if err != nil {
 		return err
 	}
