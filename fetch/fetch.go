@@ -494,16 +494,22 @@ func refusedLink(status int) bool {
 
 // page streams the users of one page to the writer and returns its nextLink.
 func (ft *fetcher) page(body []byte) (string, error) {
-	cp := &ft.cp
-	n := cp.Pages + 1
+	n := ft.cp.Pages + 1
+	return readPage(body, "userRegistrationDetails", n, func(row jsontext.Value, _ int) error {
+		return ft.addUser(row, n)
+	})
+}
+
+// readPage reads one Graph collection page, {"value": [...],
+// "@odata.nextLink": "..."}, handing each row of value to row in order, and
+// returns the nextLink ("" on the last page). op names the report in errors.
+func readPage(body []byte, op string, n int64, row func(raw jsontext.Value, i int) error) (string, error) {
 	d := jsontext.NewDecoder(bytesReader(body))
-	bad := func(err error) error {
-		return pagingErrorf("page %d of userRegistrationDetails is not valid JSON: %v", n, err)
-	}
+	bad := func(err error) error { return pagingErrorf("page %d of %s is not valid JSON: %v", n, op, err) }
 	if tok, err := d.ReadToken(); err != nil {
 		return "", bad(err)
 	} else if tok.Kind() != '{' {
-		return "", pagingErrorf("page %d of userRegistrationDetails is not a JSON object", n)
+		return "", pagingErrorf("page %d of %s is not a JSON object", n, op)
 	}
 	next, haveValue := "", false
 	for d.PeekKind() != '}' {
@@ -514,17 +520,17 @@ func (ft *fetcher) page(body []byte) (string, error) {
 		switch tok.String() {
 		case "value":
 			if d.PeekKind() != '[' {
-				return "", pagingErrorf("page %d of userRegistrationDetails: value is not an array", n)
+				return "", pagingErrorf("page %d of %s: value is not an array", n, op)
 			}
 			if _, err := d.ReadToken(); err != nil {
 				return "", bad(err)
 			}
-			for d.PeekKind() == '{' {
-				v, err := d.ReadValue()
+			for i := 0; d.PeekKind() != ']'; i++ {
+				raw, err := d.ReadValue()
 				if err != nil {
 					return "", bad(err)
 				}
-				if err := ft.addUser(v, n); err != nil {
+				if err := row(raw, i); err != nil {
 					return "", err
 				}
 			}
@@ -534,7 +540,7 @@ func (ft *fetcher) page(body []byte) (string, error) {
 			haveValue = true
 		case "@odata.nextLink":
 			if d.PeekKind() != '"' {
-				return "", pagingErrorf("page %d: @odata.nextLink is not a string", n)
+				return "", pagingErrorf("page %d of %s: @odata.nextLink is not a string", n, op)
 			}
 			t, err := d.ReadToken()
 			if err != nil {
@@ -551,10 +557,10 @@ func (ft *fetcher) page(body []byte) (string, error) {
 		return "", bad(err)
 	}
 	if _, err := d.ReadToken(); err != io.EOF {
-		return "", bad(fmt.Errorf("data after the end of the object"))
+		return "", bad(errors.New("data after the end of the object"))
 	}
 	if !haveValue {
-		return "", pagingErrorf("page %d of userRegistrationDetails has no value array", n)
+		return "", pagingErrorf("page %d of %s has no value array", n, op)
 	}
 	return next, nil
 }

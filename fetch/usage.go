@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -233,69 +232,17 @@ func each[T any](ctx context.Context, ft *fetcher, op, first string, fn func(*T)
 	return nil
 }
 
-// decodePage decodes one {"value":[...], "@odata.nextLink":...} page.
+// decodePage decodes the rows of one {"value":[...], "@odata.nextLink":...}
+// page into T and returns the nextLink.
 func decodePage[T any](op string, n int, body []byte, fn func(*T)) (string, error) {
-	d := jsontext.NewDecoder(bytesReader(body))
-	bad := func(err error) error { return pagingErrorf("page %d of %s is not valid JSON: %v", n, op, err) }
-	if tok, err := d.ReadToken(); err != nil {
-		return "", bad(err)
-	} else if tok.Kind() != '{' {
-		return "", pagingErrorf("page %d of %s is not a JSON object", n, op)
-	}
-	next, haveValue := "", false
-	for d.PeekKind() != '}' {
-		tok, err := d.ReadToken()
-		if err != nil {
-			return "", bad(err)
+	return readPage(body, op, int64(n), func(raw jsontext.Value, i int) error {
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return pagingErrorf("page %d of %s: row %d: %v", n, op, i+1, err)
 		}
-		switch tok.String() {
-		case "value":
-			if d.PeekKind() != '[' {
-				return "", pagingErrorf("page %d of %s: value is not an array", n, op)
-			}
-			if _, err := d.ReadToken(); err != nil {
-				return "", bad(err)
-			}
-			for i := 0; d.PeekKind() != ']'; i++ {
-				raw, err := d.ReadValue()
-				if err != nil {
-					return "", bad(err)
-				}
-				var v T
-				if err := json.Unmarshal(raw, &v); err != nil {
-					return "", pagingErrorf("page %d of %s: row %d: %v", n, op, i+1, err)
-				}
-				fn(&v)
-			}
-			if _, err := d.ReadToken(); err != nil {
-				return "", bad(err)
-			}
-			haveValue = true
-		case "@odata.nextLink":
-			if d.PeekKind() != '"' {
-				return "", pagingErrorf("page %d of %s: @odata.nextLink is not a string", n, op)
-			}
-			t, err := d.ReadToken()
-			if err != nil {
-				return "", bad(err)
-			}
-			next = t.String()
-		default:
-			if err := d.SkipValue(); err != nil {
-				return "", bad(err)
-			}
-		}
-	}
-	if _, err := d.ReadToken(); err != nil {
-		return "", bad(err)
-	}
-	if _, err := d.ReadToken(); err != io.EOF {
-		return "", bad(errors.New("data after the end of the object"))
-	}
-	if !haveValue {
-		return "", pagingErrorf("page %d of %s has no value array", n, op)
-	}
-	return next, nil
+		fn(&v)
+		return nil
+	})
 }
 
 func nonNil[T any](s []T) []T {
