@@ -156,13 +156,15 @@ func TestFaultMatrix(t *testing.T) {
 				o.Cloud.GraphURL = "https://graph.invalid"
 				o.MaxRetries = 1
 			}},
-		{name: "DNS failure on the authority", want: exitInconclusive,
+		// A try timeout long enough for azidentity to give up by itself: its
+		// error, not the deadline, must make the run inconclusive.
+		{name: "DNS failure on the authority", want: exitInconclusive, contains: "the Entra authority could not be reached",
 			tune: func(t *testing.T, s *graphfake.Server, o *fetch.Options) {
 				c := emulatorCloud(t, s)
 				c.AuthorityHost = "https://login.invalid/"
 				o.Credential = mustCredential(t, fetch.CredentialOptions{Mode: fetch.AuthClientSecret, TenantID: s.TenantID(),
 					ClientID: testClientID, ClientSecret: testSecret, Cloud: c, Transport: s.Client()})
-				o.TryTimeout, o.MaxRetries = time.Second, 1
+				o.TryTimeout, o.MaxRetries = 19*time.Second, 1
 			}},
 		{name: "TLS certificate not trusted by the Graph client", want: exitInconclusive, contains: "certificate",
 			tune: func(_ *testing.T, _ *graphfake.Server, o *fetch.Options) {

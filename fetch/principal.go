@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
 // Principal is who a token was issued to, read from the access token's
@@ -82,6 +86,9 @@ func (r *recordingCredential) GetToken(ctx context.Context, opts policy.TokenReq
 		if ctx.Err() != nil {
 			return tk, err
 		}
+		if unreachable(err) {
+			return tk, fmt.Errorf("get token (--auth %s): the Entra authority could not be reached: %w", r.mode, err)
+		}
 		return tk, &CredentialError{Mode: r.mode, Err: err}
 	}
 	p := principalFromToken(tk.Token)
@@ -95,4 +102,23 @@ func (r *recordingCredential) Principal() Principal {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.principal
+}
+
+// networkMarkers are the texts of transport failures. azidentity flattens
+// the cause of an AuthenticationFailedError into its message, so the text is
+// all there is to tell a network failure from a refused credential.
+var networkMarkers = []string{"dial tcp", "no such host", "connection refused", "connection reset", "i/o timeout", "network is unreachable", "x509: ", "tls: "}
+
+// unreachable reports whether a token request failed because Entra could not
+// be reached (DNS, connection, TLS): an authentication failure that came
+// with no HTTP response and a transport error's text. That is the network
+// failing, not the credential, so it is inconclusive rather than an
+// authentication failure.
+func unreachable(err error) bool {
+	var afe *azidentity.AuthenticationFailedError
+	if !errors.As(err, &afe) || afe.RawResponse != nil {
+		return false
+	}
+	msg := err.Error()
+	return slices.ContainsFunc(networkMarkers, func(m string) bool { return strings.Contains(msg, m) })
 }
