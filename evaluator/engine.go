@@ -132,29 +132,14 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	tax, err := loadTaxonomy(cfg.builtinFS)
+	p, err := compilePack(cfg, mods)
 	if err != nil {
 		return nil, err
 	}
-	compiler, err := compile(mods, cfg.allow)
-	if err != nil {
-		return nil, err
-	}
-	controls, err := controlsFrom(compiler, mods)
-	if err != nil {
-		return nil, err
-	}
-	if len(controls) == 0 {
+	if len(p.controls) == 0 {
 		return nil, &PolicyError{Msg: "no controls to evaluate (--no-builtin without --policy?)"}
 	}
-	defaults, err := paramDefaults(controls)
-	if err != nil {
-		return nil, err
-	}
-	params, err := mergeParams(defaults, cfg.params)
-	if err != nil {
-		return nil, err
-	}
+	compiler, controls, defaults, params, tax := p.compiler, p.controls, p.defaults, p.params, p.tax
 	data := map[string]any{"params": params, "taxonomy": tax.raw}
 	base, err := loadBaseline(ctx, cfg.baseline, tax)
 	if err != nil {
@@ -171,22 +156,59 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	return e, nil
 }
 
+// pack is a compiled, checked set of controls with the parameters and
+// taxonomy they are evaluated with: what New and RunTests share.
+type pack struct {
+	compiler *ast.Compiler
+	controls []*controlDef
+	defaults map[string]any // the controls' declared parameter defaults
+	params   map[string]any // the values in force
+	tax      *taxonomy
+}
+
+// compilePack compiles mods (no tests) under the sandbox, reads the
+// controls' METADATA and settles their parameters.
+func compilePack(cfg config, mods []module) (*pack, error) {
+	tax, err := loadTaxonomy(cfg.builtinFS)
+	if err != nil {
+		return nil, err
+	}
+	compiler, err := compile(mods, cfg.allow)
+	if err != nil {
+		return nil, err
+	}
+	controls, err := controlsFrom(compiler, mods)
+	if err != nil {
+		return nil, err
+	}
+	defaults, err := paramDefaults(controls)
+	if err != nil {
+		return nil, err
+	}
+	params, err := mergeParams(defaults, cfg.params)
+	if err != nil {
+		return nil, err
+	}
+	return &pack{compiler: compiler, controls: controls, defaults: defaults, params: params, tax: tax}, nil
+}
+
+// builtinModules parses the built-in library and, unless --no-builtin, the
+// built-in controls; tests only when withTests.
+func builtinModules(cfg config, withTests bool) ([]module, error) {
+	if cfg.builtinFS == nil {
+		return nil, nil
+	}
+	roots := []string{"lib"}
+	if !cfg.noBuiltin {
+		roots = append(roots, "builtin")
+	}
+	return loadFS(cfg.builtinFS, roots, "policies", withTests)
+}
+
 func loadModules(cfg config, withTests bool) ([]module, error) {
-	var mods []module
-	if cfg.builtinFS != nil {
-		roots := []string{"lib"}
-		if !cfg.noBuiltin {
-			roots = append(roots, "builtin")
-		}
-		b, err := loadFS(cfg.builtinFS, roots, "policies", withTests)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range b {
-			if withTests || !m.test {
-				mods = append(mods, m)
-			}
-		}
+	mods, err := builtinModules(cfg, withTests)
+	if err != nil {
+		return nil, err
 	}
 	user, err := loadPaths(cfg.policyPaths, withTests)
 	if err != nil {

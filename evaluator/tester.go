@@ -78,26 +78,20 @@ func RunTests(ctx context.Context, opts ...Option) ([]TestResult, error) {
 	// Every module, tests included; targets are the files whose tests run.
 	var mods []module
 	targets := map[string]bool{}
-	if cfg.builtinFS != nil {
-		roots := []string{"lib"}
-		if !cfg.noBuiltin {
-			roots = append(roots, "builtin")
+	b, err := builtinModules(cfg, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range b {
+		// The library's fixtures (lib/*_test.rego) serve every test; the
+		// controls' own tests run only when they are the target.
+		if m.test && strings.HasPrefix(m.name, "policies/builtin/") && !builtinTests {
+			continue
 		}
-		b, err := loadFS(cfg.builtinFS, roots, "policies", true)
-		if err != nil {
-			return nil, err
+		if builtinTests {
+			targets[m.name] = true
 		}
-		for _, m := range b {
-			// The library's fixtures (lib/*_test.rego) serve every test;
-			// the controls' own tests run only when they are the target.
-			if m.test && strings.HasPrefix(m.name, "policies/builtin/") && !builtinTests {
-				continue
-			}
-			if builtinTests {
-				targets[m.name] = true
-			}
-			mods = append(mods, m)
-		}
+		mods = append(mods, m)
 	}
 	user, err := loadPaths(cfg.policyPaths, true)
 	if err != nil {
@@ -115,31 +109,11 @@ func RunTests(ctx context.Context, opts ...Option) ([]TestResult, error) {
 			plain = append(plain, m)
 		}
 	}
-	compiler, err := compile(plain, cfg.allow)
+	p, err := compilePack(cfg, plain)
 	if err != nil {
 		return nil, err
 	}
-	controls, err := controlsFrom(compiler, plain)
-	if err != nil {
-		return nil, err
-	}
-	defaults, err := paramDefaults(controls)
-	if err != nil {
-		return nil, err
-	}
-	params, err := mergeParams(defaults, cfg.params)
-	if err != nil {
-		return nil, err
-	}
-	tax, err := loadTaxonomy(cfg.builtinFS)
-	if err != nil {
-		return nil, err
-	}
-	var taxRaw any = map[string]any{}
-	if tax != nil && tax.raw != nil {
-		taxRaw = tax.raw
-	}
-	store := inmem.NewFromObject(map[string]any{"authgate": map[string]any{"params": params, "taxonomy": taxRaw}})
+	store := inmem.NewFromObject(map[string]any{"authgate": map[string]any{"params": p.params, "taxonomy": p.tax.raw}})
 
 	set := make(map[string]*ast.Module, len(mods))
 	for _, m := range mods {
