@@ -2,15 +2,10 @@ package fetch_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +16,7 @@ import (
 
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/fetch/graphfake"
+	"github.com/authgate/authgate/internal/testcert"
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -255,30 +251,10 @@ func TestFetchDelegatedSummariesFromGraph(t *testing.T) {
 // writeCertificate writes a self-signed certificate and its key as PEM.
 func writeCertificate(t *testing.T) (*x509.Certificate, string) {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "authgate test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := testcert.New(t, "authgate test")
 	path := filepath.Join(t.TempDir(), "cert.pem")
-	data := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})...)
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return cert, path
+	c.WritePEM(t, path)
+	return c.Cert, path
 }
 
 func TestFetchClientCertificate(t *testing.T) {

@@ -3,16 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"io"
 	"io/fs"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -25,6 +20,7 @@ import (
 
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/fetch/graphfake"
+	"github.com/authgate/authgate/internal/testcert"
 )
 
 // Known secrets, recognisable in any output.
@@ -94,29 +90,10 @@ func (tp *tokenTap) tokens() []string {
 // certificate, the path and the key's PEM body and base64 DER.
 func writeSecretsCertificate(t *testing.T, dir string) (*x509.Certificate, string, []string) {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "authgate secrets test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})
+	c := testcert.New(t, "authgate secrets test")
+	key, kder, keyPEM := c.Key, c.KeyDER, c.KeyPEM()
 	path := filepath.Join(dir, "app-cert.pem")
-	if err := os.WriteFile(path, append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), keyPEM...), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	c.WritePEM(t, path)
 	lines := strings.Split(strings.TrimSpace(string(keyPEM)), "\n")
 	b64 := base64.StdEncoding.EncodeToString(kder)
 	// The key as one base64 string, its PEM lines, and its DER's modulus in
@@ -125,7 +102,7 @@ func writeSecretsCertificate(t *testing.T, dir string) (*x509.Certificate, strin
 	for _, l := range lines[1 : len(lines)-2] { // full 64-character lines
 		secrets = append(secrets, l)
 	}
-	return cert, path, secrets
+	return c.Cert, path, secrets
 }
 
 // TestSecretsNeverLeak runs every command with a known client secret, a
