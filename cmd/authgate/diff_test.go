@@ -17,14 +17,7 @@ func TestDiffCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr := cli(t, "diff", oldSnap, newSnap, "--format", "json")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	var rep trend.Report
-	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := diffJSON(t, oldSnap, newSnap)
 	if len(rep.Coverage) == 0 {
 		t.Error("no coverage from snapshots")
 	}
@@ -38,7 +31,7 @@ func TestDiffCommand(t *testing.T) {
 	oldJSON, newJSON := filepath.Join(dir, "old.json"), filepath.Join(dir, "new.json")
 	cli(t, "check", "--snapshot", oldSnap, "--format", "json", "-o", oldJSON)
 	cli(t, "check", "--snapshot", newSnap, "--format", "json", "-o", newJSON)
-	code, stdout, stderr = cli(t, "diff", oldJSON, newJSON, "--format", "markdown")
+	code, stdout, stderr := cli(t, "diff", oldJSON, newJSON, "--format", "markdown")
 	if code != 0 || !strings.Contains(stdout, "Not available: results JSON files hold no coverage") || !strings.Contains(stdout, "- New: admin.lost\\@contoso.example") {
 		t.Errorf("exit %d %s:\n%s", code, stderr, stdout)
 	}
@@ -70,14 +63,7 @@ func TestDiffUsage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr := cli(t, "diff", oldSnap, newSnap, "--format", "json")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	var rep trend.Report
-	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := diffJSON(t, oldSnap, newSnap)
 	u := rep.Usage
 	if u == nil || u.Note != "" || u.MfaShare == nil || u.MfaShare.Delta == nil || u.TelephonyShare == nil {
 		t.Fatalf("usage = %+v", u)
@@ -109,4 +95,18 @@ func TestDiffUsage(t *testing.T) {
 	if code, stdout, stderr := cli(t, "diff", oldSnap, plain); code != 0 || !strings.Contains(stdout, "not compared: the new input has no usage section (fetch --include usage)") {
 		t.Errorf("new without usage: exit %d %s:\n%s", code, stderr, stdout)
 	}
+}
+
+// diffJSON runs authgate diff OLD NEW --format json and decodes the report.
+func diffJSON(t *testing.T, oldPath, newPath string) trend.Report {
+	t.Helper()
+	code, stdout, stderr := cli(t, "diff", oldPath, newPath, "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep trend.Report
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }
