@@ -18,6 +18,7 @@ import (
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/fetch/graphfake"
 	"github.com/authgate/authgate/internal/atomicfile"
+	"github.com/authgate/authgate/internal/evaltest"
 	"github.com/authgate/authgate/policies"
 	"github.com/authgate/authgate/snapshot"
 )
@@ -41,18 +42,7 @@ func writeSnapshot(t testing.TB, users int, seed int64, summaries bool) string {
 
 func evaluate(t testing.TB, path string, opts ...evaluator.Option) *evaluator.Result {
 	t.Helper()
-	e, err := evaluator.New(context.Background(), append([]evaluator.Option{evaluator.WithBuiltin(policies.FS)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := e.Evaluate(context.Background(), path, snapshot.ScanOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Decide("high"); err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return evaltest.Evaluate(t, path, opts...)
 }
 
 func control(t testing.TB, r *evaluator.Result, id string) evaluator.Control {

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/authgate/authgate/evaluator"
-	"github.com/authgate/authgate/policies"
+	"github.com/authgate/authgate/internal/evaltest"
 	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/snapshot"
@@ -46,18 +46,7 @@ func identifiers(t *testing.T, path string) []string {
 
 func evaluate(t *testing.T, path string, params map[string]any) *evaluator.Result {
 	t.Helper()
-	e, err := evaluator.New(context.Background(), evaluator.WithBuiltin(policies.FS), evaluator.WithParams(params))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := e.Evaluate(context.Background(), path, snapshot.ScanOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Decide("high"); err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return evaltest.Evaluate(t, path, evaluator.WithParams(params))
 }
 
 func render(t *testing.T, r *evaluator.Result) map[string][]byte {

@@ -2,7 +2,6 @@ package trend_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -13,27 +12,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/authgate/authgate/evaluator"
-	"github.com/authgate/authgate/policies"
+	"github.com/authgate/authgate/internal/evaltest"
 	"github.com/authgate/authgate/reports"
-	"github.com/authgate/authgate/snapshot"
 	"github.com/authgate/authgate/trend"
 	"github.com/authgate/authgate/trend/trendtest"
 )
 
 func evaluate(t *testing.T, path string) *evaluator.Result {
 	t.Helper()
-	e, err := evaluator.New(context.Background(), evaluator.WithBuiltin(policies.FS))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := e.Evaluate(context.Background(), path, snapshot.ScanOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Decide("high"); err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return evaltest.Evaluate(t, path)
 }
 
 func subjects(fs []trend.Finding) []string {
