@@ -5,7 +5,7 @@
 #   bench/run.sh [--rounds N] [--sizes 10000,100000,1000000] [--seed S] [--small-rounds N] [--no-writers]
 #
 # For each size it generates a synthetic snapshot (bench/gen, from the Graph
-# emulator's generator: fetch/graphfake.WriteSnapshot with Graph summaries)
+# emulator's generator: internal/graphfake.WriteSnapshot with Graph summaries)
 # and runs, N rounds, interleaved (floor, opa, authgate in every round):
 #   floor     bench/floor: os.ReadFile + encoding/json into snapshot.Document
 #             (typed Go structs), the least any checker must do with the file.

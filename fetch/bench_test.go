@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/fetch"
-	"github.com/authgate/authgate/fetch/graphfake"
+	"github.com/authgate/authgate/internal/graphfake"
 )
 
 // BenchmarkFetch fetches a whole emulated tenant through the real client

@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/authgate/authgate/fetch"
-	"github.com/authgate/authgate/fetch/graphfake"
+	"github.com/authgate/authgate/internal/graphfake"
 )
 
 // tokenRecorder is a test hook between the debug client and the network: it

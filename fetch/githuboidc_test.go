@@ -14,7 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/authgate/authgate/fetch"
-	"github.com/authgate/authgate/fetch/graphfake"
+	"github.com/authgate/authgate/internal/graphfake"
 )
 
 const (

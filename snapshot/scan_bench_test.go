@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authgate/authgate/fetch/graphfake"
+	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/snapshot"
 )
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authgate/authgate/fetch/graphfake"
+	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/atomicfile"
 	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/snapshot"

@@ -12,7 +12,7 @@ import (
 
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/fetch"
-	"github.com/authgate/authgate/fetch/graphfake"
+	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/reports"
 )
 

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/fetch"
-	"github.com/authgate/authgate/fetch/graphfake"
+	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/testcert"
 )
 

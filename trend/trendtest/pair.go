@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/authgate/authgate/fetch/graphfake"
+	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/atomicfile"
 	"github.com/authgate/authgate/snapshot"
 )

@@ -39,10 +39,10 @@ func TestSampleSnapshot(t *testing.T) {
 	}
 	got, err := os.ReadFile(samplePath)
 	if err != nil {
-		t.Fatalf("%v (run go test ./fetch/graphfake -run TestSampleSnapshot -update)", err)
+		t.Fatalf("%v (run go test ./internal/graphfake -run TestSampleSnapshot -update)", err)
 	}
 	if !bytes.Equal(got, buf.Bytes()) {
-		t.Fatalf("%s is not what the generator gives; run go test ./fetch/graphfake -run TestSampleSnapshot -update", samplePath)
+		t.Fatalf("%s is not what the generator gives; run go test ./internal/graphfake -run TestSampleSnapshot -update", samplePath)
 	}
 	if len(got) >= 300<<10 {
 		t.Errorf("sample is %d bytes, want < 300 KB", len(got))
