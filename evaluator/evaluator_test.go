@@ -16,10 +16,11 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/evaluator"
-	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/atomicfile"
 	"github.com/authgate/authgate/internal/evaltest"
+	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/policies"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -40,12 +41,12 @@ func writeSnapshot(t testing.TB, users int, seed int64, summaries bool) string {
 	return p
 }
 
-func evaluate(t testing.TB, path string, opts ...evaluator.Option) *evaluator.Result {
+func evaluate(t testing.TB, path string, opts ...evaluator.Option) *result.Result {
 	t.Helper()
 	return evaltest.Evaluate(t, path, opts...)
 }
 
-func control(t testing.TB, r *evaluator.Result, id string) evaluator.Control {
+func control(t testing.TB, r *result.Result, id string) result.Control {
 	t.Helper()
 	for _, c := range r.Controls {
 		if c.ID == id {
@@ -53,7 +54,7 @@ func control(t testing.TB, r *evaluator.Result, id string) evaluator.Control {
 		}
 	}
 	t.Fatalf("control %s not in result", id)
-	return evaluator.Control{}
+	return result.Control{}
 }
 
 // The sets issue 2 fixes; written out here so the count is independent of the taxonomy file.
@@ -117,10 +118,10 @@ func TestMatchesIndependentCount(t *testing.T) {
 	shares := map[string]float64{"AM-USR-01": float64(membersMFA) / float64(members), "AM-PWL-01": float64(membersPWL) / float64(members)}
 	for id, share := range shares {
 		c := control(t, r, id)
-		if c.Status != evaluator.StatusFail && c.Status != evaluator.StatusPass {
+		if c.Status != result.StatusFail && c.Status != result.StatusPass {
 			t.Fatalf("%s: status %s", id, c.Status)
 		}
-		if c.Status == evaluator.StatusPass {
+		if c.Status == result.StatusPass {
 			continue // the share is only reported when below the threshold
 		}
 		if v := c.Violations[0].Value; v == nil || math.Abs(*v-share) > 1e-12 {
@@ -156,7 +157,7 @@ func TestStreamEqualsDocument(t *testing.T) {
 	}
 }
 
-func offsetsEqual(t *testing.T, a, b *evaluator.Result) {
+func offsetsEqual(t *testing.T, a, b *result.Result) {
 	t.Helper()
 	for i := range a.Controls {
 		for j, v := range a.Controls[i].Violations {

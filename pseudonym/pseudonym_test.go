@@ -13,6 +13,7 @@ import (
 	"github.com/authgate/authgate/internal/evaltest"
 	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -44,12 +45,12 @@ func identifiers(t *testing.T, path string) []string {
 	return out
 }
 
-func evaluate(t *testing.T, path string, params map[string]any) *evaluator.Result {
+func evaluate(t *testing.T, path string, params map[string]any) *result.Result {
 	t.Helper()
 	return evaltest.Evaluate(t, path, evaluator.WithParams(params))
 }
 
-func render(t *testing.T, r *evaluator.Result) map[string][]byte {
+func render(t *testing.T, r *result.Result) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
 	for _, f := range reports.Formats() {

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // markdownListed is the number of violators listed per failing control when
@@ -41,7 +41,7 @@ func mdURL(u string) string {
 	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", "|", "%7C").Replace(u)
 }
 
-func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
+func (m *markdownWriter) Write(w io.Writer, r *result.Result) error {
 	b := bufio.NewWriter(w)
 	limit := m.o.limit(markdownListed)
 	s := r.Summary
@@ -65,14 +65,14 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 		if waived > 0 {
 			count += fmt.Sprintf(" (+%d waived)", waived)
 		}
-		if c.Status == evaluator.StatusSkipped {
+		if c.Status == result.StatusSkipped {
 			count = "–"
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", md(c.ID), md(oneLine(c.Title)), c.Severity, statusWord(c.Status), count)
 	}
 
 	for _, c := range controls {
-		if _, waived := tally(c); waived == 0 || c.Status == evaluator.StatusFail {
+		if _, waived := tally(c); waived == 0 || c.Status == result.StatusFail {
 			continue
 		}
 		// A control whose every violation is waived passes, but its waived
@@ -88,7 +88,7 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 	}
 
 	for _, c := range controls {
-		if c.Status != evaluator.StatusFail {
+		if c.Status != result.StatusFail {
 			continue
 		}
 		open, _ := tally(c)
@@ -134,7 +134,7 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 }
 
 // waived lists a control's waived violations with their justification.
-func (m *markdownWriter) waived(b *bufio.Writer, c *evaluator.Control, limit int) {
+func (m *markdownWriter) waived(b *bufio.Writer, c *result.Control, limit int) {
 	_, waived := tally(c)
 	if waived == 0 {
 		return

@@ -35,8 +35,8 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/evaluator"
-	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/atomicfile"
+	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/policies"
 	"github.com/authgate/authgate/snapshot"
 )

@@ -18,6 +18,7 @@ import (
 	"github.com/authgate/authgate/policies"
 	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 	"github.com/authgate/authgate/waivers"
 	"github.com/spf13/pflag"
@@ -253,14 +254,14 @@ func (o *checkOptions) evalTime() (time.Time, error) {
 }
 
 // reportWaivers warns on stderr about waivers that expired or matched nothing.
-func reportWaivers(stderr io.Writer, res *evaluator.Result) {
+func reportWaivers(stderr io.Writer, res *result.Result) {
 	for _, w := range res.Waivers {
 		who := strings.TrimSpace(w.Control + " " + w.Subject)
 		switch w.State {
-		case evaluator.WaiverExpired:
+		case result.WaiverExpired:
 			fmt.Fprintf(stderr, "authgate: warning: waiver %s (%s) expired on %s and no longer applies (%d %s)\n",
 				w.Source, who, w.Expires, w.Matched, plural(w.Matched, "violation", "violations"))
-		case evaluator.WaiverOrphaned:
+		case result.WaiverOrphaned:
 			fmt.Fprintf(stderr, "authgate: warning: waiver %s (%s) matched no violation: remove it\n", w.Source, who)
 		}
 	}
@@ -285,8 +286,8 @@ type checkPlan struct {
 // prepare validates every flag and file of a check and compiles the
 // controls, so that run can fail fast before a fetch that may take minutes.
 func (o *checkOptions) prepare(ctx context.Context) (*checkPlan, error) {
-	if o.failOn != evaluator.FailOnNone {
-		if _, err := evaluator.ParseSeverity(o.failOn); err != nil {
+	if o.failOn != result.FailOnNone {
+		if _, err := result.ParseSeverity(o.failOn); err != nil {
 			return nil, usagef("--fail-on: %v", err)
 		}
 	}
@@ -318,7 +319,7 @@ func (o *checkOptions) prepare(ctx context.Context) (*checkPlan, error) {
 
 // runCheck evaluates o.snapshot and writes the requested outputs. It returns
 // errGateFailed, after writing every output, when the verdict is fail.
-func runCheck(ctx context.Context, o *checkOptions, stdout, stderr io.Writer) (*evaluator.Result, error) {
+func runCheck(ctx context.Context, o *checkOptions, stdout, stderr io.Writer) (*result.Result, error) {
 	if o.snapshot == "" {
 		return nil, usagef("check: --snapshot FILE is required")
 	}
@@ -330,7 +331,7 @@ func runCheck(ctx context.Context, o *checkOptions, stdout, stderr io.Writer) (*
 }
 
 // execute evaluates o.snapshot under a prepared plan and writes the outputs.
-func (o *checkOptions) execute(ctx context.Context, p *checkPlan, stdout, stderr io.Writer) (*evaluator.Result, error) {
+func (o *checkOptions) execute(ctx context.Context, p *checkPlan, stdout, stderr io.Writer) (*result.Result, error) {
 	outs, engine, wvs, pseudo := p.outs, p.engine, p.waivers, p.pseudo
 	var now time.Time
 	var err error
@@ -353,12 +354,12 @@ func (o *checkOptions) execute(ctx context.Context, p *checkPlan, stdout, stderr
 	if pseudo != nil {
 		pseudo.Result(res)
 	}
-	res.Tool = evaluator.Tool{Name: "authgate", Version: readBuildInfo().Version}
+	res.Tool = result.Tool{Name: "authgate", Version: readBuildInfo().Version}
 	if err := res.Decide(o.failOn); err != nil {
 		return nil, usagef("--fail-on: %v", err)
 	}
 	exit := exitOK
-	if res.Verdict == evaluator.VerdictFail {
+	if res.Verdict == result.VerdictFail {
 		exit = exitViolations
 	}
 	ropts, err := o.reportOptions(res, outs, exit)
@@ -374,7 +375,7 @@ func (o *checkOptions) execute(ctx context.Context, p *checkPlan, stdout, stderr
 			return nil, err
 		}
 	}
-	if res.Verdict == evaluator.VerdictFail {
+	if res.Verdict == result.VerdictFail {
 		return res, errGateFailed
 	}
 	return res, nil
@@ -382,7 +383,7 @@ func (o *checkOptions) execute(ctx context.Context, p *checkPlan, stdout, stderr
 
 // reportOptions fills what the writers need: the snapshot's URI relative to
 // the working directory, line numbers for the findings, where the full list is.
-func (o *checkOptions) reportOptions(res *evaluator.Result, outs []output, exit int) (reports.Options, error) {
+func (o *checkOptions) reportOptions(res *result.Result, outs []output, exit int) (reports.Options, error) {
 	ro := reports.Options{SnapshotURI: relPath(o.snapshot), MaxPerControl: o.maxPerControl, ExitCode: exit}
 	for _, out := range outs {
 		if out.format == "json" && out.path != "" {
@@ -427,7 +428,7 @@ func relPath(path string) string {
 
 // writeOutputs renders every output; files are written atomically, so a
 // failure leaves no partial file.
-func writeOutputs(outs []output, res *evaluator.Result, ro reports.Options, stdout io.Writer) error {
+func writeOutputs(outs []output, res *result.Result, ro reports.Options, stdout io.Writer) error {
 	for _, out := range outs {
 		w, err := reports.New(out.format, ro)
 		if err != nil {

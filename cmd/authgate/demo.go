@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/result"
 )
 
 // demoRate is the emulator's rate limit in the demo, and the client's pace.
@@ -122,7 +122,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for _, f := range files {
 		fmt.Fprintf(stdout, "  %s\n", f)
 	}
-	if res != nil && res.Verdict == evaluator.VerdictFail {
+	if res != nil && res.Verdict == result.VerdictFail {
 		fmt.Fprintf(stdout, "the demo tenant fails on purpose: read %s, then try `authgate check --snapshot %s --fail-on critical`\n", co.out, snap)
 	}
 	return nil

@@ -18,6 +18,7 @@ import (
 	"github.com/authgate/authgate/policies"
 	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 	"github.com/authgate/authgate/waivers"
 	"github.com/spf13/pflag"
@@ -164,7 +165,7 @@ func cmdEvidenceCreate(ctx context.Context, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	if res.Verdict == evaluator.VerdictFail {
+	if res.Verdict == result.VerdictFail {
 		return errGateFailed
 	}
 	return nil
@@ -200,12 +201,12 @@ var bundleFormats = []struct{ format, ext string }{
 // pseudonymised when asked; the built-in pack and user policies; params,
 // waivers and settings), evaluates the staged files exactly as verify will,
 // renders every format and writes the archive to out atomically.
-func createEvidence(ctx context.Context, co *checkOptions, a *auditOptions, out string, stdout io.Writer) (*evaluator.Result, error) {
+func createEvidence(ctx context.Context, co *checkOptions, a *auditOptions, out string, stdout io.Writer) (*result.Result, error) {
 	if co.snapshot == "" {
 		return nil, usagef("evidence: --snapshot FILE is required")
 	}
-	if co.failOn != evaluator.FailOnNone {
-		if _, err := evaluator.ParseSeverity(co.failOn); err != nil {
+	if co.failOn != result.FailOnNone {
+		if _, err := result.ParseSeverity(co.failOn); err != nil {
 			return nil, usagef("--fail-on: %v", err)
 		}
 	}
@@ -305,7 +306,7 @@ func createEvidence(ctx context.Context, co *checkOptions, a *auditOptions, out 
 	}
 
 	bi := readBuildInfo()
-	tool := evaluator.Tool{Name: "authgate", Version: bi.Version}
+	tool := result.Tool{Name: "authgate", Version: bi.Version}
 	res, engine, evalAt, err := evaluateBundle(ctx, dir, tool)
 	if err != nil {
 		return nil, err
@@ -340,9 +341,9 @@ func createEvidence(ctx context.Context, co *checkOptions, a *auditOptions, out 
 }
 
 // renderBundleResults writes the results in every bundle format.
-func renderBundleResults(dir string, res *evaluator.Result, engine *evaluator.Engine, inputs []evidence.File) error {
+func renderBundleResults(dir string, res *result.Result, engine *evaluator.Engine, inputs []evidence.File) error {
 	exit := exitOK
-	if res.Verdict == evaluator.VerdictFail {
+	if res.Verdict == result.VerdictFail {
 		exit = exitViolations
 	}
 	ro := reports.Options{SnapshotURI: bundleSnapshot, ExitCode: exit, FullList: bundleResults + ".json", HTML: htmlOptions(engine)}
@@ -372,7 +373,7 @@ func renderBundleResults(dir string, res *evaluator.Result, engine *evaluator.En
 	return nil
 }
 
-func render(format string, ro reports.Options, res *evaluator.Result) ([]byte, error) {
+func render(format string, ro reports.Options, res *result.Result) ([]byte, error) {
 	w, err := reports.New(format, ro)
 	if err != nil {
 		return nil, err
@@ -388,7 +389,7 @@ func render(format string, ro reports.Options, res *evaluator.Result) ([]byte, e
 // policies (the bundled pack, never the binary's), params, waivers and
 // settings on its snapshot, with paths reported relative to the bundle. It
 // returns the result, the engine and the evaluation time.
-func evaluateBundle(ctx context.Context, dir string, tool evaluator.Tool) (*evaluator.Result, *evaluator.Engine, time.Time, error) {
+func evaluateBundle(ctx context.Context, dir string, tool result.Tool) (*result.Result, *evaluator.Engine, time.Time, error) {
 	var s bundleSettings
 	if err := readJSONFile(filepath.Join(dir, bundleSettingsFile), &s); err != nil {
 		return nil, nil, time.Time{}, err
@@ -640,12 +641,12 @@ func verifyEvidence(ctx context.Context, bundle, pubPath string, maxEntry int64,
 // reevaluate evaluates the extracted bundle and compares the json output
 // with results/results.json byte for byte, describing any difference.
 func reevaluate(ctx context.Context, dir string, man *evidence.Manifest) []string {
-	res, _, _, err := evaluateBundle(ctx, dir, evaluator.Tool{Name: man.Tool.Name, Version: man.Tool.Version})
+	res, _, _, err := evaluateBundle(ctx, dir, result.Tool{Name: man.Tool.Name, Version: man.Tool.Version})
 	if err != nil {
 		return []string{"re-evaluation failed: " + oneLine(err.Error())}
 	}
 	exit := exitOK
-	if res.Verdict == evaluator.VerdictFail {
+	if res.Verdict == result.VerdictFail {
 		exit = exitViolations
 	}
 	got, err := render("json", reports.Options{SnapshotURI: bundleSnapshot, ExitCode: exit, FullList: bundleResults + ".json"}, res)

@@ -13,9 +13,9 @@ import (
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
-	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/result"
 )
 
 // The CI files users copy: every authgate command line in them must parse
@@ -198,8 +198,8 @@ func checkFlagValue(flag, value string, dynamic bool) error {
 			return fmt.Errorf("not an auth mode (%s)", strings.Join(fetch.AuthModes, ", "))
 		}
 	case "fail-on":
-		if literal && value != evaluator.FailOnNone {
-			if _, err := evaluator.ParseSeverity(value); err != nil {
+		if literal && value != result.FailOnNone {
+			if _, err := result.ParseSeverity(value); err != nil {
 				return err
 			}
 		}

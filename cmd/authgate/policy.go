@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 	"github.com/spf13/pflag"
 )
 
@@ -156,7 +157,7 @@ func writeTestText(w io.Writer, rep testReport) {
 }
 
 // loadControls compiles the controls the flags select and returns their metadata.
-func loadControls(ctx context.Context, o *checkOptions) ([]evaluator.Control, error) {
+func loadControls(ctx context.Context, o *checkOptions) ([]result.Control, error) {
 	opts, err := o.engineOptions()
 	if err != nil {
 		return nil, err
@@ -170,17 +171,17 @@ func loadControls(ctx context.Context, o *checkOptions) ([]evaluator.Control, er
 
 // controlEntry is one control in policy list --format json.
 type controlEntry struct {
-	ID          string                `json:"id"`
-	Title       string                `json:"title"`
-	Severity    evaluator.Severity    `json:"severity"`
-	Scope       evaluator.Scope       `json:"scope"`
-	Description string                `json:"description"`
-	Remediation string                `json:"remediation"`
-	References  []evaluator.Reference `json:"references"`
-	Params      []evaluator.Param     `json:"params"`
-	Package     string                `json:"package"`
-	Builtin     bool                  `json:"builtin"`
-	Source      string                `json:"source"`
+	ID          string             `json:"id"`
+	Title       string             `json:"title"`
+	Severity    result.Severity    `json:"severity"`
+	Scope       result.Scope       `json:"scope"`
+	Description string             `json:"description"`
+	Remediation string             `json:"remediation"`
+	References  []result.Reference `json:"references"`
+	Params      []result.Param     `json:"params"`
+	Package     string             `json:"package"`
+	Builtin     bool               `json:"builtin"`
+	Source      string             `json:"source"`
 }
 
 func cmdPolicyList(ctx context.Context, args []string, stdout, _ io.Writer) error {
@@ -209,7 +210,7 @@ func cmdPolicyList(ctx context.Context, args []string, stdout, _ io.Writer) erro
 			e := controlEntry{ID: c.ID, Title: c.Title, Severity: c.Severity, Scope: c.Scope, Description: c.Description,
 				Remediation: c.Remediation, References: c.References, Params: c.Params, Package: c.Package, Builtin: c.Builtin, Source: c.Source}
 			if e.Params == nil {
-				e.Params = []evaluator.Param{}
+				e.Params = []result.Param{}
 			}
 			entries = append(entries, e)
 		}
@@ -262,7 +263,7 @@ func cmdPolicyDoc(ctx context.Context, args []string, stdout, _ io.Writer) error
 
 // writeDoc renders the Markdown catalogue: a summary table, then one
 // section per control.
-func writeDoc(w io.Writer, controls []evaluator.Control) {
+func writeDoc(w io.Writer, controls []result.Control) {
 	fmt.Fprintf(w, "| ID | Severity | Scope | Title |\n|---|---|---|---|\n")
 	for _, c := range controls {
 		fmt.Fprintf(w, "| [%s](#%s) | %s | %s | %s |\n", c.ID, anchor(c.ID), c.Severity, c.Scope, cell(c.Title))

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/atomicfile"
+	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/snapshot"
 )
 
