@@ -33,8 +33,8 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 		if err != nil {
 			return nil, err
 		}
-		if now, err = time.Parse(time.RFC3339, m.FetchedAt); err != nil {
-			return nil, &snapshot.Error{File: path, Path: "manifest.fetchedAt", Msg: fmt.Sprintf("%q is not an RFC 3339 time", m.FetchedAt)}
+		if now, err = m.FetchedTime(path); err != nil {
+			return nil, err
 		}
 	}
 	nowSet := !now.IsZero()
@@ -85,9 +85,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 		return nil, err
 	}
 	if !nowSet {
-		t, err := time.Parse(time.RFC3339, info.Manifest.FetchedAt)
+		t, err := info.Manifest.FetchedTime(path)
 		if err != nil {
-			return nil, &snapshot.Error{File: path, Path: "manifest.fetchedAt", Msg: err.Error()}
+			return nil, err
 		}
 		now = t
 	}

@@ -51,7 +51,7 @@ func (g *githubWriter) Write(w io.Writer, r *result.Result) error {
 					items = append(items, textViolation(&v)+" (waived: "+oneLine(waiverNote(v.Waiver))+")")
 				}
 			}
-			msg := fmt.Sprintf("%d waived %s of %s: %s", waived, plural(waived, "violation", "violations"), c.ID, strings.Join(items, "; "))
+			msg := fmt.Sprintf("%d waived %s of %s: %s", waived, Plural(waived, "violation", "violations"), c.ID, strings.Join(items, "; "))
 			if waived > len(items) {
 				msg += fmt.Sprintf("; and %d more", waived-len(items))
 			}
@@ -72,7 +72,7 @@ func (g *githubWriter) Write(w io.Writer, r *result.Result) error {
 func (g *githubWriter) failing(b *bufio.Writer, c *result.Control, limit int) {
 	open, _ := tally(c)
 	var msg strings.Builder
-	fmt.Fprintf(&msg, "%d %s of %s (%s)", open, plural(open, "violation", "violations"), c.ID, c.Severity)
+	fmt.Fprintf(&msg, "%d %s of %s (%s)", open, Plural(open, "violation", "violations"), c.ID, c.Severity)
 	vs := sortedViolations(c)
 	var items []string
 	for i := range vs {

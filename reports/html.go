@@ -167,7 +167,7 @@ func (h *htmlWriter) Write(w io.Writer, r *result.Result) error {
 	s := r.Summary
 	fmt.Fprintf(b, "<header>\n<h1>authgate report <span class=\"verdict v-%s\" id=\"verdict\">%s</span></h1>\n", esc(string(r.Verdict)), esc(verdictWord(r.Verdict)))
 	fmt.Fprintf(b, "<p>Gate <strong>%s</strong> at fail-on <code>%s</code>. %d %s: %d passed, %d failed, %d skipped; %d %s",
-		esc(verdictWord(r.Verdict)), esc(r.FailOn), s.Controls, plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped, s.Violations, plural(s.Violations, "violation", "violations"))
+		esc(verdictWord(r.Verdict)), esc(r.FailOn), s.Controls, Plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped, s.Violations, Plural(s.Violations, "violation", "violations"))
 	if s.Waived > 0 {
 		fmt.Fprintf(b, ", %d waived", s.Waived)
 	}
@@ -383,7 +383,7 @@ func (h *htmlWriter) violators(b *bufio.Writer, r *result.Result) {
 		open, waived := tally(c)
 		id := anchor(c.ID)
 		fmt.Fprintf(b, "<section class=\"control\" id=\"c-%s\">\n<h3><code>%s</code> %s</h3>\n", esc(id), esc(c.ID), esc(oneLine(c.Title)))
-		fmt.Fprintf(b, "<p>%s, %d %s", c.Severity, open, plural(open, "violation", "violations"))
+		fmt.Fprintf(b, "<p>%s, %d %s", c.Severity, open, Plural(open, "violation", "violations"))
 		if waived > 0 {
 			fmt.Fprintf(b, " (+%d waived)", waived)
 		}

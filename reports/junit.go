@@ -172,7 +172,7 @@ func (j *junitWriter) testcase(c *result.Control, limit int) junitCase {
 			sb.WriteString("see: " + u + "\n")
 		}
 		tc.Failure = &junitMessage{
-			Message: fmt.Sprintf("%d %s of %s", open, plural(open, "violation", "violations"), c.ID),
+			Message: fmt.Sprintf("%d %s of %s", open, Plural(open, "violation", "violations"), c.ID),
 			Type:    c.Severity.String(),
 			Text:    xmlText(sb.String()),
 		}
@@ -191,7 +191,7 @@ func (j *junitWriter) testcase(c *result.Control, limit int) junitCase {
 				continue
 			}
 			if listed == limit {
-				fmt.Fprintf(&sb, "%d more waived %s not listed\n", waived-listed, plural(waived-listed, "violation", "violations"))
+				fmt.Fprintf(&sb, "%d more waived %s not listed\n", waived-listed, Plural(waived-listed, "violation", "violations"))
 				break
 			}
 			listed++

@@ -48,8 +48,8 @@ func (m *markdownWriter) Write(w io.Writer, r *result.Result) error {
 
 	fmt.Fprintf(b, "## authgate: %s\n\n", verdictWord(r.Verdict))
 	fmt.Fprintf(b, "Gate **%s** at fail-on `%s`. %d %s: %d passed, %d failed, %d skipped; %d %s",
-		verdictWord(r.Verdict), md(r.FailOn), s.Controls, plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped,
-		s.Violations, plural(s.Violations, "violation", "violations"))
+		verdictWord(r.Verdict), md(r.FailOn), s.Controls, Plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped,
+		s.Violations, Plural(s.Violations, "violation", "violations"))
 	if s.Waived > 0 {
 		fmt.Fprintf(b, ", %d waived", s.Waived)
 	}
@@ -93,7 +93,7 @@ func (m *markdownWriter) Write(w io.Writer, r *result.Result) error {
 		}
 		open, _ := tally(c)
 		fmt.Fprintf(b, "\n### %s %s\n\n", md(c.ID), md(oneLine(c.Title)))
-		fmt.Fprintf(b, "%s, %d %s.\n\n", c.Severity, open, plural(open, "violation", "violations"))
+		fmt.Fprintf(b, "%s, %d %s.\n\n", c.Severity, open, Plural(open, "violation", "violations"))
 		vs := sortedViolations(c)
 		listed := 0
 		for i := range vs {

@@ -99,7 +99,7 @@ func (o Options) moreMessage(n int, id string) string {
 	if o.FullList != "" {
 		where = "the full list is in " + o.FullList
 	}
-	return fmt.Sprintf("%d more %s of %s not listed; %s", n, plural(n, "violation", "violations"), id, where)
+	return fmt.Sprintf("%d more %s of %s not listed; %s", n, Plural(n, "violation", "violations"), id, where)
 }
 
 // sortedControls returns pointers to r's controls sorted by id, leaving r untouched.
@@ -244,7 +244,9 @@ func verdictWord(v result.Verdict) string {
 	return strings.ToUpper(cmp.Or(string(v), "unknown"))
 }
 
-func plural(n int, one, many string) string {
+// Plural returns one when n is 1, else many: the one plural of every
+// message and report.
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return one
 	}
@@ -284,7 +286,7 @@ func staleWaivers(r *result.Result) []string {
 		case result.WaiverExpired:
 			why = fmt.Sprintf("expired on %s and no longer applies", w.Expires)
 			if w.Matched > 0 {
-				why += fmt.Sprintf(" (%d %s no longer waived)", w.Matched, plural(w.Matched, "violation", "violations"))
+				why += fmt.Sprintf(" (%d %s no longer waived)", w.Matched, Plural(w.Matched, "violation", "violations"))
 			}
 		case result.WaiverOrphaned:
 			why = "matched no violation: remove it"

@@ -35,7 +35,7 @@ func (t *textWriter) Write(w io.Writer, r *result.Result) error {
 		case c.Status == result.StatusSkipped:
 			fmt.Fprintf(b, ": skipped, %s\n", cmp.Or(oneLine(c.SkipReason), "no reason given"))
 		default:
-			fmt.Fprintf(b, ": %d %s", open, plural(open, "violation", "violations"))
+			fmt.Fprintf(b, ": %d %s", open, Plural(open, "violation", "violations"))
 			if waived > 0 {
 				fmt.Fprintf(b, ", %d waived", waived)
 			}
@@ -91,7 +91,7 @@ func (t *textWriter) Write(w io.Writer, r *result.Result) error {
 
 	m := r.Summary
 	fmt.Fprintf(b, "\n%d %s: %d passed, %d failed, %d skipped; %d %s",
-		m.Controls, plural(m.Controls, "control", "controls"), m.Passed, m.Failed, m.Skipped, m.Violations, plural(m.Violations, "violation", "violations"))
+		m.Controls, Plural(m.Controls, "control", "controls"), m.Passed, m.Failed, m.Skipped, m.Violations, Plural(m.Violations, "violation", "violations"))
 	if m.Waived > 0 {
 		fmt.Fprintf(b, ", %d waived", m.Waived)
 	}

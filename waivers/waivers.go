@@ -84,7 +84,7 @@ func Load(path string) ([]Entry, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
-		return nil, &Error{File: name, Msg: yamlMessage(err)}
+		return nil, &Error{File: name, Msg: YAMLMessage(err)}
 	}
 	return FromNode(name, &doc.Waivers)
 }
@@ -137,13 +137,13 @@ func decodeStrict(n *yaml.Node, dst *yamlEntry) error {
 		}
 	}
 	if err := n.Decode(dst); err != nil {
-		return errors.New(yamlMessage(err))
+		return errors.New(YAMLMessage(err))
 	}
 	return nil
 }
 
-// yamlMessage keeps the first line of a yaml.v3 error, without its prefix.
-func yamlMessage(err error) string {
+// YAMLMessage keeps the first line of a yaml.v3 error, without its prefix.
+func YAMLMessage(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {

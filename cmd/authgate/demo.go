@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/fetch"
+	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/result"
@@ -89,7 +90,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("demo: %w", err)
 	}
 
-	co := checkOptions{snapshot: snap, format: "text", failOn: "high", evalMode: "stream"}
+	o := gate.Options{Snapshot: snap, Format: "text"}
 	files := []string{snap}
 	for _, f := range reports.Formats() {
 		ext := demoExt[f]
@@ -98,13 +99,17 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		p := filepath.Join(dir, "results."+ext)
 		if f == "text" {
-			co.out = p
+			o.OutputFile = p
 		} else {
-			co.outputs = append(co.outputs, f+"="+p)
+			o.ExtraOutputs = append(o.ExtraOutputs, f+"="+p)
 		}
 		files = append(files, p)
 	}
-	res, err := runCheck(ctx, &co, stdout, stderr)
+	plan, err := prepare(ctx, o)
+	if err != nil {
+		return fmt.Errorf("demo: check: %w", err)
+	}
+	res, err := check(ctx, plan, "", stdout, stderr)
 	if err != nil && (res == nil || exitCode(err) != exitViolations) {
 		return fmt.Errorf("demo: check: %w", err)
 	}
@@ -123,7 +128,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "  %s\n", f)
 	}
 	if res != nil && res.Verdict == result.VerdictFail {
-		fmt.Fprintf(stdout, "the demo tenant fails on purpose: read %s, then try `authgate check --snapshot %s --fail-on critical`\n", co.out, snap)
+		fmt.Fprintf(stdout, "the demo tenant fails on purpose: read %s, then try `authgate check --snapshot %s --fail-on critical`\n", o.OutputFile, snap)
 	}
 	return nil
 }

@@ -82,7 +82,7 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // runFetch fetches the snapshot to o.out and returns its path. It reports on
 // stderr the auth mode, the principal and the counts. Authentication,
-// permission and licence failures are *authError; flag errors *usageError.
+// permission and licence failures are *authError; flag errors *gate.InputError.
 func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string, error) {
 	if o.out == "" {
 		return "", usagef("fetch: -o FILE is required")
@@ -131,7 +131,7 @@ func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string
 	}
 	cloud, err := fetch.ResolveCloud(o.cloud, o.graphURL, authority)
 	if err != nil {
-		return "", invalid(err)
+		return "", asUsage(err)
 	}
 	co.Cloud = cloud
 	if o.httpClient != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/fetch"
+	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/snapshot"
 )
@@ -63,12 +64,12 @@ func runWithEmulator(t *testing.T, s *graphfake.Server, cmd string, args ...stri
 		}
 	case "run":
 		var o fetchOptions
-		var co checkOptions
+		var co gate.Options
 		fs := newFlagSet("run", "run", &stdout)
 		addRunFlags(fs, &o, &co)
 		if err = parseFlags(fs, append(base, args...)); err == nil {
 			setup(&o)
-			err = runRun(context.Background(), &o, &co, &stdout, &stderr)
+			err = fetchThenCheck(context.Background(), &o, co, &stdout, &stderr)
 		}
 	default:
 		t.Fatalf("unknown command %s", cmd)

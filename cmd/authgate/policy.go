@@ -12,8 +12,9 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/gate"
+	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/result"
-	"github.com/spf13/pflag"
 )
 
 // policySubcommands are the subcommands of `authgate policy`.
@@ -23,44 +24,8 @@ var policySubcommands = []command{
 	{"doc", "print a Markdown catalogue of every control", cmdPolicyDoc},
 }
 
-func policyUsage(w io.Writer) {
-	fmt.Fprintf(w, "Usage:\n  authgate policy <test|list|doc> [flags]\n\nSubcommands:\n")
-	for _, c := range policySubcommands {
-		fmt.Fprintf(w, "  %-5s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintf(w, "\nRun 'authgate policy <subcommand> --help' for its flags.\n\n%s", exitCodesHelp)
-}
-
-// cmdPolicy dispatches `authgate policy test|list|doc`.
 func cmdPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		policyUsage(stderr)
-		return usagef("policy: no subcommand given (valid: test, list, doc)")
-	}
-	switch args[0] {
-	case "-h", "--help", "help":
-		policyUsage(stdout)
-		return nil
-	}
-	for _, c := range policySubcommands {
-		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
-		}
-	}
-	return usagef("policy: unknown subcommand %q (valid: test, list, doc)", args[0])
-}
-
-// addPolicyFlags registers the flags that shape the set of controls:
-// --policy (unless positional paths are used), --no-builtin, --config,
-// --set and --allow-builtin.
-func addPolicyFlags(fs *pflag.FlagSet, o *checkOptions, withPolicy bool) {
-	if withPolicy {
-		fs.StringArrayVar(&o.policies, "policy", nil, "user policy `PATH` (file or folder; repeatable)")
-	}
-	fs.BoolVar(&o.noBuiltin, "no-builtin", false, "leave the built-in controls out (their library and taxonomy stay available)")
-	fs.StringVar(&o.config, "config", "", "configuration `FILE` (authgate.yaml with params:)")
-	fs.StringArrayVar(&o.sets, "set", nil, "set a parameter, `name=value` (repeatable; the value is YAML)")
-	fs.StringArrayVar(&o.allow, "allow-builtin", nil, "let policies use a sandboxed Rego builtin (`NAME`: http.send, net.*, opa.runtime, ...)")
+	return dispatchSub(ctx, "policy", "authgate policy <test|list|doc> [flags]", policySubcommands, args, stdout, stderr)
 }
 
 // testReport is the JSON output of policy test.
@@ -78,26 +43,23 @@ type testSummary struct {
 }
 
 func cmdPolicyTest(ctx context.Context, args []string, stdout, _ io.Writer) error {
-	o := checkOptions{evalMode: string(evaluator.ModeStream)}
+	var o gate.Options
 	var format string
 	fs := newFlagSet("policy test", "policy test [PATH...] [flags]", stdout)
 	fs.StringVar(&format, "format", "text", "output `FORMAT`: text|json")
 	addPolicyFlags(fs, &o, false)
+	fs.DurationVar(&o.Timeout, "timeout", gate.DefaultTimeout, "give up with exit 4 (inconclusive) when all the tests take longer than `DURATION` (each test has its own limit too)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if format != "text" && format != "json" {
 		return usagef("--format: unknown format %q (valid: text, json)", format)
 	}
-	o.policies = fs.Args()
-	if len(o.policies) == 0 && o.noBuiltin {
+	o.Policies = fs.Args()
+	if len(o.Policies) == 0 && o.NoBuiltin {
 		return usagef("policy test: --no-builtin needs a policy PATH (without one, the built-in pack's tests run)")
 	}
-	opts, err := o.engineOptions()
-	if err != nil {
-		return err
-	}
-	results, err := evaluator.RunTests(ctx, opts...)
+	results, err := gate.Test(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -153,20 +115,16 @@ func writeTestText(w io.Writer, rep testReport) {
 		}
 	}
 	s := rep.Summary
-	fmt.Fprintf(w, "\n%d %s: %d passed, %d failed, %d errors, %d skipped\n", s.Tests, plural(s.Tests, "test", "tests"), s.Passed, s.Failed, s.Errors, s.Skipped)
+	fmt.Fprintf(w, "\n%d %s: %d passed, %d failed, %d errors, %d skipped\n", s.Tests, reports.Plural(s.Tests, "test", "tests"), s.Passed, s.Failed, s.Errors, s.Skipped)
 }
 
 // loadControls compiles the controls the flags select and returns their metadata.
-func loadControls(ctx context.Context, o *checkOptions) ([]result.Control, error) {
-	opts, err := o.engineOptions()
+func loadControls(ctx context.Context, o gate.Options) ([]result.Control, error) {
+	p, err := gate.Prepare(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-	e, err := evaluator.New(ctx, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return e.Controls(), nil
+	return p.Controls(), nil
 }
 
 // controlEntry is one control in policy list --format json.
@@ -185,7 +143,7 @@ type controlEntry struct {
 }
 
 func cmdPolicyList(ctx context.Context, args []string, stdout, _ io.Writer) error {
-	o := checkOptions{evalMode: string(evaluator.ModeStream)}
+	var o gate.Options
 	var format string
 	fs := newFlagSet("policy list", "policy list [--policy PATH]... [flags]", stdout)
 	fs.StringVar(&format, "format", "table", "output `FORMAT`: table|json")
@@ -199,7 +157,7 @@ func cmdPolicyList(ctx context.Context, args []string, stdout, _ io.Writer) erro
 	if format != "table" && format != "json" {
 		return usagef("--format: unknown format %q (valid: table, json)", format)
 	}
-	controls, err := loadControls(ctx, &o)
+	controls, err := loadControls(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -240,7 +198,7 @@ func cmdPolicyList(ctx context.Context, args []string, stdout, _ io.Writer) erro
 }
 
 func cmdPolicyDoc(ctx context.Context, args []string, stdout, _ io.Writer) error {
-	o := checkOptions{evalMode: string(evaluator.ModeStream)}
+	var o gate.Options
 	fs := newFlagSet("policy doc", "policy doc [--policy PATH]... [flags]", stdout)
 	addPolicyFlags(fs, &o, true)
 	if err := parseFlags(fs, args); err != nil {
@@ -249,7 +207,7 @@ func cmdPolicyDoc(ctx context.Context, args []string, stdout, _ io.Writer) error
 	if fs.NArg() > 0 {
 		return usagef("policy doc: unexpected argument %q (user policies are given with --policy)", fs.Arg(0))
 	}
-	controls, err := loadControls(ctx, &o)
+	controls, err := loadControls(ctx, o)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/fetch"
+	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/testcert"
 )
@@ -199,7 +200,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}
 		var stdout, stderr bytes.Buffer
 		var o fetchOptions
-		var co checkOptions
+		var co gate.Options
 		fs := newFlagSet(c.cmd, c.cmd, &stdout)
 		if c.cmd == "fetch" {
 			fs.StringVarP(&o.out, "output-file", "o", "", "")
@@ -214,7 +215,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 			if c.cmd == "fetch" {
 				_, err = runFetch(context.Background(), &o, &stdout, &stderr)
 			} else {
-				err = runRun(context.Background(), &o, &co, &stdout, &stderr)
+				err = fetchThenCheck(context.Background(), &o, co, &stdout, &stderr)
 			}
 		}
 		if err != nil && exitCode(err) != exitViolations {
