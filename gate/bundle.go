@@ -3,6 +3,7 @@ package gate
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -50,7 +51,7 @@ func CreateBundle(ctx context.Context, p *Plan, out string, bi BuildInfo) (*Bund
 	if err := p.stage(ctx, st); err != nil {
 		return nil, err
 	}
-	bp, err := planBundle(ctx, st, p.opts.Tool)
+	bp, err := planBundle(ctx, st, p.opts.Tool, p.opts.Timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +147,7 @@ func (p *Plan) stage(ctx context.Context, st evidence.Staged) error {
 // st: its policies (the bundled pack, never the binary's), params, waivers
 // and settings on its snapshot. Its problems are the bundle's, so they are
 // InputErrors naming the bundle's files.
-func planBundle(ctx context.Context, st evidence.Staged, tool result.Tool) (*Plan, error) {
+func planBundle(ctx context.Context, st evidence.Staged, tool result.Tool, timeout time.Duration) (*Plan, error) {
 	var s evidence.Settings
 	if err := st.ReadJSON(evidence.SettingsPath, &s); err != nil {
 		return nil, AsInput(err)
@@ -158,7 +159,7 @@ func planBundle(ctx context.Context, st evidence.Staged, tool result.Tool) (*Pla
 	o := Options{
 		Snapshot: st.Path(evidence.SnapshotPath), Pack: os.DirFS(st.Path(evidence.PackDir)),
 		NoBuiltin: s.NoBuiltin, AllowBuiltins: s.AllowBuiltins, Params: params, FailOn: s.FailOn, Now: s.Now,
-		MaxWaiverDays: s.MaxWaiverDays, Tool: tool,
+		MaxWaiverDays: s.MaxWaiverDays, Tool: tool, Timeout: timeout,
 	}
 	if s.FailOn == "" {
 		return nil, Inputf("%s: failOn is missing", evidence.SettingsPath)
@@ -233,11 +234,23 @@ type Verification struct {
 	Signature string
 }
 
-// VerifyBundle checks every hash of the bundle at path and, with pub, its
-// signature; then it runs the pipeline on the bundle's own contents and
+// VerifyOptions are how VerifyBundle checks a bundle.
+type VerifyOptions struct {
+	// Pub is the key that must have signed the manifest; nil checks no signature.
+	Pub ed25519.PublicKey
+	// MaxEntry bounds each archive entry (evidence.Extract).
+	MaxEntry int64
+	// Timeout bounds the re-evaluation; 0 is DefaultTimeout.
+	Timeout time.Duration
+}
+
+// VerifyBundle checks every hash of the bundle at path and, with a key,
+// its signature; then it runs the pipeline on the bundle's own contents and
 // compares the result with the recorded one. An unreadable or unsafe
-// archive is an InputError; a bundle that does not verify is not an error.
-func VerifyBundle(ctx context.Context, path string, pub ed25519.PublicKey, maxEntry int64) (*Verification, error) {
+// archive is an InputError, a re-evaluation cut short a TimeoutError; a
+// bundle that does not verify is not an error.
+func VerifyBundle(ctx context.Context, path string, vo VerifyOptions) (*Verification, error) {
+	pub := vo.Pub
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, AsInput(fmt.Errorf("open bundle: %w", err))
@@ -248,7 +261,7 @@ func VerifyBundle(ctx context.Context, path string, pub ed25519.PublicKey, maxEn
 		return nil, fmt.Errorf("verify: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	if err := evidence.Extract(f, dir, maxEntry); err != nil {
+	if err := evidence.Extract(f, dir, vo.MaxEntry); err != nil {
 		return nil, AsInput(fmt.Errorf("%s: %w", path, err))
 	}
 	man, problems, err := evidence.Check(dir, pub)
@@ -263,35 +276,42 @@ func VerifyBundle(ctx context.Context, path string, pub ed25519.PublicKey, maxEn
 		v.Signature = "unsigned"
 	}
 	if len(problems) == 0 {
-		v.Problems = reevaluate(ctx, evidence.Staged{Dir: dir}, man)
+		if v.Problems, err = reevaluate(ctx, evidence.Staged{Dir: dir}, man, vo.Timeout); err != nil {
+			return nil, err
+		}
 	}
 	return v, nil
 }
 
 // reevaluate runs the pipeline on the extracted bundle and compares its
-// JSON results with the recorded ones byte for byte.
-func reevaluate(ctx context.Context, st evidence.Staged, man *evidence.Manifest) []string {
-	p, err := planBundle(ctx, st, result.Tool{Name: man.Tool.Name, Version: man.Tool.Version})
+// JSON results with the recorded ones byte for byte. A re-evaluation that
+// fails is a problem of the bundle, unless it ran out of time.
+func reevaluate(ctx context.Context, st evidence.Staged, man *evidence.Manifest, timeout time.Duration) ([]string, error) {
+	p, err := planBundle(ctx, st, result.Tool{Name: man.Tool.Name, Version: man.Tool.Version}, timeout)
 	var o *Outcome
 	if err == nil {
 		o, err = Run(ctx, p)
 	}
+	var te *TimeoutError
+	if errors.As(err, &te) {
+		return nil, err
+	}
 	if err != nil {
-		return []string{"re-evaluation failed: " + strings.Join(strings.Fields(err.Error()), " ")}
+		return []string{"re-evaluation failed: " + strings.Join(strings.Fields(err.Error()), " ")}, nil
 	}
 	got, err := render("json", bundleReportOptions(o.Result), o.Result)
 	if err != nil {
-		return []string{err.Error()}
+		return nil, err
 	}
 	want, err := os.ReadFile(st.Path(evidence.ResultsJSON))
 	if err != nil {
-		return []string{evidence.ResultsJSON + " is missing"}
+		return []string{evidence.ResultsJSON + " is missing"}, nil
 	}
 	if problems := evidence.CompareResults(got, want); problems != nil {
-		return problems
+		return problems, nil
 	}
 	if string(o.Result.Verdict) != man.Verdict {
-		return []string{fmt.Sprintf("manifest.json says verdict %s, the results say %s", man.Verdict, o.Result.Verdict)}
+		return []string{fmt.Sprintf("manifest.json says verdict %s, the results say %s", man.Verdict, o.Result.Verdict)}, nil
 	}
-	return nil
+	return nil, nil
 }

@@ -99,9 +99,10 @@ func createBundle(ctx context.Context, plan *gate.Plan, out string, w io.Writer)
 func cmdEvidenceVerify(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	fs := newFlagSet("evidence verify", "evidence verify BUNDLE.tar.gz [--pub KEY]", stdout)
 	var pubPath string
-	var maxEntry int64
+	var vo gate.VerifyOptions
 	fs.StringVar(&pubPath, "pub", "", "Ed25519 public key `FILE` that must have signed the manifest")
-	fs.Int64Var(&maxEntry, "max-entry-bytes", evidence.DefaultMaxEntry, "refuse archive entries larger than `N` bytes")
+	fs.Int64Var(&vo.MaxEntry, "max-entry-bytes", evidence.DefaultMaxEntry, "refuse archive entries larger than `N` bytes")
+	fs.DurationVar(&vo.Timeout, "timeout", gate.DefaultTimeout, "give up with exit 4 (inconclusive) when the re-evaluation takes longer than `DURATION`")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -109,15 +110,14 @@ func cmdEvidenceVerify(ctx context.Context, args []string, stdout, _ io.Writer) 
 		return usagef("evidence verify: want one BUNDLE.tar.gz argument")
 	}
 	bundle := fs.Arg(0)
-	var pub []byte
 	if pubPath != "" {
 		k, err := evidence.LoadPublicKey(pubPath)
 		if err != nil {
 			return asUsage(err)
 		}
-		pub = k
+		vo.Pub = k
 	}
-	v, err := gate.VerifyBundle(ctx, bundle, pub, maxEntry)
+	v, err := gate.VerifyBundle(ctx, bundle, vo)
 	if err != nil {
 		return err
 	}
