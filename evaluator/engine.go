@@ -45,17 +45,16 @@ func ParseMode(s string) (Mode, error) {
 var DeniedBuiltins = []string{"http.send", "net.*", "opa.runtime", "rand.intn", "uuid.rfc4122"}
 
 type config struct {
-	builtinFS    fs.FS
-	policyPaths  []string
-	noBuiltin    bool
-	params       map[string]any
-	now          time.Time
-	mode         Mode
-	workers      int
-	chunkSize    int
-	allow        []string
-	taxonomyPath string
-	baseline     string // WithBaseline
+	builtinFS   fs.FS
+	policyPaths []string
+	noBuiltin   bool
+	params      map[string]any
+	now         time.Time
+	mode        Mode
+	workers     int
+	chunkSize   int
+	allow       []string
+	baseline    string // WithBaseline
 }
 
 // Option configures New.

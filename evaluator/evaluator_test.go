@@ -57,7 +57,7 @@ func control(t testing.TB, r *result.Result, id string) result.Control {
 	return result.Control{}
 }
 
-// The sets issue 2 fixes; written out here so the count is independent of the taxonomy file.
+// The classes the taxonomy defines; written out here so the count is independent of the taxonomy file.
 var (
 	phishingResistant = []string{"fido2SecurityKey", "passKeyDeviceBound", "passKeyDeviceBoundAuthenticator", "passKeyDeviceBoundWindowsHello", "windowsHelloForBusiness", "macOsSecureEnclaveKey"}
 	weak              = []string{"mobilePhone", "alternateMobilePhone", "officePhone", "email", "securityQuestion"}

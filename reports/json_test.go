@@ -18,8 +18,8 @@ func TestJSONGolden(t *testing.T) {
 	golden(t, "json.golden", render(t, "json", fixtureOptions(), fixture()))
 }
 
-// TestJSONContract decodes the output and checks it against the contract of
-// issue 2: the fields, their values, control and violation order.
+// TestJSONContract decodes the output and checks it against the documented
+// contract: the fields, their values, control and violation order.
 func TestJSONContract(t *testing.T) {
 	out := render(t, "json", fixtureOptions(), fixture())
 	if !json.Valid(out) {

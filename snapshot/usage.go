@@ -32,7 +32,7 @@ func UsagePeriodDays(period string) (int, bool) {
 	return 0, false
 }
 
-// Usage reports (beta only, graph-api.md §11): the names Graph gives them,
+// Usage reports (Graph beta only): the names Graph gives them,
 // used in Manifest.Summaries and in the Usage sources.
 const (
 	ReportRegistrationActivity = "userRegistrationActivity"

@@ -176,11 +176,10 @@ func clip(s string) string {
 }
 
 // tuneGC trades memory for time unless the user set GOGC or GOMEMLIMIT: a
-// check allocates its users' AST chunk after chunk, and the default GOGC of
-// 100 spent a third of the CPU of a 100k-user check collecting. GOGC=400
-// cut that CPU by 30%; the 512 MiB soft limit makes the collector work
-// harder before the heap passes it, so a 1,000,000-user check stays well
-// under the 600 MB its figures allow.
+// check allocates its users' AST chunk after chunk, and at the default GOGC
+// collection took a large share of its CPU. The soft limit makes the
+// collector work harder before the heap passes it, so a 1,000,000-user check
+// stays within its memory goal (bench/RESULTS.md has the figures).
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)

@@ -100,9 +100,7 @@ func writeSecretsCertificate(t *testing.T, dir string) (*x509.Certificate, strin
 	// The key as one base64 string, its PEM lines, and its DER's modulus in
 	// base64url (as a JWK would carry it).
 	secrets := []string{b64, base64.RawURLEncoding.EncodeToString(key.D.Bytes())[:32]}
-	for _, l := range lines[1 : len(lines)-2] { // full 64-character lines
-		secrets = append(secrets, l)
-	}
+	secrets = append(secrets, lines[1:len(lines)-2]...) // full 64-character lines
 	return c.Cert, path, secrets
 }
 

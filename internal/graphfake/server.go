@@ -770,9 +770,10 @@ func keepQuery(raw string) string {
 // in any order; a missing parameter means 'all'.
 func parseFunctionArgs(arg string) (snapshot.Scope, error) {
 	sc := snapshot.Scope{UserTypes: "all", UserRoles: "all"}
-	inner, ok := strings.CutPrefix(arg, "(")
-	if inner, ok = strings.CutSuffix(inner, ")"); !ok {
-		return sc, errors.New("Resource not found for the segment '" + arg + "'.")
+	inner, opened := strings.CutPrefix(arg, "(")
+	inner, closed := strings.CutSuffix(inner, ")")
+	if !opened || !closed {
+		return sc, graphMessage("Resource not found for the segment '" + arg + "'.")
 	}
 	if inner == "" {
 		return sc, nil
@@ -780,22 +781,22 @@ func parseFunctionArgs(arg string) (snapshot.Scope, error) {
 	for p := range strings.SplitSeq(inner, ",") {
 		name, val, ok := strings.Cut(strings.TrimSpace(p), "=")
 		if !ok || len(val) < 2 || val[0] != '\'' || val[len(val)-1] != '\'' {
-			return sc, errors.New("Syntax error: the function parameter '" + p + "' is not a quoted string literal.")
+			return sc, graphMessage("Syntax error: the function parameter '" + p + "' is not a quoted string literal.")
 		}
 		val = val[1 : len(val)-1]
 		switch name {
 		case "includedUserTypes":
 			if val != "all" && val != "member" && val != "guest" {
-				return sc, errors.New("The value '" + val + "' is not valid for the parameter 'includedUserTypes'.")
+				return sc, graphMessage("The value '" + val + "' is not valid for the parameter 'includedUserTypes'.")
 			}
 			sc.UserTypes = val
 		case "includedUserRoles":
 			if val != "all" && val != "privilegedAdmin" && val != "admin" && val != "user" {
-				return sc, errors.New("The value '" + val + "' is not valid for the parameter 'includedUserRoles'.")
+				return sc, graphMessage("The value '" + val + "' is not valid for the parameter 'includedUserRoles'.")
 			}
 			sc.UserRoles = val
 		default:
-			return sc, errors.New("The parameter '" + name + "' is not in scope.")
+			return sc, graphMessage("The parameter '" + name + "' is not in scope.")
 		}
 	}
 	return sc, nil
@@ -858,3 +859,9 @@ func (s *Server) scopeCounts(scope snapshot.Scope) snapshot.Counts {
 	})
 	return t.All
 }
+
+// graphMessage is an error whose text is Graph's message, verbatim, as the
+// emulator serves it in the error body (capitalised, with a full stop).
+type graphMessage string
+
+func (m graphMessage) Error() string { return string(m) }

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,7 +16,7 @@ import (
 	"github.com/authgate/authgate/snapshot"
 )
 
-// The usage endpoints (Graph beta only, graph-api.md §11).
+// The usage endpoints (Graph beta only).
 const (
 	// EndpointRegistrationActivity is userRegistrationActivity(period=...),
 	// delegated only.
@@ -273,17 +272,18 @@ func usageEndpoint(rest string) (Endpoint, string, bool) {
 
 // parsePeriod parses "(period='d7')".
 func parsePeriod(arg string) (string, error) {
-	inner, ok := strings.CutPrefix(arg, "(")
-	if inner, ok = strings.CutSuffix(inner, ")"); !ok {
-		return "", errors.New("Resource not found for the segment '" + arg + "'.")
+	inner, opened := strings.CutPrefix(arg, "(")
+	inner, closed := strings.CutSuffix(inner, ")")
+	if !opened || !closed {
+		return "", graphMessage("Resource not found for the segment '" + arg + "'.")
 	}
 	name, val, ok := strings.Cut(strings.TrimSpace(inner), "=")
 	if !ok || name != "period" || len(val) < 2 || val[0] != '\'' || val[len(val)-1] != '\'' {
-		return "", errors.New("The function parameter 'period' is missing or not a quoted string literal.")
+		return "", graphMessage("The function parameter 'period' is missing or not a quoted string literal.")
 	}
 	p := val[1 : len(val)-1]
 	if _, ok := snapshot.UsagePeriodDays(p); !ok {
-		return "", errors.New("The value '" + p + "' is not valid for the parameter 'period'.")
+		return "", graphMessage("The value '" + p + "' is not valid for the parameter 'period'.")
 	}
 	return p, nil
 }
@@ -302,11 +302,11 @@ func parseEventFilter(f string) (eventFilter, error) {
 	for c := range strings.SplitSeq(f, " and ") {
 		parts := strings.Fields(c)
 		if len(parts) != 3 || parts[0] != "eventDateTime" {
-			return ef, errors.New("Invalid filter clause: '" + c + "'. The emulator supports eventDateTime ge|gt|le|lt <DateTimeOffset> joined by 'and'.")
+			return ef, graphMessage("Invalid filter clause: '" + c + "'. The emulator supports eventDateTime ge|gt|le|lt <DateTimeOffset> joined by 'and'.")
 		}
 		t, err := time.Parse(time.RFC3339Nano, parts[2])
 		if err != nil {
-			return ef, errors.New("The DateTimeOffset '" + parts[2] + "' in the filter is not valid.")
+			return ef, graphMessage("The DateTimeOffset '" + parts[2] + "' in the filter is not valid.")
 		}
 		sec := t.Unix()
 		frac := t.Nanosecond() > 0
@@ -326,7 +326,7 @@ func parseEventFilter(f string) (eventFilter, error) {
 		case "le":
 			ef.lt = min(ef.lt, sec+1)
 		default:
-			return ef, errors.New("Unsupported operator '" + parts[1] + "' in the filter.")
+			return ef, graphMessage("Unsupported operator '" + parts[1] + "' in the filter.")
 		}
 	}
 	return ef, nil
