@@ -15,10 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/internal/atomicfile"
 	"github.com/authgate/authgate/internal/evaltest"
-	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/policies"
 	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
@@ -30,10 +31,10 @@ func writeSnapshot(t testing.TB, users int, seed int64, summaries bool) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), fmt.Sprintf("snapshot-%d-%d.json", users, seed))
 	now := time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
-	tenant := graphfake.Tenant{Seed: seed, Users: users, Now: now}
-	m := snapshot.Manifest{TenantID: graphfake.DefaultTenantID(seed), Cloud: "global", GraphEndpoint: "https://graph.microsoft.com", APIVersion: "v1.0", FetchedAt: now.Format(time.RFC3339)}
+	tenant := tenantgen.Tenant{Seed: seed, Users: users, Now: now}
+	m := snapshot.Manifest{TenantID: tenantgen.DefaultTenantID(seed), Cloud: "global", GraphEndpoint: "https://graph.microsoft.com", APIVersion: "v1.0", FetchedAt: now.Format(time.RFC3339)}
 	err := atomicfile.Write(p, 0o600, func(w io.Writer) error {
-		return graphfake.WriteSnapshot(w, tenant, graphfake.SnapshotOptions{Manifest: m, Summaries: summaries})
+		return tenantgen.WriteSnapshot(w, tenant, tenantgen.SnapshotOptions{Manifest: m, Summaries: summaries})
 	})
 	if err != nil {
 		t.Fatal(err)

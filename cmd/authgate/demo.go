@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/internal/graphfake"
@@ -50,7 +52,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	const clientID = "00000000-0000-4000-8000-00000000de70"
 	srv, err := graphfake.New(graphfake.Options{
-		Tenant:       graphfake.Tenant{Seed: seed, Users: users},
+		Tenant:       tenantgen.Tenant{Seed: seed, Users: users},
 		ClientID:     clientID,
 		ClientSecret: hex.EncodeToString(secret),
 		Rate:         demoRate,

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/internal/graphfake"
@@ -23,7 +25,7 @@ const (
 func newTestEmulator(t *testing.T, users int) *graphfake.Server {
 	t.Helper()
 	s, err := graphfake.New(graphfake.Options{
-		Tenant:   graphfake.Tenant{Seed: 3, Users: users, Now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)},
+		Tenant:   tenantgen.Tenant{Seed: 3, Users: users, Now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)},
 		ClientID: cmdTestClientID, ClientSecret: cmdTestSecret, Rate: -1,
 	})
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/authgate/authgate/internal/graphfake"
@@ -90,7 +92,7 @@ func TestOnePipeline(t *testing.T) {
 	// Delegated, so the usage section has sign-ins; the tenant's clock is
 	// today's, as the usage reports' periods end now.
 	s, err := graphfake.New(graphfake.Options{
-		Tenant:   graphfake.Tenant{Seed: 3, Users: 300, Now: time.Now().UTC().Truncate(time.Hour)},
+		Tenant:   tenantgen.Tenant{Seed: 3, Users: 300, Now: time.Now().UTC().Truncate(time.Hour)},
 		ClientID: cmdTestClientID, ClientSecret: cmdTestSecret, Rate: -1, Delegated: true,
 	})
 	if err != nil {

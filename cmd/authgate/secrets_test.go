@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/internal/graphfake"
@@ -114,7 +116,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	cert, certPath, keySecrets := writeSecretsCertificate(t, secretsDir)
 	federated := "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOmF1dGhnYXRlL2F1dGhnYXRlIn0." + secretsFederatedTail
 	s, err := graphfake.New(graphfake.Options{
-		Tenant:   graphfake.Tenant{Seed: 11, Users: 1200, Now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)},
+		Tenant:   tenantgen.Tenant{Seed: 11, Users: 1200, Now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)},
 		ClientID: secretsClientID, ClientSecret: secretsClientSecret, Certificate: cert, FederatedToken: federated, Rate: -1,
 	})
 	if err != nil {

@@ -23,13 +23,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/authgate/authgate/snapshot"
 )
 
 // Options configure a Server.
 type Options struct {
 	// Tenant is the synthetic tenant the reports describe.
-	Tenant Tenant
+	Tenant tenantgen.Tenant
 	// ClientID is the application (client) id the token endpoint accepts.
 	ClientID string
 	// ClientSecret is the accepted client secret; empty accepts none.
@@ -140,7 +142,7 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("start graph emulator: negative user count")
 	}
 	if opts.Tenant.TenantID == "" {
-		opts.Tenant.TenantID = DefaultTenantID(opts.Tenant.Seed)
+		opts.Tenant.TenantID = tenantgen.DefaultTenantID(opts.Tenant.Seed)
 	}
 	if opts.Tenant.Now.IsZero() {
 		opts.Tenant.Now = time.Now().UTC().Truncate(time.Second)
@@ -259,7 +261,7 @@ func (s *Server) ForeignURL() string { return s.foreign }
 func (s *Server) TenantID() string { return s.opts.Tenant.TenantID }
 
 // Tenant returns the emulated tenant (with the defaults New filled in).
-func (s *Server) Tenant() Tenant { return s.opts.Tenant }
+func (s *Server) Tenant() tenantgen.Tenant { return s.opts.Tenant }
 
 // Client returns an HTTP client that trusts the server's certificate. It
 // implements azcore's policy.Transporter, so it can be given to azidentity
@@ -352,7 +354,7 @@ const (
 func newRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return formatGUID(b)
+	return tenantgen.FormatGUID(b)
 }
 
 // graphError writes Graph's error body.
@@ -542,7 +544,7 @@ func (s *Server) summaries() {
 	s.sumOnce.Do(func() {
 		s.opts.Tenant.Each(func(i int, u *snapshot.UserRegistrationDetails) {
 			s.tally.Add(u)
-			if u.IsAdmin && IsPrivilegedAdmin(s.opts.Tenant.Seed, i) {
+			if u.IsAdmin && tenantgen.IsPrivilegedAdmin(s.opts.Tenant.Seed, i) {
 				s.priv.Add(u)
 			}
 		})
@@ -653,7 +655,7 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if !slicesContains(claims.permissions(), Permission) {
+	if !containsFold(claims.permissions(), Permission) {
 		s.graphError(w, r, http.StatusForbidden, CodePermissionMissing, MsgPermissionMissing)
 		return
 	}
@@ -684,23 +686,23 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 			next = s.graph + r.URL.RequestURI()
 		}
 		b = append(b, `{"@odata.context":`...)
-		b = appendString(b, base+"/$metadata#reports/authenticationMethods/userRegistrationDetails")
+		b = tenantgen.AppendString(b, base+"/$metadata#reports/authenticationMethods/userRegistrationDetails")
 		if next != "" && !s.opts.NextLinkLast {
 			b = append(b, `,"@odata.nextLink":`...)
-			b = appendString(b, next)
+			b = tenantgen.AppendString(b, next)
 		}
 		b = append(b, `,"value":[`...)
 		for i := offset; i < end; i++ {
 			if i > offset {
 				b = append(b, ',')
 			}
-			u := GenerateUser(s.opts.Tenant.Seed, i, s.opts.Tenant.Now)
-			b = AppendUser(b, &u, beta)
+			u := tenantgen.GenerateUser(s.opts.Tenant.Seed, i, s.opts.Tenant.Now)
+			b = tenantgen.AppendUser(b, &u, beta)
 		}
 		b = append(b, ']')
 		if next != "" && s.opts.NextLinkLast {
 			b = append(b, `,"@odata.nextLink":`...)
-			b = appendString(b, next)
+			b = tenantgen.AppendString(b, next)
 		}
 		b = append(b, '}')
 		s.mu.Lock()
@@ -708,15 +710,15 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 		s.stats.UsersServed += int64(end - offset)
 		s.mu.Unlock()
 	case EndpointDetailsGet:
-		i, ok := UserIndex(s.opts.Tenant.Seed, s.opts.Tenant.Users, arg)
+		i, ok := tenantgen.UserIndex(s.opts.Tenant.Seed, s.opts.Tenant.Users, arg)
 		if !ok {
 			s.graphError(w, r, http.StatusNotFound, CodeNotFound, "No record found for key: "+arg)
 			return
 		}
-		u := GenerateUser(s.opts.Tenant.Seed, i, s.opts.Tenant.Now)
-		ub := AppendUser(nil, &u, beta)
+		u := tenantgen.GenerateUser(s.opts.Tenant.Seed, i, s.opts.Tenant.Now)
+		ub := tenantgen.AppendUser(nil, &u, beta)
 		b = append(b, `{"@odata.context":`...)
-		b = appendString(b, base+"/$metadata#reports/authenticationMethods/userRegistrationDetails/$entity")
+		b = tenantgen.AppendString(b, base+"/$metadata#reports/authenticationMethods/userRegistrationDetails/$entity")
 		b = append(b, ',')
 		b = append(b, ub[1:]...)
 	case EndpointFeature, EndpointMethod:
@@ -743,7 +745,7 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 	*buf = b
 }
 
-func slicesContains(ss []string, s string) bool {
+func containsFold(ss []string, s string) bool {
 	for _, x := range ss {
 		if strings.EqualFold(x, s) {
 			return true
@@ -851,7 +853,7 @@ func (s *Server) scopeCounts(scope snapshot.Scope) snapshot.Counts {
 				return
 			}
 		case "privilegedAdmin":
-			if !u.IsAdmin || !IsPrivilegedAdmin(s.opts.Tenant.Seed, i) {
+			if !u.IsAdmin || !tenantgen.IsPrivilegedAdmin(s.opts.Tenant.Seed, i) {
 				return
 			}
 		}
