@@ -256,21 +256,6 @@ func (s *Server) SignInsByMethod(period string) ([]snapshot.SignInsByMethod, boo
 	return out, true
 }
 
-// usageEndpoint recognises a usage path under the report root.
-func usageEndpoint(rest string) (Endpoint, string, bool) {
-	for _, ep := range []Endpoint{EndpointRegistrationActivity, EndpointSignInsByMethod} {
-		if a, ok := strings.CutPrefix(rest, string(ep)+"("); ok {
-			return ep, "(" + a, true
-		}
-	}
-	for _, ep := range []Endpoint{EndpointEventsSummary, EndpointMfaSignInSummary} {
-		if rest == string(ep) {
-			return ep, "", true
-		}
-	}
-	return "", "", false
-}
-
 // parsePeriod parses "(period='d7')".
 func parsePeriod(arg string) (string, error) {
 	inner, opened := strings.CutPrefix(arg, "(")
