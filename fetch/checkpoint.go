@@ -92,7 +92,7 @@ func (ft *fetcher) resume() (bool, error) {
 	}
 	var cp checkpoint
 	if json.Unmarshal(b, &cp) != nil || cp.Version != checkpointVersion ||
-		cp.GraphEndpoint != ft.o.Cloud.GraphURL || cp.APIVersion != ft.o.APIVersion ||
+		cp.GraphEndpoint != ft.o.Cloud.GraphURL || cp.APIVersion != string(ft.o.APIVersion) ||
 		(ft.o.TenantID != "" && cp.TenantID != ft.o.TenantID) || cp.Offset <= 0 {
 		return false, nil
 	}

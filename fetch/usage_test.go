@@ -165,7 +165,7 @@ func TestUsageSummaryModes(t *testing.T) {
 	t.Run("bad period", func(t *testing.T) {
 		s := newServer(t, 10, graphfake.Options{})
 		_, err := fetchUsage(t, s, "d90", nil)
-		if err == nil || !strings.Contains(err.Error(), `usage period "d90"`) {
+		if err == nil || !strings.Contains(err.Error(), `--usage-period "d90"`) {
 			t.Errorf("error %v", err)
 		}
 	})

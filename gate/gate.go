@@ -136,7 +136,7 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 		p.signKey = k
 	}
 	if o.Evidence != "" {
-		if err := writablePath(o.Evidence); err != nil {
+		if err := WritablePath(o.Evidence); err != nil {
 			return nil, Inputf("--evidence %s: %v", o.Evidence, err)
 		}
 	}

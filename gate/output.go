@@ -72,16 +72,16 @@ func planOutputs(o Options) ([]Output, error) {
 		if i > 0 {
 			flag = fmt.Sprintf("--output %s=%s", out.Format, out.Path)
 		}
-		if err := writablePath(out.Path); err != nil {
+		if err := WritablePath(out.Path); err != nil {
 			return nil, Inputf("%s: %v", flag, err)
 		}
 	}
 	return outs, nil
 }
 
-// writablePath refuses an output path that is a directory or whose
+// WritablePath refuses an output path that is a directory or whose
 // directory does not exist, before any work is done.
-func writablePath(path string) error {
+func WritablePath(path string) error {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return errors.New("is a directory")
 	}

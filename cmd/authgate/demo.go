@@ -79,7 +79,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		summaries:     fetch.SummariesAuto,
 		rate:          fmt.Sprintf("%d/%s", demoRate, demoPer),
 		maxPages:      fetch.DefaultMaxPages,
-		httpClient:    srv.Client(),
+	}
+	env := fetchEnv{
+		httpClient: srv.Client(),
 		lookupEnv: func(name string) (string, bool) {
 			if name == "AZURE_CLIENT_SECRET" {
 				return hex.EncodeToString(secret), true
@@ -87,7 +89,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return "", false // the demo ignores the caller's AZURE_* settings
 		},
 	}
-	snap, err := runFetch(ctx, &fo, stdout, stderr)
+	snap, err := runFetch(ctx, &fo, env, stderr)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}

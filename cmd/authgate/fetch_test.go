@@ -41,15 +41,15 @@ func newTestEmulator(t *testing.T, users int) *graphfake.Server {
 func runWithEmulator(t *testing.T, s *graphfake.Server, cmd string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	setup := func(o *fetchOptions) {
-		o.httpClient = s.Client()
-		o.lookupEnv = func(name string) (string, bool) {
+	env := fetchEnv{
+		httpClient: s.Client(),
+		lookupEnv: func(name string) (string, bool) {
 			if name == "AZURE_CLIENT_SECRET" {
 				return cmdTestSecret, true
 			}
 			return "", false
-		}
-		o.tune = func(fo *fetch.Options) { fo.RetryDelay, fo.TryTimeout = 10*time.Millisecond, 2*time.Second }
+		},
+		tune: func(fo *fetch.Options) { fo.RetryDelay, fo.TryTimeout = 10*time.Millisecond, 2*time.Second },
 	}
 	base := []string{"--auth", "client-secret", "--tenant", s.TenantID(), "--client-id", cmdTestClientID,
 		"--graph-url", s.GraphURL(), "--authority-host", s.AuthorityHost(), "--rate", "off"}
@@ -61,8 +61,7 @@ func runWithEmulator(t *testing.T, s *graphfake.Server, cmd string, args ...stri
 		fs.StringVarP(&o.out, "output-file", "o", "", "")
 		addFetchFlags(fs, &o)
 		if err = parseFlags(fs, append(base, args...)); err == nil {
-			setup(&o)
-			_, err = runFetch(context.Background(), &o, &stdout, &stderr)
+			_, err = runFetch(context.Background(), &o, env, &stderr)
 		}
 	case "run":
 		var o fetchOptions
@@ -70,8 +69,7 @@ func runWithEmulator(t *testing.T, s *graphfake.Server, cmd string, args ...stri
 		fs := newFlagSet("run", "run", &stdout)
 		addRunFlags(fs, &o, &co)
 		if err = parseFlags(fs, append(base, args...)); err == nil {
-			setup(&o)
-			err = fetchThenCheck(context.Background(), &o, co, &stdout, &stderr)
+			err = fetchThenCheck(context.Background(), &o, env, co, &stdout, &stderr)
 		}
 	default:
 		t.Fatalf("unknown command %s", cmd)

@@ -31,12 +31,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if fs.NArg() > 0 {
 		return usagef("run: unexpected argument %q", fs.Arg(0))
 	}
-	return fetchThenCheck(ctx, &fo, o, stdout, stderr)
+	return fetchThenCheck(ctx, &fo, fetchEnv{}, o, stdout, stderr)
 }
 
 // fetchThenCheck fetches, then checks the snapshot it fetched. It returns
 // errGateFailed from check as is.
-func fetchThenCheck(ctx context.Context, fo *fetchOptions, o gate.Options, stdout, stderr io.Writer) error {
+func fetchThenCheck(ctx context.Context, fo *fetchOptions, env fetchEnv, o gate.Options, stdout, stderr io.Writer) error {
 	if o.Snapshot != "" {
 		return usagef("run: --snapshot is not used: run checks the snapshot it fetches (use --snapshot-out to keep it, or authgate check --snapshot)")
 	}
@@ -54,7 +54,7 @@ func fetchThenCheck(ctx context.Context, fo *fetchOptions, o gate.Options, stdou
 		defer os.RemoveAll(dir)
 		fo.out = filepath.Join(dir, "snapshot.json")
 	}
-	path, err := runFetch(ctx, fo, stdout, stderr)
+	path, err := runFetch(ctx, fo, env, stderr)
 	if err != nil {
 		return err
 	}

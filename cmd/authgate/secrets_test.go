@@ -210,12 +210,12 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}
 		err := parseFlags(fs, append(append([]string{}, graph...), c.args...))
 		if err == nil {
-			o.httpClient, o.lookupEnv = client, lookup
-			o.tune = func(fo *fetch.Options) { fo.RetryDelay, fo.TryTimeout = 10*time.Millisecond, 5*time.Second }
+			env := fetchEnv{httpClient: client, lookupEnv: lookup,
+				tune: func(fo *fetch.Options) { fo.RetryDelay, fo.TryTimeout = 10*time.Millisecond, 5*time.Second }}
 			if c.cmd == "fetch" {
-				_, err = runFetch(context.Background(), &o, &stdout, &stderr)
+				_, err = runFetch(context.Background(), &o, env, &stderr)
 			} else {
-				err = fetchThenCheck(context.Background(), &o, co, &stdout, &stderr)
+				err = fetchThenCheck(context.Background(), &o, env, co, &stdout, &stderr)
 			}
 		}
 		if err != nil && exitCode(err) != exitViolations {
