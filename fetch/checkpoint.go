@@ -2,13 +2,14 @@ package fetch
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"time"
+
+	"github.com/go-json-experiment/json"
 
 	"github.com/authgate/authgate/snapshot"
 )
