@@ -1,11 +1,12 @@
 package snapshot
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json"
 )
 
 // Usage periods, Graph's aggregationPeriod values: the last day, 7 days or
@@ -199,7 +200,7 @@ func (w *Writer) writeUsage() error {
 	if w.usage == nil {
 		return nil
 	}
-	b, err := json.Marshal(w.usage)
+	b, err := json.Marshal(w.usage, encodeV1)
 	if err != nil {
 		return fmt.Errorf("write snapshot usage: %w", err)
 	}
