@@ -36,6 +36,8 @@ type fetchOptions struct {
 	debug         bool
 	include       []string
 	usagePeriod   string
+	maxPageBytes  string
+	quiet         bool
 
 	// Set by tests and demo, not by flags.
 	httpClient *http.Client                // Graph and token requests (the emulator's TLS)
@@ -63,6 +65,8 @@ func addFetchFlags(fs *pflag.FlagSet, o *fetchOptions) {
 	fs.BoolVar(&o.debug, "debug", false, "log every HTTP request to stderr: method, URL, status, duration, request id (secrets and tokens redacted)")
 	fs.StringSliceVar(&o.include, "include", nil, "optional `SECTION`s to add: "+strings.Join(fetch.Includes, "|")+" (usage: registration and reset failure rates per method and the MFA sign-in mix, Graph beta)")
 	fs.StringVar(&o.usagePeriod, "usage-period", fetch.DefaultUsagePeriod, "period of --include usage: d1|d7|d30")
+	fs.StringVar(&o.maxPageBytes, "max-page-bytes", "64MiB", "largest Graph answer accepted, after decompression, `SIZE` (e.g. 64MiB); a larger page ends the fetch (exit 4)")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress display or progress lines on stderr")
 }
 
 func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -102,6 +106,12 @@ func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string
 	}
 	if o.maxPages <= 0 {
 		return "", usagef("--max-pages %d: want a positive number", o.maxPages)
+	}
+	maxPageBytes := int64(0)
+	if o.maxPageBytes != "" { // "" (demo): the default
+		if maxPageBytes, err = fetch.ParseByteSize(o.maxPageBytes); err != nil {
+			return "", usagef("--max-page-bytes: %v", err)
+		}
 	}
 	for _, in := range o.include {
 		if !slices.Contains(fetch.Includes, in) {
@@ -154,13 +164,17 @@ func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string
 		HTTPClient: o.httpClient,
 		Resume:     o.resume,
 		Progress:   o.progress,
+
+		MaxPageBytes: maxPageBytes,
 		Tool:       readBuildInfo().Version,
 		Now:        o.now,
 	}
 	fo.Usage, fo.UsagePeriod = slices.Contains(o.include, fetch.IncludeUsage), o.usagePeriod
-	if fo.Progress == nil {
+	if fo.Progress == nil && !o.quiet {
 		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 			fo.Progress = f
+		} else {
+			fo.ProgressLines = stderr // a log: a plain line every 30 s
 		}
 	}
 	if o.tune != nil {
@@ -173,6 +187,9 @@ func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string
 			return "", &authError{fmt.Errorf("fetch: %w", err)}
 		}
 		return "", fmt.Errorf("fetch: %w", err)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "authgate: warning: %s\n", w)
 	}
 	m := res.Manifest
 	how := ""
