@@ -175,7 +175,7 @@ func (c *client) get(ctx context.Context, op, what, link string) ([]byte, error)
 				return nil, err
 			}
 			if errors.Is(err, ErrTooLarge) {
-				return nil, fmt.Errorf("%w: %s: %v", ErrAnswer, what, err)
+				return nil, fmt.Errorf("%w: %s: %w", ErrAnswer, what, err)
 			}
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}

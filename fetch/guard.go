@@ -138,9 +138,11 @@ func (b *guardedBody) Read(p []byte) (int, error) {
 	if n > 0 {
 		b.timer.Reset(b.idle)
 	}
-	if err != nil && err != io.EOF {
+	if err != nil {
+		// After the deadline, whatever the cut-off connection reports (an
+		// error, or an EOF that would pass a truncated body) is the stall.
 		if s := b.stall(); s != nil {
-			err = s
+			return n, s
 		}
 	}
 	if b.n > b.limit {
