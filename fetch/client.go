@@ -5,8 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"mime"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -79,7 +79,7 @@ func (o *origin) hostPort() string {
 
 // client sends Graph requests through an azcore pipeline.
 type client struct {
-	pl     runtime.Pipeline
+	pl      runtime.Pipeline
 	origin  *origin
 	count   *counters
 	maxWait time.Duration // the longest Retry-After the retry policy honours

@@ -537,7 +537,9 @@ func TestHostileMessages(t *testing.T) {
 		}, is: fetch.ErrAnswer, want: []string{"page 1 of userRegistrationDetails", `not JSON (Content-Type "text/html; charset=utf-8")`, "proxy"}},
 		{name: "capped Retry-After", h: func() http.HandlerFunc {
 			var n atomic.Int64
-			ok := pages(t, func(base string) []string { return []string{pageOf(base+"?$skiptoken=2", userRow(0)), pageOf("", userRow(1))} })
+			ok := pages(t, func(base string) []string {
+				return []string{pageOf(base+"?$skiptoken=2", userRow(0)), pageOf("", userRow(1))}
+			})
 			return func(w http.ResponseWriter, r *http.Request) {
 				if n.Add(1) == 1 {
 					ok(w, r)

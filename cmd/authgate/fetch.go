@@ -166,8 +166,8 @@ func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string
 		Progress:   o.progress,
 
 		MaxPageBytes: maxPageBytes,
-		Tool:       readBuildInfo().Version,
-		Now:        o.now,
+		Tool:         readBuildInfo().Version,
+		Now:          o.now,
 	}
 	fo.Usage, fo.UsagePeriod = slices.Contains(o.include, fetch.IncludeUsage), o.usagePeriod
 	if fo.Progress == nil && !o.quiet {
