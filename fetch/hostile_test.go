@@ -676,3 +676,52 @@ func TestNoDuplicatesRecordsNothing(t *testing.T) {
 		t.Errorf("duplicateRows %d, want 0", info.Manifest.DuplicateRows)
 	}
 }
+
+// After --resume, the users written before the interruption still count:
+// a later page repeating one of them is dropped and counted, or, with other
+// content, ends the fetch naming the page fetched before the resume.
+func TestDuplicateRowsAcrossResume(t *testing.T) {
+	for _, conflict := range []bool{false, true} {
+		t.Run(fmt.Sprintf("conflict=%v", conflict), func(t *testing.T) {
+			u := graphfake.GenerateUser(testSeed, 1, testNow)
+			repeat := userRow(1)
+			if conflict {
+				repeat = strings.Replace(repeat, fmt.Sprintf(`"isAdmin":%v`, u.IsAdmin), fmt.Sprintf(`"isAdmin":%v`, !u.IsAdmin), 1)
+			}
+			var down atomic.Bool
+			down.Store(true)
+			ok := pages(t, func(base string) []string {
+				return []string{pageOf(base+"?$skiptoken=2", userRow(0), userRow(1)), pageOf("", repeat, userRow(2))}
+			})
+			_, o := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+				if down.Load() && r.URL.Query().Get("$skiptoken") == "2" {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusServiceUnavailable)
+					w.Write([]byte(`{"error":{"code":"serviceNotAvailable","message":"down"}}`))
+					return
+				}
+				ok(w, r)
+			})
+			o.MaxRetries = 1
+			out := filepath.Join(t.TempDir(), "snap.json")
+			if _, err := fetch.Fetch(context.Background(), out, o); err == nil || !strings.Contains(err.Error(), "--resume") {
+				t.Fatalf("first run: %v, want an interruption kept for --resume", err)
+			}
+			down.Store(false)
+			o.Resume = true
+			res, err := fetch.Fetch(context.Background(), out, o)
+			if conflict {
+				if !errors.Is(err, fetch.ErrChanged) || !strings.Contains(err.Error(), "listed on a page fetched before --resume and again on page 2") {
+					t.Fatalf("error %v: want the conflict across the resume named", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Resumed || res.Manifest.UserCount != 3 || res.Manifest.DuplicateRows != 1 {
+				t.Errorf("resumed %v, %d users, %d duplicate rows; want a resume, 3 and 1", res.Resumed, res.Manifest.UserCount, res.Manifest.DuplicateRows)
+			}
+		})
+	}
+}
