@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -609,42 +610,12 @@ func TestTokenRedirectNotFollowed(t *testing.T) {
 		http.Error(w, "should not be here", http.StatusTeapot)
 	}))
 	defer other.Close()
-	const tenant = "00000000-0000-0000-0000-0000000000aa"
 	var tokenPosts atomic.Int64
-	var authority *httptest.Server
-	authority = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		base := authority.URL + "/" + tenant
-		switch {
-		case strings.HasSuffix(r.URL.Path, "/.well-known/openid-configuration"):
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(w, `{"token_endpoint":%q,"authorization_endpoint":%q,"issuer":%q,"device_authorization_endpoint":%q,"jwks_uri":%q,"token_endpoint_auth_methods_supported":["client_secret_post"],"response_types_supported":["code"],"subject_types_supported":["pairwise"],"id_token_signing_alg_values_supported":["RS256"],"scopes_supported":["openid"]}`,
-				base+"/oauth2/v2.0/token", base+"/oauth2/v2.0/authorize", base+"/v2.0", base+"/oauth2/v2.0/devicecode", base+"/discovery/v2.0/keys")
-		case strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token"):
-			tokenPosts.Add(1)
-			http.Redirect(w, r, other.URL+"/steal/token", http.StatusTemporaryRedirect)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer authority.Close()
-	graph, o := hostile(t, pages(t, func(string) []string { return []string{pageOf("", userRow(0))} }))
-
-	pool := graph.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs.Clone()
-	pool.AddCert(authority.Certificate())
-	pool.AddCert(other.Certificate())
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig.RootCAs = pool
-	client := &http.Client{Transport: tr}
-	cloud := fetch.Cloud{Name: "custom", GraphURL: graph.URL, AuthorityHost: authority.URL + "/"}
-	cred, err := fetch.NewCredential(fetch.CredentialOptions{
-		Mode: fetch.AuthClientSecret, TenantID: tenant, ClientID: testClientID, ClientSecret: testSecret,
-		Cloud: cloud, Transport: client,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.Credential, o.Cloud, o.HTTPClient = cred, cloud, client
-	_, err = fetch.Fetch(context.Background(), filepath.Join(t.TempDir(), "snap.json"), o)
+	o := withAuthority(t, func(w http.ResponseWriter, r *http.Request) {
+		tokenPosts.Add(1)
+		http.Redirect(w, r, other.URL+"/steal/token", http.StatusTemporaryRedirect)
+	}, fetch.CredentialOptions{}, other)
+	_, err := fetch.Fetch(context.Background(), filepath.Join(t.TempDir(), "snap.json"), o)
 	if err == nil || exitClass(err) != exitAuth {
 		t.Fatalf("error %v: want an authentication failure (exit 3)", err)
 	}
@@ -723,5 +694,75 @@ func TestDuplicateRowsAcrossResume(t *testing.T) {
 				t.Errorf("resumed %v, %d users, %d duplicate rows; want a resume, 3 and 1", res.Resumed, res.Manifest.UserCount, res.Manifest.DuplicateRows)
 			}
 		})
+	}
+}
+
+// withAuthority returns options for a hostile Graph serving one user and a
+// loopback Entra authority whose token endpoint is token, with azidentity's
+// real client secret credential (co adds settings); extra servers are
+// trusted too.
+func withAuthority(t *testing.T, token http.HandlerFunc, co fetch.CredentialOptions, extra ...*httptest.Server) fetch.Options {
+	t.Helper()
+	const tenant = "00000000-0000-0000-0000-0000000000aa"
+	var authority *httptest.Server
+	authority = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		base := authority.URL + "/" + tenant
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/.well-known/openid-configuration"):
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"token_endpoint":%q,"authorization_endpoint":%q,"issuer":%q,"device_authorization_endpoint":%q,"jwks_uri":%q,"token_endpoint_auth_methods_supported":["client_secret_post"],"response_types_supported":["code"],"subject_types_supported":["pairwise"],"id_token_signing_alg_values_supported":["RS256"],"scopes_supported":["openid"]}`,
+				base+"/oauth2/v2.0/token", base+"/oauth2/v2.0/authorize", base+"/v2.0", base+"/oauth2/v2.0/devicecode", base+"/discovery/v2.0/keys")
+		case strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token"):
+			token(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(authority.Close)
+	graph, o := hostile(t, pages(t, func(string) []string { return []string{pageOf("", userRow(0))} }))
+	pool := graph.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs.Clone()
+	pool.AddCert(authority.Certificate())
+	for _, e := range extra {
+		pool.AddCert(e.Certificate())
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig.RootCAs = pool
+	client := &http.Client{Transport: tr}
+	cloud := fetch.Cloud{Name: "custom", GraphURL: graph.URL, AuthorityHost: authority.URL + "/"}
+	co.Mode, co.TenantID, co.ClientID, co.ClientSecret, co.Cloud, co.Transport = fetch.AuthClientSecret, tenant, testClientID, testSecret, cloud, client
+	cred, err := fetch.NewCredential(co)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Credential, o.Cloud, o.HTTPClient = cred, cloud, client
+	return o
+}
+
+// A token endpoint that never sends its headers is given up after the
+// header timeout and asked again, so the fetch recovers in seconds.
+func TestStalledTokenRequest(t *testing.T) {
+	var posts atomic.Int64
+	o := withAuthority(t, func(w http.ResponseWriter, r *http.Request) {
+		if posts.Add(1) == 1 {
+			io.Copy(io.Discard, r.Body) // so that the server notices the client leave
+			select {
+			case <-r.Context().Done():
+			case <-time.After(time.Minute):
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"token_type":"Bearer","expires_in":3600,"ext_expires_in":3600,"access_token":"a-token-from-the-second-try"}`))
+	}, fetch.CredentialOptions{HeaderTimeout: time.Second, IdleTimeout: time.Second})
+	start := time.Now()
+	res, err := fetch.Fetch(context.Background(), filepath.Join(t.TempDir(), "snap.json"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el > 10*time.Second {
+		t.Errorf("took %s to recover from a 1 s token stall", el)
+	}
+	if posts.Load() != 2 || res.Manifest.UserCount != 1 {
+		t.Errorf("%d token requests, %d users; want 2 and 1", posts.Load(), res.Manifest.UserCount)
 	}
 }
