@@ -119,6 +119,7 @@ func newClient(o *Options, cred *recordingCredential, c *counters, notify func(s
 			pacePolicy(newPacer(o.Rate)),
 			runtime.NewBearerTokenPolicy(cred, []string{o.Cloud.Scope()}, nil),
 			countPolicy(c),
+			downloadPolicy(),
 		},
 	}, &policy.ClientOptions{Transport: transport, Retry: retry})
 	return &client{pl: pl, origin: org, count: c, maxWait: o.MaxRetryDelay}, nil
@@ -160,11 +161,13 @@ func (c *client) get(ctx context.Context, op, what, link string) ([]byte, error)
 		return nil, err
 	}
 	for attempt := 0; ; attempt++ {
-		req, err := runtime.NewRequest(ctx, http.MethodGet, link)
+		var body []byte
+		req, err := runtime.NewRequest(context.WithValue(ctx, bodyKey{}, &body), http.MethodGet, link)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		req.Raw().Header.Set("Accept", "application/json")
+		runtime.SkipBodyDownload(req) // downloadPolicy reads it, bounded
 		resp, err := c.pl.Do(req)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -178,10 +181,6 @@ func (c *client) get(ctx context.Context, op, what, link string) ([]byte, error)
 				return nil, fmt.Errorf("%w: %s: %w", ErrAnswer, what, err)
 			}
 			return nil, fmt.Errorf("%s: %w", op, err)
-		}
-		body, err := runtime.Payload(resp)
-		if err != nil {
-			return nil, fmt.Errorf("%s: read answer: %w", op, err)
 		}
 		if resp.StatusCode == http.StatusOK {
 			if err := notJSON(what, resp, body); err != nil {

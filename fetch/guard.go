@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -228,4 +229,64 @@ func ParseByteSize(s string) (int64, error) {
 		return 0, fmt.Errorf("size %q: want a positive number of bytes such as 64MiB", s)
 	}
 	return n * mult, nil
+}
+
+// bodyKey marks, in a request's context, where downloadPolicy puts the body.
+type bodyKey struct{}
+
+// downloadPolicy reads each answer's body (bounded by the guard beneath)
+// inside the retry loop, so that a stalled body is retried like any network
+// failure, into pieces joined once at the end: a body cut off at the cap
+// costs the cap, not a growing buffer's copies. The body lands in the
+// *[]byte the request's context holds under bodyKey.
+func downloadPolicy() policy.Policy {
+	return policyFunc(func(r *policy.Request) (*http.Response, error) {
+		resp, err := r.Next()
+		if err != nil {
+			return resp, err
+		}
+		holder, _ := r.Raw().Context().Value(bodyKey{}).(*[]byte)
+		if holder == nil {
+			return resp, nil
+		}
+		b, err := readPieces(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		*holder = b
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		return resp, nil
+	})
+}
+
+// readPieces reads r to its end in pieces of growing size.
+func readPieces(r io.Reader) ([]byte, error) {
+	var pieces [][]byte
+	total, size := 0, 32<<10
+	cur := make([]byte, 0, size)
+	for {
+		if len(cur) == cap(cur) {
+			pieces = append(pieces, cur)
+			size = min(size*2, 1<<20)
+			cur = make([]byte, 0, size)
+		}
+		n, err := r.Read(cur[len(cur):cap(cur)])
+		cur = cur[:len(cur)+n]
+		total += n
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(pieces) == 0 {
+		return cur, nil
+	}
+	out := make([]byte, 0, total)
+	for _, p := range pieces {
+		out = append(out, p...)
+	}
+	return append(out, cur...), nil
 }
