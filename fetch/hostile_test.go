@@ -703,7 +703,33 @@ func TestDuplicateRowsAcrossResume(t *testing.T) {
 // trusted too.
 func withAuthority(t *testing.T, token http.HandlerFunc, co fetch.CredentialOptions, extra ...*httptest.Server) fetch.Options {
 	t.Helper()
-	const tenant = "00000000-0000-0000-0000-0000000000aa"
+	authority := newAuthority(t, token)
+	graph, o := hostile(t, pages(t, func(string) []string { return []string{pageOf("", userRow(0))} }))
+	pool := graph.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs.Clone()
+	pool.AddCert(authority.Certificate())
+	for _, e := range extra {
+		pool.AddCert(e.Certificate())
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig.RootCAs = pool
+	client := &http.Client{Transport: tr}
+	cloud := fetch.Cloud{Name: "custom", GraphURL: graph.URL, AuthorityHost: authority.URL + "/"}
+	co.Mode, co.TenantID, co.ClientID, co.ClientSecret, co.Cloud, co.Transport = fetch.AuthClientSecret, authorityTenant, testClientID, testSecret, cloud, client
+	cred, err := fetch.NewCredential(co)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Credential, o.Cloud, o.HTTPClient = cred, cloud, client
+	return o
+}
+
+const authorityTenant = "00000000-0000-0000-0000-0000000000aa"
+
+// newAuthority starts a loopback Entra authority for authorityTenant: its
+// OpenID configuration, and token as its token endpoint.
+func newAuthority(t *testing.T, token http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	const tenant = authorityTenant
 	var authority *httptest.Server
 	authority = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		base := authority.URL + "/" + tenant
@@ -719,23 +745,7 @@ func withAuthority(t *testing.T, token http.HandlerFunc, co fetch.CredentialOpti
 		}
 	}))
 	t.Cleanup(authority.Close)
-	graph, o := hostile(t, pages(t, func(string) []string { return []string{pageOf("", userRow(0))} }))
-	pool := graph.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs.Clone()
-	pool.AddCert(authority.Certificate())
-	for _, e := range extra {
-		pool.AddCert(e.Certificate())
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig.RootCAs = pool
-	client := &http.Client{Transport: tr}
-	cloud := fetch.Cloud{Name: "custom", GraphURL: graph.URL, AuthorityHost: authority.URL + "/"}
-	co.Mode, co.TenantID, co.ClientID, co.ClientSecret, co.Cloud, co.Transport = fetch.AuthClientSecret, tenant, testClientID, testSecret, cloud, client
-	cred, err := fetch.NewCredential(co)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.Credential, o.Cloud, o.HTTPClient = cred, cloud, client
-	return o
+	return authority
 }
 
 // A token endpoint that never sends its headers is given up after the
