@@ -89,7 +89,7 @@ func (g *guard) Do(req *http.Request) (*http.Response, error) {
 		}
 		mu.Unlock()
 		if g.notify != nil {
-			g.notify(err.Error() + ": retrying")
+			g.notify(err.Error() + ": this try is abandoned, and retried while retries remain")
 		}
 		cancel(err)
 	}

@@ -456,7 +456,7 @@ func TestStalledPage(t *testing.T) {
 		if res.Manifest.UserCount != 1 || res.Manifest.Retries != 2 {
 			t.Errorf("manifest: %d users, %d retries; want 1 and 2", res.Manifest.UserCount, res.Manifest.Retries)
 		}
-		for _, w := range []string{"authgate: slow (page 1 of userRegistrationDetails)", "sent nothing for 1s while authgate waited for the next byte of the body", "waited for headers", "retrying", "userRegistrationDetails complete: 1 pages, 1 users"} {
+		for _, w := range []string{"authgate: slow (page 1 of userRegistrationDetails)", "sent nothing for 1s while authgate waited for the next byte of the body", "waited for headers", "this try is abandoned, and retried", "userRegistrationDetails complete: 1 pages, 1 users"} {
 			if !strings.Contains(log.String(), w) {
 				t.Errorf("progress lines %q do not say %q", log.String(), w)
 			}

@@ -236,6 +236,9 @@ func each[T any](ctx context.Context, ft *fetcher, op, first string, fn func(*T)
 // page into T and returns the nextLink.
 func decodePage[T any](op string, n int, body []byte, fn func(*T)) (string, error) {
 	return readPage(body, op, int64(n), func(raw jsontext.Value, i int) error {
+		if len(raw) > MaxRowBytes {
+			return rowErrorf("page %d row %d of %s: the row is %s long, more than the %s a row may have", n, i+1, op, byteSize(int64(len(raw))), byteSize(MaxRowBytes))
+		}
 		var v T
 		if err := json.Unmarshal(raw, &v); err != nil {
 			return rowErrorf("page %d row %d of %s: %v", n, i+1, op, err)
