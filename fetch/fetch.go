@@ -172,6 +172,9 @@ func Fetch(ctx context.Context, out string, o Options) (_ *Result, err error) {
 	ft := &fetcher{o: o, out: out, cred: &recordingCredential{cred: o.Credential, mode: o.AuthMode}, rows: newRowSet()}
 	ft.prog = newProgress(o.Progress, o.ProgressLines, o.ProgressInterval, &ft.count)
 	defer ft.prog.stop()
+	if ft.prog != nil {
+		ft.cred.slow, ft.cred.slowAfter = ft.prog.note, o.HeaderTimeout
+	}
 	ft.cl, err = newClient(&ft.o, ft.cred, &ft.count, ft.prog.note)
 	if err != nil {
 		return nil, err

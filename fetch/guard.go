@@ -136,7 +136,9 @@ func (b *guardedBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.body.Read(p)
 	b.n += int64(n)
-	if n > 0 {
+	if err == io.EOF {
+		b.timer.Stop() // the body is complete, however late it is closed
+	} else if n > 0 {
 		b.timer.Reset(b.idle)
 	}
 	if err != nil {

@@ -719,7 +719,7 @@ func withAuthority(t *testing.T, token http.HandlerFunc, co fetch.CredentialOpti
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Credential, o.Cloud, o.HTTPClient = cred, cloud, client
+	o.Credential, o.Cloud, o.HTTPClient, o.AuthMode = cred, cloud, client, fetch.AuthClientSecret
 	return o
 }
 
@@ -764,6 +764,8 @@ func TestStalledTokenRequest(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"token_type":"Bearer","expires_in":3600,"ext_expires_in":3600,"access_token":"a-token-from-the-second-try"}`))
 	}, fetch.CredentialOptions{HeaderTimeout: time.Second, IdleTimeout: time.Second})
+	var log bytes.Buffer
+	o.ProgressLines, o.HeaderTimeout = &syncWriter{w: &log}, time.Second
 	start := time.Now()
 	res, err := fetch.Fetch(context.Background(), filepath.Join(t.TempDir(), "snap.json"), o)
 	if err != nil {
@@ -774,5 +776,8 @@ func TestStalledTokenRequest(t *testing.T) {
 	}
 	if posts.Load() != 2 || res.Manifest.UserCount != 1 {
 		t.Errorf("%d token requests, %d users; want 2 and 1", posts.Load(), res.Manifest.UserCount)
+	}
+	if !strings.Contains(log.String(), "authgate: slow (page 1 of userRegistrationDetails): no token from the authority after 1s (--auth client-secret): still trying") {
+		t.Errorf("progress lines %q do not say the token is slow", log.String())
 	}
 }
