@@ -781,3 +781,22 @@ func TestStalledTokenRequest(t *testing.T) {
 		t.Errorf("progress lines %q do not say the token is slow", log.String())
 	}
 }
+
+// An authority that never answers ends the fetch as network trouble (exit
+// 4, inconclusive), not as a refused credential, naming the stall.
+func TestStalledAuthorityGivesUp(t *testing.T) {
+	t.Parallel()
+	o := withAuthority(t, func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-time.After(time.Minute):
+		}
+	}, fetch.CredentialOptions{HeaderTimeout: 500 * time.Millisecond})
+	start := time.Now()
+	_, err := fetch.Fetch(context.Background(), filepath.Join(t.TempDir(), "snap.json"), o)
+	t.Logf("after %s: %v", time.Since(start), err)
+	if err == nil || exitClass(err) != exitInconclusive || !strings.Contains(err.Error(), "sent nothing for 500ms while authgate waited for headers") {
+		t.Errorf("error %v: want the authority's stall, exit 4", err)
+	}
+}
