@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
@@ -221,14 +222,26 @@ func notJSON(what string, resp *http.Response, body []byte) error {
 	if html {
 		hint = "; an HTML page where Graph's JSON should be is usually a proxy or captive portal's sign-in page: check HTTPS_PROXY and that this runner reaches Graph directly"
 	}
-	return fmt.Errorf("%w: %s: Graph's answer is not JSON (Content-Type %q)%s", ErrAnswer, what, printableHead(ct), hint)
+	return fmt.Errorf("%w: %s: Graph's answer is not JSON (Content-Type %q)%s", ErrAnswer, what, printable(ct, 100), hint)
 }
 
-func printableHead(s string) string {
-	if len(s) > 100 {
-		s = s[:100] + "…"
+// printable shortens s to max bytes and escapes what a hostile server could
+// put in a message (newlines, terminal escapes, invalid UTF-8), so that the
+// error stays one honest line.
+func printable(s string, max int) string {
+	cut := len(s) > max
+	if cut {
+		s = s[:max]
 	}
-	return strings.ToValidUTF8(s, "?")
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		q := strconv.QuoteToGraphic(s)
+		s = q[1 : len(q)-1]
+	}
+	if cut {
+		s += "…"
+	}
+	return s
 }
 
 // errorBody reports whether body is a JSON object whose first member is
@@ -261,10 +274,7 @@ func graphError(op string, resp *http.Response, body []byte, maxWait time.Durati
 	} else if resp.StatusCode != http.StatusOK {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
-	if len(e.Message) > 300 {
-		e.Message = e.Message[:300] + "…"
-	}
-	e.Code, e.Message, e.RequestID = printableHead(e.Code), strings.ToValidUTF8(e.Message, "?"), printableHead(e.RequestID)
+	e.Code, e.Message, e.RequestID = printable(e.Code, 100), printable(e.Message, 300), printable(e.RequestID, 100)
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		if d := retryAfter(resp.Header.Get("Retry-After"), time.Now()); d > maxWait {
 			e.RetryAfter, e.MaxWait = d, maxWait
