@@ -639,7 +639,7 @@ func (ft *fetcher) addUser(v jsontext.Value, page int64, index int) error {
 		if prev.page == 0 {
 			first = "a page fetched before --resume"
 		}
-		return fmt.Errorf("%w: user %s is listed on %s and again on page %d with different content (Graph refreshes the report while it is paged): fetch again", ErrChanged, printable(u.ID, 100), first, page)
+		return fmt.Errorf("%w: user %s is listed on %s and again on page %d with different content: the report changed while it was being paged; fetch again", ErrChanged, printable(u.ID, 100), first, page)
 	}
 	if s := u.LastUpdatedDateTime; s != "" && s != cp.LastMin && s != cp.LastMax {
 		t, err := time.Parse(time.RFC3339Nano, s)
