@@ -30,6 +30,9 @@ const (
 	DefaultIdleTimeout = 60 * time.Second
 	// maxTokenBytes caps a token endpoint's answer: a token is a few KB.
 	maxTokenBytes = 4 << 20
+	// maxErrorBytes caps the body of an answer that is not a success:
+	// Graph's error object is a few hundred bytes.
+	maxErrorBytes = 1 << 20
 	// MaxLinkBytes caps a nextLink: Graph's skip tokens are a few hundred
 	// bytes; a longer link is refused as a broken paging chain.
 	MaxLinkBytes = 16 << 10
@@ -41,9 +44,15 @@ var ErrTooLarge = errors.New("answer too large")
 
 // tooLargeError is a body that passed the cap. It is not retried: the same
 // request would send the same body.
-type tooLargeError struct{ limit int64 }
+type tooLargeError struct {
+	limit  int64
+	status int // of an error answer, whose cap is maxErrorBytes; 0 for a success
+}
 
 func (e *tooLargeError) Error() string {
+	if e.status != 0 {
+		return fmt.Sprintf("the body of a %d answer is larger than %s after decompression (an error answer is a few hundred bytes)", e.status, byteSize(e.limit))
+	}
 	return fmt.Sprintf("the answer is larger than %s after decompression (raise --max-page-bytes if Graph really sends pages that large)", byteSize(e.limit))
 }
 func (e *tooLargeError) Unwrap() error { return ErrTooLarge }
@@ -108,6 +117,9 @@ func (g *guard) Do(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	b := &guardedBody{body: resp.Body, limit: g.limit, cancel: cancel}
+	if resp.StatusCode >= 300 {
+		b.limit, b.status = min(g.limit, maxErrorBytes), resp.StatusCode
+	}
 	b.timer = time.AfterFunc(g.idle, func() { fire(&stallError{host, "the next byte of the body", g.idle}) })
 	b.stall = func() error { mu.Lock(); defer mu.Unlock(); return stall }
 	b.idle = g.idle
@@ -120,6 +132,7 @@ func (g *guard) Do(req *http.Request) (*http.Response, error) {
 type guardedBody struct {
 	body   io.ReadCloser
 	limit  int64
+	status int // see tooLargeError
 	n      int64
 	idle   time.Duration
 	timer  *time.Timer
@@ -129,7 +142,7 @@ type guardedBody struct {
 
 func (b *guardedBody) Read(p []byte) (int, error) {
 	if b.n > b.limit {
-		return 0, &tooLargeError{b.limit}
+		return 0, &tooLargeError{b.limit, b.status}
 	}
 	if rest := b.limit + 1 - b.n; int64(len(p)) > rest {
 		p = p[:rest]
@@ -150,7 +163,7 @@ func (b *guardedBody) Read(p []byte) (int, error) {
 	}
 	if b.n > b.limit {
 		b.timer.Stop()
-		return n, &tooLargeError{b.limit}
+		return n, &tooLargeError{b.limit, b.status}
 	}
 	return n, err
 }
