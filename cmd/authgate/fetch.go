@@ -164,12 +164,11 @@ func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string
 		HTTPClient: o.httpClient,
 		Resume:     o.resume,
 		Progress:   o.progress,
-
-		MaxPageBytes: maxPageBytes,
-		Tool:         readBuildInfo().Version,
-		Now:          o.now,
+		Tool:       readBuildInfo().Version,
+		Now:        o.now,
 	}
 	fo.Usage, fo.UsagePeriod = slices.Contains(o.include, fetch.IncludeUsage), o.usagePeriod
+	fo.MaxPageBytes = maxPageBytes
 	if fo.Progress == nil && !o.quiet {
 		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 			fo.Progress = f
