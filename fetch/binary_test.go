@@ -30,7 +30,10 @@ func buildAuthgate(t *testing.T) string {
 // The built binary, fetching from a Graph that sends a 5 GB gzip bomb or a
 // 300 MB page, exits 4 with one line naming the page and the limit, with a
 // peak resident set far below 256 MB and nothing left at the output path.
-func TestBinaryHugePages(t *testing.T) {
+// Its flags bound the page (--max-page-bytes) and silence the progress
+// lines a log gets (--quiet).
+func TestBinaryFetch(t *testing.T) {
+	t.Parallel()
 	bin := buildAuthgate(t)
 	bomb := newGzipBomb(t, `{"value":[{"id":"00000000-0000-0000-0000-00000000000a","userDisplayName":"`, `"}]}`, 5<<10)
 	serve := map[string]http.HandlerFunc{
@@ -98,4 +101,45 @@ func TestBinaryHugePages(t *testing.T) {
 			checkOutputDir(t, out, false)
 		})
 	}
+	t.Run("flags", func(t *testing.T) {
+		authority := newAuthority(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"token_type":"Bearer","expires_in":3600,"ext_expires_in":3600,"access_token":"binary-test-token"}`))
+		})
+		graph := httptest.NewTLSServer(pages(t, func(string) []string { return []string{pageOf("", userRow(0), userRow(1))} }))
+		defer graph.Close()
+		dir := t.TempDir()
+		var pems []byte
+		for _, srv := range []*httptest.Server{graph, authority} {
+			pems = append(pems, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})...)
+		}
+		certs := filepath.Join(dir, "certs.pem")
+		if err := os.WriteFile(certs, pems, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		run := func(extra ...string) (int, string) {
+			args := append([]string{"fetch", "-o", filepath.Join(dir, "snap.json"), "--graph-url", graph.URL, "--authority-host", authority.URL + "/",
+				"--auth", "client-secret", "--tenant", authorityTenant, "--client-id", testClientID, "--summaries", "derived", "--rate", "off"}, extra...)
+			cmd := exec.Command(bin, args...)
+			cmd.Env = []string{"AZURE_CLIENT_SECRET=" + testSecret, "SSL_CERT_FILE=" + certs, "HOME=" + dir, "PATH=" + os.Getenv("PATH")}
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			cmd.Run()
+			return cmd.ProcessState.ExitCode(), stderr.String()
+		}
+		if code, stderr := run("--max-page-bytes", "1KiB"); code != 4 || !strings.Contains(stderr, "larger than 1 KiB after decompression") {
+			t.Errorf("--max-page-bytes 1KiB on a 2-user page: exit %d, want 4 naming the limit:\n%s", code, stderr)
+		}
+		if code, stderr := run("--max-page-bytes", "lots"); code != 2 || !strings.Contains(stderr, "--max-page-bytes") {
+			t.Errorf("--max-page-bytes lots: exit %d, want 2 naming the flag:\n%s", code, stderr)
+		}
+		code, stderr := run()
+		if code != 0 || !strings.Contains(stderr, "authgate: userRegistrationDetails complete: 1 pages, 2 users") {
+			t.Errorf("a log (not a terminal) gets plain progress lines: exit %d\n%s", code, stderr)
+		}
+		code, stderr = run("--quiet")
+		if code != 0 || strings.Contains(stderr, "complete:") {
+			t.Errorf("--quiet still shows progress: exit %d\n%s", code, stderr)
+		}
+	})
 }
