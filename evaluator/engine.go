@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/result"
+	"github.com/authgate/authgate/snapshot"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
@@ -54,7 +55,8 @@ type config struct {
 	workers     int
 	chunkSize   int
 	allow       []string
-	baseline    string // WithBaseline
+	baseline    string            // WithBaseline
+	rewrite     snapshot.Rewriter // WithRewrite
 }
 
 // Option configures New.
@@ -141,7 +143,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	}
 	compiler, controls, defaults, params, tax := p.compiler, p.controls, p.defaults, p.params, p.tax
 	data := map[string]any{"params": params, "taxonomy": tax.raw}
-	base, err := loadBaseline(ctx, cfg.baseline, tax)
+	base, err := loadBaseline(ctx, cfg.baseline, tax, cfg.rewrite)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	if e.cfg.chunkSize > 0 {
 		scan.ChunkSize = e.cfg.chunkSize
 	}
+	if scan.Rewrite == nil {
+		scan.Rewrite = e.cfg.rewrite
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 

@@ -67,8 +67,18 @@ type Options struct {
 	MaxPerControl int
 
 	// Evidence is a bundle to write after the check; SignKey signs it.
-	Evidence string
-	SignKey  string
+	// EvidenceFlag is the flag that named it, for errors ("" is --evidence).
+	Evidence     string
+	EvidenceFlag string
+	SignKey      string
+
+	// SnapshotOut is the snapshot run fetches before the check: an output
+	// of the command, checked with the others by Prepare, written by the
+	// fetch.
+	SnapshotOut string
+	// Inputs are other files the command reads (run's
+	// --client-certificate), which no output may overwrite.
+	Inputs []PathArg
 }
 
 // Plan is a validated check: the compiled controls, the parameters,
@@ -135,11 +145,6 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 		}
 		p.signKey = k
 	}
-	if o.Evidence != "" {
-		if err := WritablePath(o.Evidence); err != nil {
-			return nil, Inputf("--evidence %s: %v", o.Evidence, err)
-		}
-	}
 	if o.Pseudonymize {
 		if p.pseudo, err = pseudonym.LoadKey(o.PseudonymKeyFile); err != nil {
 			return nil, AsInput(err)
@@ -149,6 +154,9 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 	}
 	cfg, err := loadConfig(o.Config)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkPaths(o, outs, cfg); err != nil {
 		return nil, err
 	}
 	if p.params, err = params(cfg, o); err != nil {
@@ -170,14 +178,36 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 		}
 		p.waivers = append(p.waivers, es...)
 	}
+	if p.pseudo != nil {
+		p.pseudonymizeInputs()
+	}
 	eopts, err := engineOptions(o, p.params, p.now)
 	if err != nil {
 		return nil, err
+	}
+	if p.pseudo != nil {
+		eopts = append(eopts, evaluator.WithRewrite(p.pseudo))
 	}
 	if p.engine, err = evaluator.New(ctx, eopts...); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// pseudonymizeInputs turns the identifiers in the parameters (such as
+// break_glass_accounts) and the waivers' subjects into tokens, as the
+// snapshot's rows become tokens while they are read: the controls compare
+// tokens with tokens, and nothing they report, waive or echo holds a real
+// identifier. Errors about waivers name them by token too, for the same
+// CI log.
+func (p *Plan) pseudonymizeInputs() {
+	keep := map[string]bool{}
+	for k, v := range p.params {
+		p.params[k] = p.pseudo.Value(v, keep)
+	}
+	for i := range p.waivers {
+		p.waivers[i].Subject = p.pseudo.ID(p.waivers[i].Subject)
+	}
 }
 
 // params are the parameters in force: authgate.yaml's, then o.Params, then --set.
@@ -303,8 +333,8 @@ func (e *TimeoutError) Error() string {
 // Unwrap gives context.DeadlineExceeded and the evaluator's error.
 func (e *TimeoutError) Unwrap() []error { return []error{context.DeadlineExceeded, e.Err} }
 
-// Run evaluates the plan's snapshot, applies waivers and pseudonymisation,
-// and decides the verdict. It writes nothing.
+// Run evaluates the plan's snapshot (its pseudonymised view, when the plan
+// pseudonymises), applies waivers and decides the verdict. It writes nothing.
 func Run(ctx context.Context, p *Plan) (*Outcome, error) {
 	if p.opts.Snapshot == "" {
 		return nil, Inputf("--snapshot FILE is required")
@@ -333,9 +363,6 @@ func Run(ctx context.Context, p *Plan) (*Outcome, error) {
 	}
 	if len(p.waivers) > 0 {
 		waivers.Apply(res, p.waivers, now)
-	}
-	if p.pseudo != nil {
-		p.pseudo.Result(res)
 	}
 	res.Tool = p.opts.Tool
 	if err := res.Decide(p.opts.FailOn); err != nil {

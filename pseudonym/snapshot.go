@@ -6,16 +6,44 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/authgate/authgate/internal/atomicfile"
 	"github.com/authgate/authgate/snapshot"
 )
 
-// Snapshot writes to dst a copy of the snapshot at src whose ids, UPNs and
-// display names are tokens, as is the manifest's principal. Counts,
-// methods, flags, summaries and the usage section are unchanged, so the copy evaluates to the
-// same verdict; usersSha256 and userCount describe the copy.
+// User replaces the id, user principal name and display name of a row with
+// their tokens. With Info it makes p a snapshot.Rewriter: given as
+// ScanOptions.Rewrite, the scan hands on a pseudonymised view of the
+// snapshot, so an evaluation never sees a real identifier (check and run
+// --pseudonymize), and Snapshot writes that view to a file (evidence).
+func (p *Pseudonymizer) User(u *snapshot.UserRegistrationDetails) {
+	u.ID, u.UserPrincipalName, u.UserDisplayName = p.ID(u.ID), p.ID(u.UserPrincipalName), p.Name(u.UserDisplayName)
+}
+
+// Info replaces the identifiers in the rest of a snapshot: the manifest's
+// principal (the whole value, as Reveal maps it back), and UPN- or
+// GUID-shaped words in the reasons the manifest and the usage section give
+// (Graph's refusals may name the caller). The tenant id stays. Counts,
+// methods, summaries and hashes are unchanged, so the view evaluates to the
+// verdict of the original.
+func (p *Pseudonymizer) Info(in *snapshot.Info) {
+	keep := map[string]bool{strings.ToLower(in.Manifest.TenantID): true}
+	m := &in.Manifest
+	m.Principal = p.ID(m.Principal)
+	for i := range m.Summaries {
+		m.Summaries[i].Reason = p.Text(m.Summaries[i].Reason, nil, keep)
+	}
+	if u := in.Usage; u != nil {
+		u.ActivityReason = p.Text(u.ActivityReason, nil, keep)
+		u.SignInsReason = p.Text(u.SignInsReason, nil, keep)
+	}
+}
+
+// Snapshot writes to dst the pseudonymised view of the snapshot at src
+// (User, Info); usersSha256 and userCount describe the copy.
 func (p *Pseudonymizer) Snapshot(ctx context.Context, src, dst string, opts snapshot.ScanOptions) error {
+	opts.Rewrite = p
 	return atomicfile.Write(dst, 0o600, func(w io.Writer) error {
 		sw, err := snapshot.NewWriter(w)
 		if err != nil {
@@ -23,9 +51,7 @@ func (p *Pseudonymizer) Snapshot(ctx context.Context, src, dst string, opts snap
 		}
 		info, err := snapshot.Scan(ctx, src, opts, func(chunk []snapshot.UserRegistrationDetails) error {
 			for i := range chunk {
-				u := chunk[i]
-				u.ID, u.UserPrincipalName, u.UserDisplayName = p.ID(u.ID), p.ID(u.UserPrincipalName), p.Name(u.UserDisplayName)
-				b, err := json.Marshal(&u)
+				b, err := json.Marshal(&chunk[i])
 				if err != nil {
 					return fmt.Errorf("pseudonymize snapshot: %w", err)
 				}
@@ -38,14 +64,10 @@ func (p *Pseudonymizer) Snapshot(ctx context.Context, src, dst string, opts snap
 		if err != nil {
 			return err
 		}
-		m := info.Manifest
-		if m.Principal != "" {
-			m.Principal = p.Text(m.Principal, nil, map[string]bool{})
-		}
 		// The usage section holds counts, no identifiers: dropping it would
 		// skip the usage controls in the copy and change its verdict.
 		sw.SetUsage(info.Usage)
-		_, err = sw.Close(info.UsersRegisteredByFeature, info.UsersRegisteredByMethod, m)
+		_, err = sw.Close(info.UsersRegisteredByFeature, info.UsersRegisteredByMethod, info.Manifest)
 		return err
 	})
 }
@@ -68,6 +90,7 @@ func (p *Pseudonymizer) Reveal(ctx context.Context, path string, tokens []string
 	for _, t := range tokens {
 		want[t] = true
 	}
+	opts.Rewrite = nil // the original identifiers
 	out := map[string][]Match{}
 	add := func(tok string, m Match) {
 		if want[tok] && !slices.Contains(out[tok], m) {

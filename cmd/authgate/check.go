@@ -77,27 +77,27 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	_, err = check(ctx, plan, o.Evidence, stdout, stderr)
+	_, err = check(ctx, plan, stdout, stderr)
 	return err
 }
 
 // check runs a prepared plan and writes its outputs and, when asked, an
-// evidence bundle. It returns errGateFailed, after writing everything, when
+// evidence bundle, all of them or none. It returns errGateFailed, after writing everything, when
 // the verdict is fail.
-func check(ctx context.Context, plan *gate.Plan, bundle string, stdout, stderr io.Writer) (*result.Result, error) {
+func check(ctx context.Context, plan *gate.Plan, stdout, stderr io.Writer) (*result.Result, error) {
 	out, err := gate.Run(ctx, plan)
 	if err != nil {
 		return nil, err
 	}
 	res := out.Result
 	warnWaivers(stderr, res)
-	if err := plan.Write(out, stdout); err != nil {
+	bi := readBuildInfo()
+	b, err := plan.Write(ctx, out, stdout, gate.BuildInfo{Commit: bi.Commit, OPA: bi.OPA})
+	if err != nil {
 		return nil, err
 	}
-	if bundle != "" {
-		if _, err := createBundle(ctx, plan, bundle, stderr); err != nil {
-			return nil, err
-		}
+	if b != nil {
+		reportBundle(stderr, plan, b)
 	}
 	if res.Verdict == result.VerdictFail {
 		return res, errGateFailed

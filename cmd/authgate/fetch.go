@@ -36,6 +36,7 @@ type fetchOptions struct {
 	usagePeriod   string
 	maxPageBytes  string
 	quiet         bool
+	runOut        bool // out is run's --snapshot-out
 }
 
 // fetchEnv is where a fetch runs, when it is not the real world: the demo
@@ -115,8 +116,14 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 	if err := fo.Validate(); err != nil {
 		return "", asUsage(err)
 	}
-	if err := gate.WritablePath(o.out); err != nil {
-		return "", usagef("-o %s: %v", o.out, err)
+	flag := "-o"
+	if o.runOut {
+		flag = "--snapshot-out"
+	}
+	if err := gate.CheckPaths([]gate.PathArg{{Flag: flag, Path: o.out}, {Flag: flag + " (the partial file)", Path: o.out + ".partial"},
+		{Flag: flag + " (the checkpoint)", Path: o.out + ".partial.json"}},
+		[]gate.PathArg{{Flag: "--client-certificate", Path: o.clientCert}}); err != nil {
+		return "", err
 	}
 
 	if o.debug {
