@@ -206,7 +206,11 @@ func (p *Plan) pseudonymizeInputs() {
 		p.params[k] = p.pseudo.Value(v, keep)
 	}
 	for i := range p.waivers {
-		p.waivers[i].Subject = p.pseudo.ID(p.waivers[i].Subject)
+		if s := p.waivers[i].Subject; strings.Contains(s, "@") {
+			p.waivers[i].Subject = p.pseudo.UPN(s)
+		} else {
+			p.waivers[i].Subject = p.pseudo.ID(s)
+		}
 	}
 }
 

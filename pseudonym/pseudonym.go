@@ -95,6 +95,20 @@ func (p *Pseudonymizer) ID(v string) string {
 	return p.token(strings.ToLower(v))
 }
 
+// UPN returns the pseudonym of a user principal name: the token of its
+// local part (compared case-insensitively) followed by its domain, in lower
+// case: "pn_...@contractors.contoso.example". The domain is the tenant's,
+// not the person's, and controls that tell contractors or guests apart by
+// it keep working on the pseudonymised view. A value without "@" is
+// tokenised whole (ID); "" stays "".
+func (p *Pseudonymizer) UPN(v string) string {
+	i := strings.LastIndexByte(v, '@')
+	if i <= 0 || i == len(v)-1 {
+		return p.ID(v)
+	}
+	return p.ID(v[:i]) + "@" + strings.ToLower(v[i+1:])
+}
+
 // Name returns the token of a display name; "" stays "".
 func (p *Pseudonymizer) Name(v string) string {
 	if v == "" {
@@ -103,8 +117,14 @@ func (p *Pseudonymizer) Name(v string) string {
 	return p.token(v)
 }
 
-// IsToken reports whether s has the shape of a token.
-func IsToken(s string) bool { return tokenRE.MatchString(s) }
+// IsToken reports whether s has the shape of a token, or of a pseudonymised
+// UPN (a token, "@" and a domain).
+func IsToken(s string) bool {
+	if i := strings.IndexByte(s, '@'); i > 0 {
+		s = s[:i]
+	}
+	return tokenRE.MatchString(s)
+}
 
 var (
 	tokenRE = regexp.MustCompile(`^pn_[a-z2-7]{16}$`)
@@ -115,8 +135,8 @@ var (
 )
 
 // Text replaces, in free text, every name of names (exact, longest first),
-// then every UPN-shaped and GUID-shaped word except those in keep, with its
-// token.
+// then every UPN-shaped word (UPN) and GUID-shaped word (ID) except those in
+// keep, with its pseudonym.
 func (p *Pseudonymizer) Text(s string, names []string, keep map[string]bool) string {
 	for _, n := range names {
 		if n != "" && strings.Contains(s, n) {
@@ -124,10 +144,10 @@ func (p *Pseudonymizer) Text(s string, names []string, keep map[string]bool) str
 		}
 	}
 	s = upnRE.ReplaceAllStringFunc(s, func(m string) string {
-		if keep[strings.ToLower(m)] {
+		if keep[strings.ToLower(m)] || IsToken(m) {
 			return m
 		}
-		return p.ID(m)
+		return p.UPN(m)
 	})
 	return guidRE.ReplaceAllStringFunc(s, func(m string) string {
 		if keep[strings.ToLower(m)] {

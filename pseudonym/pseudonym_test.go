@@ -105,6 +105,15 @@ func TestTokens(t *testing.T) {
 	if p.Name("Ana Lima") == p.Name("ana lima") {
 		t.Error("display names are taken as written")
 	}
+	if got, want := p.UPN("Ana.Lima@Contoso.example"), p.ID("ana.lima")+"@contoso.example"; got != want || !pseudonym.IsToken(got) {
+		t.Errorf("UPN = %q, want %q (the local part's token and the domain)", got, want)
+	}
+	if p.Text("owner: Ana.Lima@contoso.example", nil, nil) != "owner: "+p.UPN("ana.lima@contoso.example") {
+		t.Error("Text must pseudonymise UPNs as UPN does")
+	}
+	if up := p.UPN("ana@contoso.example"); p.Text(up, nil, nil) != up {
+		t.Error("Text pseudonymised a pseudonymised UPN again")
+	}
 	if _, err := pseudonym.New([]byte("short")); err == nil {
 		t.Error("short key accepted")
 	}
@@ -221,7 +230,7 @@ func TestSnapshotAndReveal(t *testing.T) {
 			t.Errorf("token %s not revealed", tok)
 			continue
 		}
-		if p.ID(ms[0].Value) != tok && p.Name(ms[0].Value) != tok {
+		if p.ID(ms[0].Value) != tok && p.UPN(ms[0].Value) != tok && p.Name(ms[0].Value) != tok {
 			t.Errorf("token %s revealed as %+v", tok, ms[0])
 		}
 	}

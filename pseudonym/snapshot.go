@@ -18,11 +18,11 @@ import (
 // snapshot, so an evaluation never sees a real identifier (check and run
 // --pseudonymize), and Snapshot writes that view to a file (evidence).
 func (p *Pseudonymizer) User(u *snapshot.UserRegistrationDetails) {
-	u.ID, u.UserPrincipalName, u.UserDisplayName = p.ID(u.ID), p.ID(u.UserPrincipalName), p.Name(u.UserDisplayName)
+	u.ID, u.UserPrincipalName, u.UserDisplayName = p.ID(u.ID), p.UPN(u.UserPrincipalName), p.Name(u.UserDisplayName)
 }
 
 // Info replaces the identifiers in the rest of a snapshot: the manifest's
-// principal (the whole value, as Reveal maps it back), and UPN- or
+// principal (as a UPN: Reveal maps it back), and UPN- or
 // GUID-shaped words in the reasons the manifest and the usage section give
 // (Graph's refusals may name the caller). The tenant id stays. Counts,
 // methods, summaries and hashes are unchanged, so the view evaluates to the
@@ -30,7 +30,7 @@ func (p *Pseudonymizer) User(u *snapshot.UserRegistrationDetails) {
 func (p *Pseudonymizer) Info(in *snapshot.Info) {
 	keep := map[string]bool{strings.ToLower(in.Manifest.TenantID): true}
 	m := &in.Manifest
-	m.Principal = p.ID(m.Principal)
+	m.Principal = p.UPN(m.Principal)
 	for i := range m.Summaries {
 		m.Summaries[i].Reason = p.Text(m.Summaries[i].Reason, nil, keep)
 	}
@@ -101,7 +101,12 @@ func (p *Pseudonymizer) Reveal(ctx context.Context, path string, tokens []string
 		for i := range chunk {
 			u := &chunk[i]
 			add(p.ID(u.ID), Match{Kind: "id", Value: u.ID, UserID: u.ID})
-			add(p.ID(u.UserPrincipalName), Match{Kind: "userPrincipalName", Value: u.UserPrincipalName, UserID: u.ID})
+			m := Match{Kind: "userPrincipalName", Value: u.UserPrincipalName, UserID: u.ID}
+			add(p.UPN(u.UserPrincipalName), m)
+			add(p.ID(u.UserPrincipalName), m) // the whole UPN's token, as tokens were once made
+			if i := strings.LastIndexByte(u.UserPrincipalName, '@'); i > 0 {
+				add(p.ID(u.UserPrincipalName[:i]), m) // the local part's token alone
+			}
 			add(p.Name(u.UserDisplayName), Match{Kind: "displayName", Value: u.UserDisplayName, UserID: u.ID})
 		}
 		return nil
@@ -110,6 +115,7 @@ func (p *Pseudonymizer) Reveal(ctx context.Context, path string, tokens []string
 		return nil, err
 	}
 	if pr := info.Manifest.Principal; pr != "" {
+		add(p.UPN(pr), Match{Kind: "manifest.principal", Value: pr})
 		add(p.ID(pr), Match{Kind: "manifest.principal", Value: pr})
 	}
 	return out, nil
