@@ -7,12 +7,14 @@ import (
 
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/policies"
+	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/snapshot"
 )
 
 // BenchmarkEvaluateFile evaluates the built-in pack over the snapshot named
 // by AUTHGATE_BENCH_SNAPSHOT (e.g. bench/out/snap-1000000.json from
-// bench/run.sh), for profiling at scale:
+// bench/run.sh), as is and through the pseudonymised view (check
+// --pseudonymize), side by side, for profiling at scale:
 //
 //	AUTHGATE_BENCH_SNAPSHOT=$PWD/bench/out/snap-1000000.json \
 //	  go test ./evaluator -run '^$' -bench EvaluateFile -benchtime 1x -cpuprofile cpu.prof
@@ -21,9 +23,19 @@ func BenchmarkEvaluateFile(b *testing.B) {
 	if path == "" {
 		b.Skip("AUTHGATE_BENCH_SNAPSHOT is not set")
 	}
-	for _, mode := range []evaluator.Mode{evaluator.ModeStream} {
-		b.Run(string(mode), func(b *testing.B) {
-			e, err := evaluator.New(context.Background(), evaluator.WithBuiltin(policies.FS), evaluator.WithMode(mode))
+	p, err := pseudonym.New([]byte("a-benchmark-pseudonym-key"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		opts []evaluator.Option
+	}{
+		{string(evaluator.ModeStream), nil},
+		{string(evaluator.ModeStream) + "+pseudonymize", []evaluator.Option{evaluator.WithRewrite(p)}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			e, err := evaluator.New(context.Background(), append([]evaluator.Option{evaluator.WithBuiltin(policies.FS), evaluator.WithMode(evaluator.ModeStream)}, tc.opts...)...)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -41,7 +40,7 @@ func New(key []byte) (*Pseudonymizer, error) {
 		return nil, fmt.Errorf("pseudonym key: want at least %d bytes, got %d", MinKeyBytes, len(key))
 	}
 	p := &Pseudonymizer{key: append([]byte(nil), key...)}
-	p.macs.New = func() any { return hmac.New(sha256.New, p.key) }
+	p.macs.New = func() any { return &mac{h: hmac.New(sha256.New, p.key)} }
 	return p, nil
 }
 
@@ -73,17 +72,43 @@ func LoadKey(file string) (*Pseudonymizer, error) {
 	return New(key)
 }
 
-func (p *Pseudonymizer) token(v string) string {
-	m := p.macs.Get().(hash.Hash)
-	m.Reset()
-	io.WriteString(m, v)
-	var sum [sha256.Size]byte
-	m.Sum(sum[:0])
+// mac is a keyed HMAC and a buffer for the values it hashes.
+type mac struct {
+	h   hash.Hash
+	buf []byte
+	sum [sha256.Size]byte
+}
+
+// appendToken appends the token of v, lower-cased first when lower, and
+// then suffix, to dst: one pass and no allocation but dst's growth, as a
+// pseudonymised scan makes three tokens per user.
+func (p *Pseudonymizer) appendToken(dst []byte, v string, lower bool, suffix string) []byte {
+	m := p.macs.Get().(*mac)
+	m.buf = append(m.buf[:0], v...)
+	if lower {
+		for i, c := range m.buf {
+			if 'A' <= c && c <= 'Z' {
+				m.buf[i] = c + 'a' - 'A'
+			} else if c >= 0x80 { // not ASCII: Unicode's lower case
+				m.buf = append(m.buf[:0], strings.ToLower(v)...)
+				break
+			}
+		}
+	}
+	m.h.Reset()
+	m.h.Write(m.buf)
+	m.h.Sum(m.sum[:0])
+	var tok [16]byte
+	b32.Encode(tok[:], m.sum[:10])
 	p.macs.Put(m)
-	var tok [len(Prefix) + 16]byte
-	copy(tok[:], Prefix)
-	b32.Encode(tok[len(Prefix):], sum[:10])
-	return string(tok[:])
+	dst = append(dst, Prefix...)
+	dst = append(dst, tok[:]...)
+	return append(dst, suffix...)
+}
+
+func (p *Pseudonymizer) token(v string, lower bool) string {
+	var b [64]byte
+	return string(p.appendToken(b[:0], v, lower, ""))
 }
 
 // ID returns the token of an object id or a user principal name (compared
@@ -92,7 +117,7 @@ func (p *Pseudonymizer) ID(v string) string {
 	if v == "" {
 		return ""
 	}
-	return p.token(strings.ToLower(v))
+	return p.token(v, true)
 }
 
 // UPN returns the pseudonym of a user principal name: the token of its
@@ -106,7 +131,8 @@ func (p *Pseudonymizer) UPN(v string) string {
 	if i <= 0 || i == len(v)-1 {
 		return p.ID(v)
 	}
-	return p.ID(v[:i]) + "@" + strings.ToLower(v[i+1:])
+	var b [128]byte
+	return string(p.appendToken(b[:0], v[:i], true, strings.ToLower(v[i:])))
 }
 
 // Name returns the token of a display name; "" stays "".
@@ -114,7 +140,7 @@ func (p *Pseudonymizer) Name(v string) string {
 	if v == "" {
 		return ""
 	}
-	return p.token(v)
+	return p.token(v, false)
 }
 
 // IsToken reports whether s has the shape of a token, or of a pseudonymised

@@ -2,6 +2,9 @@ package pseudonym_test
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base32"
 	"context"
 	"os"
 	"path/filepath"
@@ -92,6 +95,14 @@ func TestTokens(t *testing.T) {
 	tok := p.ID("Ana.Lima@Contoso.example")
 	if !regexp.MustCompile(`^pn_[a-z2-7]{16}$`).MatchString(tok) || !pseudonym.IsToken(tok) {
 		t.Errorf("token %q has the wrong shape", tok)
+	}
+	m := hmac.New(sha256.New, testKey)
+	m.Write([]byte("ana.lima@contoso.example"))
+	if want := "pn_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(m.Sum(nil)[:10])); tok != want {
+		t.Errorf("token %q, want %q (the documented HMAC-SHA256, base32, lower case)", tok, want)
+	}
+	if p.ID("ÅSA@contoso.example") != p.ID("åsa@contoso.example") {
+		t.Error("non-ASCII ids must ignore case too")
 	}
 	if p.ID("ana.lima@contoso.example") != tok {
 		t.Error("UPN tokens must ignore case")
