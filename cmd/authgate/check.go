@@ -37,7 +37,7 @@ func addEvalFlags(fs *pflag.FlagSet, o *gate.Options) {
 	fs.Int64Var(&o.MaxSnapshotBytes, "max-snapshot-bytes", snapshot.DefaultMaxBytes, "refuse snapshots larger than `N` bytes")
 	fs.DurationVar(&o.Timeout, "timeout", gate.DefaultTimeout, "give up with exit 4 (inconclusive) when the evaluation takes longer than `DURATION`")
 	fs.StringVar(&o.Baseline, "baseline", "", "earlier snapshot `FILE` of the tenant: adds the trend controls AM-TRD-01..03 and a coverage-over-time chart")
-	fs.BoolVar(&o.Pseudonymize, "pseudonymize", false, "replace user ids, UPNs and display names with keyed tokens in every output (key: $"+pseudonym.EnvKey+" or --pseudonym-key-file)")
+	fs.BoolVar(&o.Pseudonymize, "pseudonymize", false, "evaluate a view of the snapshot whose user ids, UPNs and display names are keyed tokens, so no output names a user (key: $"+pseudonym.EnvKey+" or --pseudonym-key-file)")
 	fs.StringVar(&o.PseudonymKeyFile, "pseudonym-key-file", "", "read the pseudonym key from `FILE` instead of $"+pseudonym.EnvKey)
 }
 

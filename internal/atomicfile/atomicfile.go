@@ -198,27 +198,45 @@ func (s *Set) rollback(done []*staged, backups []string, err error) error {
 	return fmt.Errorf("%w%s", err, msg)
 }
 
-// link makes a hard link to path under a fresh name beside it.
+// link makes a hard link to path under a fresh name beside it, or a copy
+// where the file system has no hard links.
 func link(path string) (string, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	for range 10 {
-		f, err := os.CreateTemp(dir, "."+base+".old-*")
-		if err != nil {
-			return "", err
-		}
-		name := f.Name()
-		f.Close()
-		os.Remove(name)
-		if err := os.Link(path, name); err == nil {
-			return name, nil
-		} else if !errors.Is(err, fs.ErrExist) {
-			return "", err
-		}
+	f, err := os.CreateTemp(dir, "."+base+".old-*")
+	if err != nil {
+		return "", err
 	}
-	return "", errors.New("no free name for a hard link")
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	if err := os.Link(path, name); err == nil {
+		return name, nil
+	}
+	// No hard links here (or the name was taken meanwhile): copy.
+	f, err = os.CreateTemp(dir, "."+base+".old-*")
+	if err != nil {
+		return "", err
+	}
+	name = f.Name()
+	src, err := os.Open(path)
+	if err == nil {
+		if fi, serr := src.Stat(); serr == nil {
+			f.Chmod(fi.Mode().Perm())
+		}
+		_, err = io.Copy(f, src)
+		src.Close()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(name)
+		return "", err
+	}
+	return name, nil
 }
 
 // kind names the type of a file that is not a regular file.
