@@ -2,10 +2,10 @@ package pseudonym_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base32"
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
