@@ -375,7 +375,7 @@ func TestCIFilesSettings(t *testing.T) {
 		if got := lookup(doc, "runs", "using"); got == nil || got.Value != "composite" {
 			t.Error("not a composite action")
 		}
-		for _, in := range []string{"tenant-id", "client-id", "auth", "fail-on", "formats", "version", "working-directory"} {
+		for _, in := range []string{"tenant-id", "client-id", "auth", "fail-on", "formats", "working-directory"} {
 			if lookup(doc, "inputs", in) == nil {
 				t.Errorf("no input %s", in)
 			}
@@ -387,14 +387,19 @@ func TestCIFilesSettings(t *testing.T) {
 			t.Error("no actions/setup-go step")
 		}
 		sarif := findStep(doc, "uses", "github/codeql-action/upload-sarif@")
-		if sarif == nil || lookup(sarif, "with", "category") == nil || lookup(sarif, "with", "category").Value != "authgate" {
-			t.Error("no SARIF upload with category authgate")
+		if sarif == nil || lookup(sarif, "with", "category") == nil || !strings.Contains(lookup(sarif, "with", "category").Value, "steps.run.outputs.category") {
+			t.Error("no SARIF upload with the per-tenant category")
 		}
 		if findStep(doc, "uses", "actions/upload-artifact@") == nil {
-			t.Error("no JUnit artefact upload")
+			t.Error("no reports artifact upload")
+		}
+		for _, in := range []string{"sarif-category", "artifact-name", "retention-days", "waivers", "upload-snapshot"} {
+			if lookup(doc, "inputs", in) == nil {
+				t.Errorf("no input %s", in)
+			}
 		}
 		all := strings.Join(scalars(doc), "\n")
-		for _, want := range []string{"$GITHUB_STEP_SUMMARY", `echo "code=$code" >> "$GITHUB_OUTPUT"`, `exit "${CODE:-4}"`, "--output"} {
+		for _, want := range []string{"$GITHUB_STEP_SUMMARY", `echo "code=$code"`, `exit "${CODE:-4}"`, "--output"} {
 			if !strings.Contains(all, want) {
 				t.Errorf("action.yml lacks %q", want)
 			}
