@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -23,6 +24,7 @@ import (
 var ciFiles = []string{
 	"action.yml",
 	"examples/github/authgate.yml",
+	"examples/github/audit.yml",
 	"examples/azure-pipelines.yml",
 	"examples/gitlab-ci.yml",
 }
@@ -413,29 +415,76 @@ func TestCIFilesSettings(t *testing.T) {
 	})
 	t.Run("examples/github/authgate.yml", func(t *testing.T) {
 		doc := readYAML(t, "examples/github/authgate.yml")
-		for perm, want := range map[string]string{"id-token": "write", "security-events": "write", "contents": "read"} {
+		for perm, want := range map[string]string{"id-token": "write", "security-events": "write", "contents": "read", "actions": "read"} {
 			if got := lookup(doc, "permissions", perm); got == nil || got.Value != want {
 				t.Errorf("permissions.%s is not %s", perm, want)
 			}
 		}
+		if n := len(lookup(doc, "permissions").Content) / 2; n != 4 {
+			t.Errorf("%d permissions, want exactly the 4 the job needs", n)
+		}
 		if lookup(doc, "on", "schedule") == nil || lookup(doc, "on", "workflow_dispatch") == nil {
 			t.Error("no schedule or workflow_dispatch trigger")
 		}
-		if findStep(doc, "uses", "authgate/authgate@") == nil {
-			t.Error("the example does not use the action")
+		if g := lookup(doc, "concurrency", "group"); g == nil || !strings.Contains(g.Value, "AZURE_TENANT_ID") {
+			t.Error("no concurrency group per tenant")
+		}
+		step := findStep(doc, "uses", "authgate/authgate@")
+		if step == nil {
+			t.Fatal("the example does not use the action")
+		}
+		if !strings.Contains(lookup(step, "with", "args").Value, "--pseudonymize") {
+			t.Error("the example does not pseudonymize its shared reports")
+		}
+		for _, in := range []string{"config", "waivers"} {
+			f := lookup(step, "with", in)
+			if f == nil {
+				t.Fatalf("the action step has no %s", in)
+			}
+			if _, err := os.Stat(filepath.Join(repoRoot, "examples", "github", f.Value)); err != nil {
+				t.Errorf("the recipe's %s is not beside it: %v", in, err)
+			}
+		}
+		if r := lookup(step, "with", "retention-days"); r == nil || !slices.Contains([]string{"1", "2", "3", "4", "5", "6", "7"}, r.Value) {
+			t.Error("no artifact retention of a week or less")
+		}
+	})
+	t.Run("examples/github/audit.yml", func(t *testing.T) {
+		doc := readYAML(t, "examples/github/audit.yml")
+		if lookup(doc, "on", "schedule") == nil {
+			t.Error("the audit recipe is not scheduled")
+		}
+		if lookup(doc, "permissions", "actions") == nil || lookup(doc, "concurrency", "group") == nil {
+			t.Error("no actions: read (to download the previous snapshot) or no concurrency group")
+		}
+		all := strings.Join(scalars(doc), "\n")
+		for _, want := range []string{"--baseline previous/snapshot.json", "gh run download", "--pseudonymize", "--evidence"} {
+			if !strings.Contains(all, want) {
+				t.Errorf("the audit recipe lacks %q", want)
+			}
 		}
 	})
 	t.Run("examples/azure-pipelines.yml", func(t *testing.T) {
 		doc := readYAML(t, "examples/azure-pipelines.yml")
-		cli := findStep(doc, "task", "AzureCLI@2")
-		if cli == nil || lookup(cli, "inputs", "azureSubscription") == nil {
-			t.Fatal("no AzureCLI@2 task with a service connection (azureSubscription)")
+		if findStep(doc, "task", "AzureCLI") != nil {
+			t.Error("the recipe uses AzureCLI, whose az login fails without a subscription role")
 		}
-		if tok := lookup(cli, "env", "SYSTEM_ACCESSTOKEN"); tok == nil || tok.Value != "$(System.AccessToken)" {
-			t.Error("the AzureCLI@2 task does not map SYSTEM_ACCESSTOKEN, which --auth azure-pipelines needs")
+		run := findStep(doc, "displayName", "authgate run")
+		if run == nil || lookup(run, "script") == nil || !strings.Contains(lookup(run, "script").Value, "--auth azure-pipelines") {
+			t.Fatal("no plain script step running authgate run --auth azure-pipelines")
 		}
-		if !strings.Contains(lookup(cli, "inputs", "inlineScript").Value, "--auth azure-pipelines") {
-			t.Error("the AzureCLI@2 task does not run --auth azure-pipelines")
+		for name, want := range map[string]string{
+			"SYSTEM_ACCESSTOKEN": "$(System.AccessToken)", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID": "$(",
+			"AZURESUBSCRIPTION_TENANT_ID": "$(", "AZURESUBSCRIPTION_CLIENT_ID": "$(",
+		} {
+			if v := lookup(run, "env", name); v == nil || !strings.HasPrefix(v.Value, want) {
+				t.Errorf("the script step does not map %s, which --auth azure-pipelines needs", name)
+			}
+		}
+		sum := findStep(doc, "displayName", "Publish the run summary")
+		if sum == nil || !strings.Contains(lookup(sum, "script").Value, "##vso[task.uploadsummary]") ||
+			lookup(sum, "condition") == nil || lookup(sum, "condition").Value != "succeededOrFailed()" {
+			t.Error("the Markdown report is not published to the run summary when the gate fails")
 		}
 		pub := findStep(doc, "task", "PublishTestResults@2")
 		if pub == nil || lookup(pub, "inputs", "testResultsFormat").Value != "JUnit" {
@@ -467,4 +516,32 @@ func TestCIFilesSettings(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestExampleConfigsLoad checks the recipe's authgate.yaml and waivers.yaml
+// against the sample snapshot: both load, the waiver matches a finding (it
+// is not reported unused), and the gate fails on the sample's findings, not
+// on the files (exit 1, not 2).
+func TestExampleConfigsLoad(t *testing.T) {
+	dir := filepath.Join(repoRoot, "examples", "github")
+	code, out, errOut := cli(t, "check", "--snapshot", filepath.Join(repoRoot, "testdata", "sample.snapshot.json"),
+		"--config", filepath.Join(dir, "authgate.yaml"), "--waivers", filepath.Join(dir, "waivers.yaml"),
+		"--now", "2026-11-01T00:00:00Z", "--format", "json")
+	if code != exitViolations {
+		t.Fatalf("exit %d, want %d: %s", code, exitViolations, errOut)
+	}
+	var res struct {
+		Summary struct {
+			Waived int `json:"waived"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Summary.Waived != 1 {
+		t.Errorf("%d waived findings, want the example's 1", res.Summary.Waived)
+	}
+	if strings.Contains(errOut+out, "unused") {
+		t.Errorf("the example's waiver is reported unused")
+	}
 }
