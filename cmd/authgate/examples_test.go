@@ -25,8 +25,8 @@ var ciFiles = []string{
 	"action.yml",
 	"examples/github/authgate.yml",
 	"examples/github/audit.yml",
-	"examples/azure-pipelines.yml",
-	"examples/gitlab-ci.yml",
+	"examples/azure-pipelines/azure-pipelines.yml",
+	"examples/gitlab/gitlab-ci.yml",
 }
 
 // shellWord is one word of a shell command line; dynamic when it holds a
@@ -464,8 +464,8 @@ func TestCIFilesSettings(t *testing.T) {
 			}
 		}
 	})
-	t.Run("examples/azure-pipelines.yml", func(t *testing.T) {
-		doc := readYAML(t, "examples/azure-pipelines.yml")
+	t.Run("examples/azure-pipelines/azure-pipelines.yml", func(t *testing.T) {
+		doc := readYAML(t, "examples/azure-pipelines/azure-pipelines.yml")
 		if findStep(doc, "task", "AzureCLI") != nil {
 			t.Error("the recipe uses AzureCLI, whose az login fails without a subscription role")
 		}
@@ -494,8 +494,8 @@ func TestCIFilesSettings(t *testing.T) {
 			t.Error("the JUnit report is not published when the gate fails")
 		}
 	})
-	t.Run("examples/gitlab-ci.yml", func(t *testing.T) {
-		doc := readYAML(t, "examples/gitlab-ci.yml")
+	t.Run("examples/gitlab/gitlab-ci.yml", func(t *testing.T) {
+		doc := readYAML(t, "examples/gitlab/gitlab-ci.yml")
 		job := lookup(doc, "authgate")
 		if job == nil {
 			t.Fatal("no authgate job")
@@ -523,25 +523,46 @@ func TestCIFilesSettings(t *testing.T) {
 // is not reported unused), and the gate fails on the sample's findings, not
 // on the files (exit 1, not 2).
 func TestExampleConfigsLoad(t *testing.T) {
-	dir := filepath.Join(repoRoot, "examples", "github")
-	code, out, errOut := cli(t, "check", "--snapshot", filepath.Join(repoRoot, "testdata", "sample.snapshot.json"),
-		"--config", filepath.Join(dir, "authgate.yaml"), "--waivers", filepath.Join(dir, "waivers.yaml"),
-		"--now", "2026-11-01T00:00:00Z", "--format", "json")
-	if code != exitViolations {
-		t.Fatalf("exit %d, want %d: %s", code, exitViolations, errOut)
+	for _, d := range []string{"github", "azure-pipelines", "gitlab"} {
+		t.Run(d, func(t *testing.T) {
+			dir := filepath.Join(repoRoot, "examples", d)
+			code, out, errOut := cli(t, "check", "--snapshot", filepath.Join(repoRoot, "testdata", "sample.snapshot.json"),
+				"--config", filepath.Join(dir, "authgate.yaml"), "--waivers", filepath.Join(dir, "waivers.yaml"),
+				"--now", "2026-11-01T00:00:00Z", "--format", "json")
+			if code != exitViolations {
+				t.Fatalf("exit %d, want %d: %s", code, exitViolations, errOut)
+			}
+			var res struct {
+				Summary struct {
+					Waived int `json:"waived"`
+				} `json:"summary"`
+			}
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatal(err)
+			}
+			if res.Summary.Waived != 1 {
+				t.Errorf("%d waived findings, want the example's 1", res.Summary.Waived)
+			}
+			if strings.Contains(errOut+out, "unused") {
+				t.Errorf("the example's waiver is reported unused")
+			}
+		})
 	}
-	var res struct {
-		Summary struct {
-			Waived int `json:"waived"`
-		} `json:"summary"`
-	}
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatal(err)
-	}
-	if res.Summary.Waived != 1 {
-		t.Errorf("%d waived findings, want the example's 1", res.Summary.Waived)
-	}
-	if strings.Contains(errOut+out, "unused") {
-		t.Errorf("the example's waiver is reported unused")
+}
+
+// Every recipe pseudonymizes what it shares and has its config beside it.
+func TestRecipesPseudonymizeAndAreComplete(t *testing.T) {
+	for _, rel := range ciFiles[1:] {
+		all := strings.Join(scalars(readYAML(t, rel)), "\n")
+		if !strings.Contains(all, "--pseudonymize") {
+			t.Errorf("%s: no --pseudonymize for the reports it shares", rel)
+		}
+		for _, f := range []string{"authgate.yaml", "waivers.yaml"} {
+			if strings.Contains(all, f) {
+				if _, err := os.Stat(filepath.Join(repoRoot, filepath.Dir(rel), f)); err != nil {
+					t.Errorf("%s names %s, which is not beside it: %v", rel, f, err)
+				}
+			}
+		}
 	}
 }
