@@ -33,7 +33,7 @@ release-bins: clean
 		os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
 		out=dist/bin/$${os}_$${arch}/authgate$$ext; \
 		echo "build $$out"; \
-		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -buildvcs=true -ldflags "$(LDFLAGS)" -o $$out ./cmd/authgate & \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -buildvcs=auto -ldflags "$(LDFLAGS)" -o $$out ./cmd/authgate & \
 		pids="$$pids $$!"; \
 	done; \
 	for pid in $$pids; do wait $$pid; done
