@@ -56,11 +56,11 @@ func (g *githubWriter) Write(w io.Writer, r *evaluator.Result) error {
 				msg += fmt.Sprintf("; and %d more", waived-len(items))
 			}
 			title := strings.TrimSpace(c.ID + " " + oneLine(c.Title) + " (waived)")
-			fmt.Fprintf(b, "::notice title=%s::%s\n", ghProperty.Replace(title), ghData.Replace(msg))
+			fmt.Fprintf(b, "::notice title=%s::%s\n", ghProperty.Replace(Sanitize(title)), ghData.Replace(Sanitize(msg)))
 		}
 	}
 	for _, l := range staleWaivers(r) {
-		fmt.Fprintf(b, "::warning title=authgate waiver to review::%s\n", ghData.Replace(l))
+		fmt.Fprintf(b, "::warning title=authgate waiver to review::%s\n", ghData.Replace(Sanitize(l)))
 	}
 	if err := b.Flush(); err != nil {
 		return fmt.Errorf("write github annotations: %w", err)
@@ -101,5 +101,5 @@ func (g *githubWriter) failing(b *bufio.Writer, c *evaluator.Control, limit int)
 		msg.WriteString(" See " + u)
 	}
 	title := strings.TrimSpace(c.ID + " " + oneLine(c.Title))
-	fmt.Fprintf(b, "::%s title=%s::%s\n", githubCommand(c.Severity), ghProperty.Replace(title), ghData.Replace(msg.String()))
+	fmt.Fprintf(b, "::%s title=%s::%s\n", githubCommand(c.Severity), ghProperty.Replace(Sanitize(title)), ghData.Replace(Sanitize(msg.String())))
 }

@@ -32,13 +32,13 @@ var mdEscaper = strings.NewReplacer(
 	"\r\n", " ", "\r", " ", "\n", " ",
 )
 
-// md escapes a user-provided string for use inline in Markdown, including
-// inside a table cell.
-func md(s string) string { return mdEscaper.Replace(s) }
+// md sanitises a user-provided string and escapes it for use inline in
+// Markdown, including inside a table cell.
+func md(s string) string { return mdEscaper.Replace(Sanitize(s)) }
 
 // mdURL makes a URL safe inside the parentheses of a Markdown link.
 func mdURL(u string) string {
-	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", "|", "%7C").Replace(u)
+	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", "|", "%7C").Replace(Sanitize(u))
 }
 
 func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
@@ -68,7 +68,7 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 		if c.Status == evaluator.StatusSkipped {
 			count = "–"
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", md(c.ID), md(oneLine(c.Title)), c.Severity, statusWord(c.Status), count)
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", md(c.ID), md(c.Title), c.Severity, statusWord(c.Status), count)
 	}
 
 	for _, c := range controls {
@@ -77,7 +77,7 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 		}
 		// A control whose every violation is waived passes, but its waived
 		// findings stay visible with their justification.
-		fmt.Fprintf(b, "\n### %s %s (waived)\n\n", md(c.ID), md(oneLine(c.Title)))
+		fmt.Fprintf(b, "\n### %s %s (waived)\n\n", md(c.ID), md(c.Title))
 		m.waived(b, c, limit)
 	}
 	if stale := staleWaivers(r); len(stale) > 0 {
@@ -92,7 +92,7 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 			continue
 		}
 		open, _ := tally(c)
-		fmt.Fprintf(b, "\n### %s %s\n\n", md(c.ID), md(oneLine(c.Title)))
+		fmt.Fprintf(b, "\n### %s %s\n\n", md(c.ID), md(c.Title))
 		fmt.Fprintf(b, "%s, %d %s.\n\n", c.Severity, open, plural(open, "violation", "violations"))
 		vs := sortedViolations(c)
 		listed := 0
@@ -150,6 +150,6 @@ func (m *markdownWriter) waived(b *bufio.Writer, c *evaluator.Control, limit int
 			break
 		}
 		listed++
-		fmt.Fprintf(b, "- %s: waived, %s\n", md(textViolation(&v)), md(oneLine(waiverNote(v.Waiver))))
+		fmt.Fprintf(b, "- %s: waived, %s\n", md(textViolation(&v)), md(waiverNote(v.Waiver)))
 	}
 }

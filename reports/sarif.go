@@ -360,7 +360,6 @@ func toolVersions(v string) (version, semantic *string) {
 	return nil, ptr("0.0.0-" + cmp.Or(pre, "unknown"))
 }
 
-
 // maskDigits replaces every run of digits (and the separators inside a
 // number) with "#", so "91.2% of 1,204 members" and "90.8% of 1,210 members"
 // read the same.

@@ -23,17 +23,17 @@ func (t *textWriter) Write(w io.Writer, r *evaluator.Result) error {
 	b := bufio.NewWriter(w)
 	limit := t.o.limit(textListed)
 
-	fmt.Fprintf(b, "authgate %s: %s (fail-on %s)\n", r.Tool.Version, verdictWord(r.Verdict), r.FailOn)
+	fmt.Fprintf(b, "authgate %s: %s (fail-on %s)\n", Sanitize(r.Tool.Version), verdictWord(r.Verdict), Sanitize(r.FailOn))
 	s := r.Snapshot
 	fmt.Fprintf(b, "snapshot %s, tenant %s, fetched %s, %d users, sha256 %s\n",
-		s.Path, s.TenantID, s.FetchedAt, s.Users, s.SHA256)
+		Sanitize(s.Path), Sanitize(s.TenantID), Sanitize(s.FetchedAt), s.Users, Sanitize(s.SHA256))
 
 	for _, c := range sortedControls(r) {
 		open, waived := tally(c)
-		fmt.Fprintf(b, "\n%-7s  %-8s  %s  %s", statusWord(c.Status), c.Severity, c.ID, oneLine(c.Title))
+		fmt.Fprintf(b, "\n%-7s  %-8s  %s  %s", statusWord(c.Status), c.Severity, Sanitize(c.ID), Sanitize(c.Title))
 		switch {
 		case c.Status == evaluator.StatusSkipped:
-			fmt.Fprintf(b, ": skipped, %s\n", cmp.Or(oneLine(c.SkipReason), "no reason given"))
+			fmt.Fprintf(b, ": skipped, %s\n", cmp.Or(Sanitize(c.SkipReason), "no reason given"))
 		default:
 			fmt.Fprintf(b, ": %d %s", open, plural(open, "violation", "violations"))
 			if waived > 0 {
@@ -53,16 +53,16 @@ func (t *textWriter) Write(w io.Writer, r *evaluator.Result) error {
 					break
 				}
 				listed++
-				fmt.Fprintf(b, "    - %s\n", textViolation(v))
+				fmt.Fprintf(b, "    - %s\n", Sanitize(textViolation(v)))
 			}
 			if open > listed {
 				fmt.Fprintf(b, "    … and %d more\n", open-listed)
 			}
 			if fix := firstLine(c.Remediation); fix != "" {
-				fmt.Fprintf(b, "    fix: %s\n", fix)
+				fmt.Fprintf(b, "    fix: %s\n", Sanitize(fix))
 			}
 			if u := firstURL(c.References); u != "" {
-				fmt.Fprintf(b, "    see: %s\n", u)
+				fmt.Fprintf(b, "    see: %s\n", Sanitize(u))
 			}
 		}
 		listed := 0
@@ -76,14 +76,14 @@ func (t *textWriter) Write(w io.Writer, r *evaluator.Result) error {
 				break
 			}
 			listed++
-			fmt.Fprintf(b, "    ~ waived: %s; %s\n", textViolation(v), oneLine(waiverNote(v.Waiver)))
+			fmt.Fprintf(b, "    ~ waived: %s; %s\n", Sanitize(textViolation(v)), Sanitize(waiverNote(v.Waiver)))
 		}
 	}
 
 	if stale := staleWaivers(r); len(stale) > 0 {
 		fmt.Fprintf(b, "\nwaivers to review:\n")
 		for _, l := range stale {
-			fmt.Fprintf(b, "    ! %s\n", oneLine(l))
+			fmt.Fprintf(b, "    ! %s\n", Sanitize(l))
 		}
 	}
 
