@@ -64,7 +64,7 @@ const htmlCSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--fg);margin:0 auto;max-width:1100px;padding:24px}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:15px;margin:18px 0 6px}
 .verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:600}
-.v-pass,.st-pass{background:var(--pass)}.v-fail,.st-fail{background:var(--fail)}.st-skipped{background:var(--skip)}
+.v-pass,.st-pass{background:var(--pass)}.v-fail,.st-fail{background:var(--fail)}.st-warn{background:var(--sspr)}.st-skipped{background:var(--skip)}
 .st{color:#fff;border-radius:3px;padding:0 6px;font-size:12px;font-weight:600}
 .muted{color:var(--muted)}
 table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}th{background:#f6f8fa}
@@ -126,7 +126,7 @@ var htmlTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <body>
 <header>
 <h1>authgate report <span class="verdict v-{{.Verdict}}" id="verdict">{{.VerdictWord}}</span></h1>
-<p>Gate <strong>{{.VerdictWord}}</strong> at fail-on <code>{{.FailOn}}</code>. {{.Tally}}.</p>
+<p>Gate <strong>{{.VerdictWord}}</strong> at fail-on <code>{{.FailOn}}</code>{{with .Reason}} ({{.}}){{end}}. {{.Tally}}.</p>
 <p class="muted">Tenant <code>{{.TenantID}}</code>, snapshot fetched {{.FetchedAt}}, {{.Users}} users; {{.Tool}}.</p>
 </header>
 {{with .Coverage}}<section id="charts">
@@ -147,7 +147,7 @@ var htmlTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <table>
 <thead><tr><th>Control</th><th>Title</th><th>Severity</th><th>Status</th><th class="n">Violations</th><th class="n">Waived</th></tr></thead>
 <tbody>
-{{range .Controls}}<tr class="control-row" data-status="{{.Status}}"><td><code>{{if .Failing}}<a href="#c-{{.Anchor}}">{{.ID}}</a>{{else}}{{.ID}}{{end}}</code></td><td>{{.Title}}{{with .SkipReason}}<br><span class="muted">{{.}}</span>{{end}}</td><td>{{.Severity}}</td><td><span class="st st-{{.Status}}">{{.StatusWord}}</span></td><td class="n">{{.Open}}</td><td class="n">{{.Waived}}</td></tr>
+{{range .Controls}}<tr class="control-row" data-status="{{.Status}}"><td><code>{{if .Failing}}<a href="#c-{{.Anchor}}">{{.ID}}</a>{{else}}{{.ID}}{{end}}</code></td><td>{{.Title}}{{with .SkipReason}}<br><span class="muted">{{.}}</span>{{end}}</td><td>{{.Severity}}</td><td><span class="st st-{{.Badge}}">{{.StatusWord}}</span></td><td class="n">{{.Open}}</td><td class="n">{{.Waived}}</td></tr>
 {{end}}</tbody>
 </table>
 </section>
@@ -155,7 +155,7 @@ var htmlTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <h2>Failing controls</h2>
 {{range .}}<section class="control" id="c-{{.Anchor}}">
 <h3><code>{{.ID}}</code> {{.Title}}</h3>
-<p>{{.Severity}}, {{.Open}} {{.OpenWord}}{{if .Waived}} (+{{.Waived}} waived){{end}}. {{.Description}}</p>
+<p>{{.Severity}}, {{.Open}} {{.OpenWord}}{{if .Waived}} (+{{.Waived}} waived){{end}}{{with .NotGating}}; <strong>{{.}}</strong>{{end}}. {{.Description}}</p>
 <p><strong>Remediation:</strong> {{.Remediation}}{{range .References}} {{if .URL}}<a href="{{.URL}}" rel="noreferrer">{{.Label}}</a>{{else}}<span class="muted">{{.Label}}</span>{{end}}{{end}}</p>
 <input class="filter" type="search" placeholder="Filter these {{len .Rows}} rows" aria-label="Filter the violations of {{.ID}}" data-table="t-{{.Anchor}}">
 <table class="violations" id="t-{{.Anchor}}">
@@ -207,7 +207,7 @@ var htmlTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 type htmlPage struct {
 	CSP                         template.HTMLAttr
 	Title, Verdict, VerdictWord string
-	FailOn, Tally               string
+	FailOn, Tally, Reason       string
 	TenantID, FetchedAt, Tool   string
 	Users                       int
 	Coverage                    []svgFigure
@@ -222,6 +222,7 @@ type htmlPage struct {
 type htmlControl struct {
 	ID, Anchor, Title, SkipReason string
 	Severity, Status, StatusWord  string
+	Badge                         string // the status, or "warn" for a failure below --fail-on
 	Failing                       bool
 	Open, Waived                  int
 }
@@ -229,7 +230,7 @@ type htmlControl struct {
 type htmlFailing struct {
 	ID, Anchor, Title, Severity string
 	Open, Waived                int
-	OpenWord                    string
+	OpenWord, NotGating         string
 	Description, Remediation    string
 	References                  []htmlRef
 	Rows                        []htmlRow
@@ -319,6 +320,7 @@ func (h *htmlWriter) page(r *evaluator.Result) *htmlPage {
 		VerdictWord: verdictWord(r.Verdict),
 		FailOn:      Sanitize(r.FailOn),
 		Tally:       summary,
+		Reason:      verdictReason(r),
 		TenantID:    Sanitize(r.Snapshot.TenantID),
 		FetchedAt:   Sanitize(r.Snapshot.FetchedAt),
 		Users:       r.Snapshot.Users,
@@ -331,15 +333,24 @@ func (h *htmlWriter) page(r *evaluator.Result) *htmlPage {
 		p.Usage = usageView(r, r.Usage)
 	}
 	limit := h.o.limit(htmlListed)
+	g := gateOf(r)
 	for _, c := range sortedControls(r) {
 		open, waived := tally(c)
-		p.Controls = append(p.Controls, htmlControl{
+		badge := Sanitize(string(c.Status))
+		if g.warns(c) {
+			badge = "warn"
+		}
+		p.Controls = append(p.Controls, htmlControl{Badge: badge,
 			ID: Sanitize(c.ID), Anchor: anchor(c.ID), Title: Sanitize(c.Title), SkipReason: Sanitize(c.SkipReason),
-			Severity: c.Severity.String(), Status: Sanitize(string(c.Status)), StatusWord: statusWord(c.Status),
+			Severity: c.Severity.String(), Status: Sanitize(string(c.Status)), StatusWord: g.statusLabel(c),
 			Failing: c.Status == evaluator.StatusFail, Open: open, Waived: waived,
 		})
 		if c.Status == evaluator.StatusFail {
-			p.Failing = append(p.Failing, h.failing(c, open, waived, limit))
+			f := h.failing(c, open, waived, limit)
+			if g.warns(c) {
+				f.NotGating = Sanitize(g.notGating())
+			}
+			p.Failing = append(p.Failing, f)
 		}
 	}
 	for _, w := range r.Waivers {
@@ -391,7 +402,8 @@ func (h *htmlWriter) failing(c *evaluator.Control, open, waived, limit int) html
 			row.Waiver = Sanitize(waiverNote(v.Waiver))
 		}
 		if v.Value != nil && v.Threshold != nil {
-			row.Figures = fmt.Sprintf("value %s, threshold %s", fmt.Sprint(*v.Value), fmt.Sprint(*v.Threshold))
+			u := figureUnit(c, v)
+			row.Figures = fmt.Sprintf("value %s, threshold %s", humanNumber(*v.Value, u), humanNumber(*v.Threshold, u))
 		}
 		f.Rows = append(f.Rows, row)
 	}

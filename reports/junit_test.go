@@ -120,7 +120,7 @@ func TestJUnit(t *testing.T) {
 	}
 	adm := d.Suites[0].Cases[0]
 	if adm.Name != "AM-ADM-01 Administrators are MFA-capable" || adm.Failure == nil ||
-		adm.Failure.Message != "3 violations of AM-ADM-01" || adm.Failure.Type != "critical" ||
+		adm.Failure.Message != "3 violations of AM-ADM-01 (fails the gate at --fail-on high)" || adm.Failure.Type != "critical" ||
 		!strings.Contains(adm.Failure.Text, "carol@contoso.example (Carol <Ops> & Co | Tier-0 Ünïcødé ✓): admin is not MFA-capable\n") ||
 		strings.Contains(adm.Failure.Text, "bob@") ||
 		!strings.Contains(adm.SystemOut, "waived: bob@contoso.example (Bob): admin is not MFA-capable; hardware token on order") {

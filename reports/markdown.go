@@ -45,10 +45,15 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 	b := bufio.NewWriter(w)
 	limit := m.o.limit(markdownListed)
 	s := r.Summary
+	g := gateOf(r)
 
 	fmt.Fprintf(b, "## authgate: %s\n\n", verdictWord(r.Verdict))
-	fmt.Fprintf(b, "Gate **%s** at fail-on `%s`. %d %s: %d passed, %d failed, %d skipped; %d %s",
-		verdictWord(r.Verdict), md(r.FailOn), s.Controls, plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped,
+	fmt.Fprintf(b, "Gate **%s** at fail-on `%s`", verdictWord(r.Verdict), md(r.FailOn))
+	if why := verdictReason(r); why != "" {
+		fmt.Fprintf(b, " (%s)", md(why))
+	}
+	fmt.Fprintf(b, ". %d %s: %d passed, %d failed, %d skipped; %d %s",
+		s.Controls, plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped,
 		s.Violations, plural(s.Violations, "violation", "violations"))
 	if s.Waived > 0 {
 		fmt.Fprintf(b, ", %d waived", s.Waived)
@@ -68,7 +73,7 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 		if c.Status == evaluator.StatusSkipped {
 			count = "–"
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", md(c.ID), md(c.Title), c.Severity, statusWord(c.Status), count)
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", md(c.ID), md(c.Title), c.Severity, g.statusLabel(c), count)
 	}
 
 	for _, c := range controls {
@@ -93,7 +98,11 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 		}
 		open, _ := tally(c)
 		fmt.Fprintf(b, "\n### %s %s\n\n", md(c.ID), md(c.Title))
-		fmt.Fprintf(b, "%s, %d %s.\n\n", c.Severity, open, plural(open, "violation", "violations"))
+		fmt.Fprintf(b, "%s, %d %s", c.Severity, open, plural(open, "violation", "violations"))
+		if g.warns(c) {
+			fmt.Fprintf(b, "; %s", md(g.notGating()))
+		}
+		b.WriteString(".\n\n")
 		vs := sortedViolations(c)
 		listed := 0
 		for i := range vs {
@@ -105,7 +114,7 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 				break
 			}
 			listed++
-			fmt.Fprintf(b, "- %s\n", md(textViolation(v)))
+			fmt.Fprintf(b, "- %s\n", md(textViolation(c, v, true)))
 		}
 		if open > listed {
 			fmt.Fprintf(b, "- … and %d more", open-listed)
@@ -150,6 +159,6 @@ func (m *markdownWriter) waived(b *bufio.Writer, c *evaluator.Control, limit int
 			break
 		}
 		listed++
-		fmt.Fprintf(b, "- %s: waived, %s\n", md(textViolation(&v)), md(waiverNote(v.Waiver)))
+		fmt.Fprintf(b, "- %s: waived, %s\n", md(textViolation(c, &v, true)), md(waiverNote(v.Waiver)))
 	}
 }

@@ -22,6 +22,7 @@ var _ Writer = (*textWriter)(nil)
 func (t *textWriter) Write(w io.Writer, r *evaluator.Result) error {
 	b := bufio.NewWriter(w)
 	limit := t.o.limit(textListed)
+	g := gateOf(r)
 
 	fmt.Fprintf(b, "authgate %s: %s (fail-on %s)\n", Sanitize(r.Tool.Version), verdictWord(r.Verdict), Sanitize(r.FailOn))
 	s := r.Snapshot
@@ -30,7 +31,7 @@ func (t *textWriter) Write(w io.Writer, r *evaluator.Result) error {
 
 	for _, c := range sortedControls(r) {
 		open, waived := tally(c)
-		fmt.Fprintf(b, "\n%-7s  %-8s  %s  %s", statusWord(c.Status), c.Severity, Sanitize(c.ID), Sanitize(c.Title))
+		fmt.Fprintf(b, "\n%-7s  %-8s  %s  %s", g.statusLabel(c), c.Severity, Sanitize(c.ID), Sanitize(c.Title))
 		switch {
 		case c.Status == evaluator.StatusSkipped:
 			fmt.Fprintf(b, ": skipped, %s\n", cmp.Or(Sanitize(c.SkipReason), "no reason given"))
@@ -38,6 +39,9 @@ func (t *textWriter) Write(w io.Writer, r *evaluator.Result) error {
 			fmt.Fprintf(b, ": %d %s", open, plural(open, "violation", "violations"))
 			if waived > 0 {
 				fmt.Fprintf(b, ", %d waived", waived)
+			}
+			if g.warns(c) {
+				fmt.Fprintf(b, " (%s)", Sanitize(g.notGating()))
 			}
 			b.WriteString("\n")
 		}
@@ -53,7 +57,7 @@ func (t *textWriter) Write(w io.Writer, r *evaluator.Result) error {
 					break
 				}
 				listed++
-				fmt.Fprintf(b, "    - %s\n", Sanitize(textViolation(v)))
+				fmt.Fprintf(b, "    - %s\n", Sanitize(textViolation(c, v, true)))
 			}
 			if open > listed {
 				fmt.Fprintf(b, "    … and %d more\n", open-listed)
@@ -76,7 +80,7 @@ func (t *textWriter) Write(w io.Writer, r *evaluator.Result) error {
 				break
 			}
 			listed++
-			fmt.Fprintf(b, "    ~ waived: %s; %s\n", Sanitize(textViolation(v)), Sanitize(waiverNote(v.Waiver)))
+			fmt.Fprintf(b, "    ~ waived: %s; %s\n", Sanitize(textViolation(c, v, true)), Sanitize(waiverNote(v.Waiver)))
 		}
 	}
 
@@ -95,7 +99,7 @@ func (t *textWriter) Write(w io.Writer, r *evaluator.Result) error {
 	if m.Waived > 0 {
 		fmt.Fprintf(b, ", %d waived", m.Waived)
 	}
-	fmt.Fprintf(b, "\nverdict: %s\n", verdictWord(r.Verdict))
+	fmt.Fprintf(b, "\nverdict: %s\n", verdictLine(r))
 	if err := b.Flush(); err != nil {
 		return fmt.Errorf("write text: %w", err)
 	}
@@ -103,8 +107,14 @@ func (t *textWriter) Write(w io.Writer, r *evaluator.Result) error {
 }
 
 // textViolation renders one finding on one line: the subject and the message,
-// or the message with value and threshold for tenant-level findings.
-func textViolation(v *evaluator.Violation) string {
+// or the message with value and threshold for tenant-level findings. For a
+// person (human) the figures are rounded; otherwise they are exact.
+func textViolation(c *evaluator.Control, v *evaluator.Violation, human bool) string {
+	figure := formatNumber
+	if human {
+		u := figureUnit(c, v)
+		figure = func(f float64) string { return humanNumber(f, u) }
+	}
 	var sb strings.Builder
 	if v.Subject != nil {
 		sb.WriteString(oneLine(subjectLabel(v.Subject)))
@@ -116,13 +126,13 @@ func textViolation(v *evaluator.Violation) string {
 	if v.Value != nil || v.Threshold != nil {
 		sb.WriteString(" [")
 		if v.Value != nil {
-			fmt.Fprintf(&sb, "value %s", formatNumber(*v.Value))
+			fmt.Fprintf(&sb, "value %s", figure(*v.Value))
 		}
 		if v.Threshold != nil {
 			if v.Value != nil {
 				sb.WriteString(", ")
 			}
-			fmt.Fprintf(&sb, "threshold %s", formatNumber(*v.Threshold))
+			fmt.Fprintf(&sb, "threshold %s", figure(*v.Threshold))
 		}
 		sb.WriteString("]")
 	}
