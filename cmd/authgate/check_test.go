@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/atomicfile"
+	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/snapshot"
 )
