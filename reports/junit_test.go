@@ -158,7 +158,7 @@ func TestJUnitCap(t *testing.T) {
 	out := render(t, "junit", Options{FullList: "out/results.json"}, bigResult())
 	d := decodeJUnit(t, out)
 	f := d.Suites[0].Cases[0].Failure
-	if f == nil || f.Message != "1000000 violations of AM-ADM-01" {
+	if f == nil || f.Message != "1000000 violations of AM-ADM-01 (fails the gate at --fail-on high)" {
 		t.Fatalf("failure = %+v", f)
 	}
 	if n := strings.Count(f.Text, "@big.example"); n != DefaultMaxPerControl {
