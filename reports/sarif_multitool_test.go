@@ -14,13 +14,17 @@ import (
 // multitool returns the path of Microsoft's SARIF validator
 // (@microsoft/sarif-multitool, whose npm package brings the platform binary
 // in @microsoft/sarif-multitool-linux): $SARIF_MULTITOOL, else the copy
-// .ci/run installs under $NPM_TOOLS_DIR. The binary is called directly: the
+// .ci/run installs under $NPM_TOOLS_DIR (default ~/.cache/authgate-npm-tools). The binary is called directly: the
 // npm wrapper runs it through a shell, which splits "Sarif;Gh" at the ";".
 func multitool(t *testing.T) string {
 	t.Helper()
 	p := os.Getenv("SARIF_MULTITOOL")
-	if p == "" && os.Getenv("NPM_TOOLS_DIR") != "" {
-		p = filepath.Join(os.Getenv("NPM_TOOLS_DIR"), "node_modules", "@microsoft", "sarif-multitool-linux", "Sarif.Multitool")
+	if p == "" {
+		dir := os.Getenv("NPM_TOOLS_DIR")
+		if home, err := os.UserHomeDir(); dir == "" && err == nil {
+			dir = filepath.Join(home, ".cache", "authgate-npm-tools") // .ci/run's default
+		}
+		p = filepath.Join(dir, "node_modules", "@microsoft", "sarif-multitool-linux", "Sarif.Multitool")
 	}
 	_, err := os.Stat(p)
 	needTool(t, "@microsoft/sarif-multitool (set SARIF_MULTITOOL or NPM_TOOLS_DIR)", p != "" && err == nil)
