@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // A failing control fails the gate only at or above --fail-on. The human
@@ -19,18 +19,18 @@ import (
 // gate is the --fail-on threshold of a result.
 type gate struct {
 	on        bool // false for --fail-on none
-	threshold evaluator.Severity
+	threshold result.Severity
 	failOn    string
 }
 
 // gateOf returns r's gate. A result without a readable fail-on (one not
 // decided by Result.Decide) is treated as gating on every failure, so that
 // no output under-states a failure.
-func gateOf(r *evaluator.Result) gate {
-	if r.FailOn == evaluator.FailOnNone {
+func gateOf(r *result.Result) gate {
+	if r.FailOn == result.FailOnNone {
 		return gate{failOn: r.FailOn}
 	}
-	s, err := evaluator.ParseSeverity(r.FailOn)
+	s, err := result.ParseSeverity(r.FailOn)
 	if err != nil {
 		return gate{on: true, failOn: r.FailOn}
 	}
@@ -38,13 +38,13 @@ func gateOf(r *evaluator.Result) gate {
 }
 
 // gates reports whether c fails the gate.
-func (g gate) gates(c *evaluator.Control) bool {
-	return c.Status == evaluator.StatusFail && g.on && c.Severity >= g.threshold
+func (g gate) gates(c *result.Control) bool {
+	return c.Status == result.StatusFail && g.on && c.Severity >= g.threshold
 }
 
 // warns reports whether c fails but does not fail the gate.
-func (g gate) warns(c *evaluator.Control) bool {
-	return c.Status == evaluator.StatusFail && !g.gates(c)
+func (g gate) warns(c *result.Control) bool {
+	return c.Status == result.StatusFail && !g.gates(c)
 }
 
 // notGating says why a failing control does not fail the gate.
@@ -57,7 +57,7 @@ func (g gate) notGating() string {
 
 // statusLabel is the upper-case status the human formats show: WARN for a
 // failing control that does not fail the gate.
-func (g gate) statusLabel(c *evaluator.Control) string {
+func (g gate) statusLabel(c *result.Control) string {
 	if g.warns(c) {
 		return "WARN"
 	}
@@ -67,7 +67,7 @@ func (g gate) statusLabel(c *evaluator.Control) string {
 // verdictReason says why the gate decided as it did, or "" when no control
 // failed: "2 controls fail at or above --fail-on high", "3 controls fail
 // below --fail-on high", "3 controls fail, --fail-on none gates on nothing".
-func verdictReason(r *evaluator.Result) string {
+func verdictReason(r *result.Result) string {
 	g := gateOf(r)
 	var gating, warning int
 	for i := range r.Controls {
@@ -78,7 +78,7 @@ func verdictReason(r *evaluator.Result) string {
 			warning++
 		}
 	}
-	fail := func(n int) string { return fmt.Sprintf("%d %s", n, plural(n, "control fails", "controls fail")) }
+	fail := func(n int) string { return fmt.Sprintf("%d %s", n, Plural(n, "control fails", "controls fail")) }
 	failOn := Sanitize(g.failOn)
 	switch {
 	case gating > 0 && warning > 0:
@@ -95,7 +95,7 @@ func verdictReason(r *evaluator.Result) string {
 
 // verdictLine is the verdict and its reason: "PASS (3 controls fail below
 // --fail-on high)".
-func verdictLine(r *evaluator.Result) string {
+func verdictLine(r *result.Result) string {
 	if why := verdictReason(r); why != "" {
 		return verdictWord(r.Verdict) + " (" + why + ")"
 	}
@@ -115,7 +115,7 @@ const (
 // figureUnit guesses what a violation's figures measure from the parameter
 // that set its threshold: a name with "hours" is hours; otherwise figures
 // that both lie in [0, 1] are shares (the built-in minimums and maximums).
-func figureUnit(c *evaluator.Control, v *evaluator.Violation) unit {
+func figureUnit(c *result.Control, v *result.Violation) unit {
 	if v.Threshold != nil {
 		for _, p := range c.Params {
 			if f, ok := paramFloat(p.Value); ok && f == *v.Threshold && strings.Contains(p.Name, "hours") {

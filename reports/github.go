@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // githubListed is the number of violators named per annotation when
@@ -30,19 +30,19 @@ var ghProperty = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", 
 // githubCommand is the annotation command of a failing control: an error
 // when it fails the gate, a warning when it does not, so that the job's
 // annotations agree with its exit code.
-func githubCommand(g gate, c *evaluator.Control) string {
+func githubCommand(g gate, c *result.Control) string {
 	if g.gates(c) {
 		return "error"
 	}
 	return "warning"
 }
 
-func (g *githubWriter) Write(w io.Writer, r *evaluator.Result) error {
+func (g *githubWriter) Write(w io.Writer, r *result.Result) error {
 	b := bufio.NewWriter(w)
 	limit := g.o.limit(githubListed)
 	gt := gateOf(r)
 	for _, c := range sortedControls(r) {
-		if c.Status == evaluator.StatusFail {
+		if c.Status == result.StatusFail {
 			g.failing(b, gt, c, limit)
 		}
 		if _, waived := tally(c); waived > 0 {
@@ -52,7 +52,7 @@ func (g *githubWriter) Write(w io.Writer, r *evaluator.Result) error {
 					items = append(items, textViolation(c, &v, true)+" (waived: "+oneLine(waiverNote(v.Waiver))+")")
 				}
 			}
-			msg := fmt.Sprintf("%d waived %s of %s: %s", waived, plural(waived, "violation", "violations"), c.ID, strings.Join(items, "; "))
+			msg := fmt.Sprintf("%d waived %s of %s: %s", waived, Plural(waived, "violation", "violations"), c.ID, strings.Join(items, "; "))
 			if waived > len(items) {
 				msg += fmt.Sprintf("; and %d more", waived-len(items))
 			}
@@ -70,10 +70,10 @@ func (g *githubWriter) Write(w io.Writer, r *evaluator.Result) error {
 }
 
 // failing writes the annotation of one failing control.
-func (g *githubWriter) failing(b *bufio.Writer, gt gate, c *evaluator.Control, limit int) {
+func (g *githubWriter) failing(b *bufio.Writer, gt gate, c *result.Control, limit int) {
 	open, _ := tally(c)
 	var msg strings.Builder
-	fmt.Fprintf(&msg, "%d %s of %s (%s)", open, plural(open, "violation", "violations"), c.ID, c.Severity)
+	fmt.Fprintf(&msg, "%d %s of %s (%s)", open, Plural(open, "violation", "violations"), c.ID, c.Severity)
 	vs := sortedViolations(c)
 	var items []string
 	for i := range vs {

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 func TestGitHubGolden(t *testing.T) {
@@ -45,26 +45,26 @@ func TestGitHub(t *testing.T) {
 // it, a warning titled "not gating" for one below --fail-on.
 func TestGitHubEscaping(t *testing.T) {
 	tests := []struct {
-		sev       evaluator.Severity
+		sev       result.Severity
 		failOn    string
 		title     string
 		msg       string
 		wantStart string
 		wantMsg   string
 	}{
-		{evaluator.SeverityLow, "high", "a: b, c", "50% done\r\nnext", "::warning title=AM-T-01 a%3A b%2C c (not gating)::", "1 violation of AM-T-01 (low): 50%25 done next. Not gating: below --fail-on high."},
-		{evaluator.SeverityInfo, "high", "info", "x", "::warning title=AM-T-01 info (not gating)::", ""},
-		{evaluator.SeverityMedium, "high", "m", "x", "::warning title=", ""},
-		{evaluator.SeverityHigh, "high", "h", "x", "::error title=AM-T-01 h::", ""},
-		{evaluator.SeverityCritical, "high", "c", "x", "::error title=", ""},
-		{evaluator.SeverityLow, "low", "l", "x", "::error title=AM-T-01 l::", ""},
-		{evaluator.SeverityCritical, "none", "c", "x", "::warning title=AM-T-01 c (not gating)::", "Not gating: --fail-on none."},
+		{result.SeverityLow, "high", "a: b, c", "50% done\r\nnext", "::warning title=AM-T-01 a%3A b%2C c (not gating)::", "1 violation of AM-T-01 (low): 50%25 done next. Not gating: below --fail-on high."},
+		{result.SeverityInfo, "high", "info", "x", "::warning title=AM-T-01 info (not gating)::", ""},
+		{result.SeverityMedium, "high", "m", "x", "::warning title=", ""},
+		{result.SeverityHigh, "high", "h", "x", "::error title=AM-T-01 h::", ""},
+		{result.SeverityCritical, "high", "c", "x", "::error title=", ""},
+		{result.SeverityLow, "low", "l", "x", "::error title=AM-T-01 l::", ""},
+		{result.SeverityCritical, "none", "c", "x", "::warning title=AM-T-01 c (not gating)::", "Not gating: --fail-on none."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.sev.String()+"/"+tt.failOn, func(t *testing.T) {
-			r := &evaluator.Result{Controls: []evaluator.Control{{
-				ID: "AM-T-01", Title: tt.title, Severity: tt.sev, Status: evaluator.StatusFail,
-				Violations: []evaluator.Violation{{Message: tt.msg}},
+			r := &result.Result{Controls: []result.Control{{
+				ID: "AM-T-01", Title: tt.title, Severity: tt.sev, Status: result.StatusFail,
+				Violations: []result.Violation{{Message: tt.msg}},
 			}}}
 			if err := r.Decide(tt.failOn); err != nil {
 				t.Fatal(err)

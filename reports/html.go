@@ -13,7 +13,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // htmlListed is the number of violators listed per failing control when
@@ -35,7 +35,7 @@ type HTMLOptions struct {
 type CoveragePoint struct {
 	// Label names the point, e.g. the snapshot's fetchedAt.
 	Label      string
-	Aggregates *evaluator.Aggregates
+	Aggregates *result.Aggregates
 }
 
 // ManifestFile is one file of an evidence bundle.
@@ -292,7 +292,7 @@ func svgText(x, y, anchor, text string, eol bool) svgShape {
 	return svgShape{Kind: "text", X: x, Y: y, Anchor: anchor, Text: text, EOL: eol}
 }
 
-func (h *htmlWriter) Write(w io.Writer, r *evaluator.Result) error {
+func (h *htmlWriter) Write(w io.Writer, r *result.Result) error {
 	p := h.page(r)
 	b := bufio.NewWriterSize(w, 64<<10)
 	if err := htmlTemplate.Execute(b, p); err != nil {
@@ -305,10 +305,10 @@ func (h *htmlWriter) Write(w io.Writer, r *evaluator.Result) error {
 }
 
 // page builds the view of r that the template renders.
-func (h *htmlWriter) page(r *evaluator.Result) *htmlPage {
+func (h *htmlWriter) page(r *result.Result) *htmlPage {
 	s := r.Summary
 	summary := fmt.Sprintf("%d %s: %d passed, %d failed, %d skipped; %d %s",
-		s.Controls, plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped, s.Violations, plural(s.Violations, "violation", "violations"))
+		s.Controls, Plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped, s.Violations, Plural(s.Violations, "violation", "violations"))
 	if s.Waived > 0 {
 		summary += fmt.Sprintf(", %d waived", s.Waived)
 	}
@@ -343,9 +343,9 @@ func (h *htmlWriter) page(r *evaluator.Result) *htmlPage {
 		p.Controls = append(p.Controls, htmlControl{Badge: badge,
 			ID: Sanitize(c.ID), Anchor: anchor(c.ID), Title: Sanitize(c.Title), SkipReason: Sanitize(c.SkipReason),
 			Severity: c.Severity.String(), Status: Sanitize(string(c.Status)), StatusWord: g.statusLabel(c),
-			Failing: c.Status == evaluator.StatusFail, Open: open, Waived: waived,
+			Failing: c.Status == result.StatusFail, Open: open, Waived: waived,
 		})
-		if c.Status == evaluator.StatusFail {
+		if c.Status == result.StatusFail {
 			f := h.failing(c, open, waived, limit)
 			if g.warns(c) {
 				f.NotGating = Sanitize(g.notGating())
@@ -380,10 +380,10 @@ func (h *htmlWriter) page(r *evaluator.Result) *htmlPage {
 
 // failing is the section of one failing control: its violations, waived
 // ones included, up to limit.
-func (h *htmlWriter) failing(c *evaluator.Control, open, waived, limit int) htmlFailing {
+func (h *htmlWriter) failing(c *result.Control, open, waived, limit int) htmlFailing {
 	f := htmlFailing{
 		ID: Sanitize(c.ID), Anchor: anchor(c.ID), Title: Sanitize(c.Title), Severity: c.Severity.String(),
-		Open: open, Waived: waived, OpenWord: plural(open, "violation", "violations"),
+		Open: open, Waived: waived, OpenWord: Plural(open, "violation", "violations"),
 		Description: Sanitize(c.Description), Remediation: Sanitize(c.Remediation),
 	}
 	for _, ref := range c.References {
@@ -426,18 +426,18 @@ func anchor(id string) string {
 // metric is one coverage measure charted per scope.
 type metric struct {
 	key, label string
-	num        func(c *evaluator.ScopeCounts) int64
-	den        func(c *evaluator.ScopeCounts) int64
+	num        func(c *result.ScopeCounts) int64
+	den        func(c *result.ScopeCounts) int64
 	// params maps a scope to the parameter that sets its minimum.
 	params map[string]string
 }
 
 var metrics = []metric{
-	{"mfa", "MFA-capable", func(c *evaluator.ScopeCounts) int64 { return c.MfaCapable }, func(c *evaluator.ScopeCounts) int64 { return c.Users },
+	{"mfa", "MFA-capable", func(c *result.ScopeCounts) int64 { return c.MfaCapable }, func(c *result.ScopeCounts) int64 { return c.Users },
 		map[string]string{"member": "mfa_capable_min"}},
-	{"pwl", "Passwordless-capable", func(c *evaluator.ScopeCounts) int64 { return c.PasswordlessCapable }, func(c *evaluator.ScopeCounts) int64 { return c.Users },
+	{"pwl", "Passwordless-capable", func(c *result.ScopeCounts) int64 { return c.PasswordlessCapable }, func(c *result.ScopeCounts) int64 { return c.Users },
 		map[string]string{"member": "passwordless_min", "admin": "admin_passwordless_min"}},
-	{"sspr", "SSPR-capable of SSPR-enabled", func(c *evaluator.ScopeCounts) int64 { return c.SsprCapable }, func(c *evaluator.ScopeCounts) int64 { return c.SsprEnabled },
+	{"sspr", "SSPR-capable of SSPR-enabled", func(c *result.ScopeCounts) int64 { return c.SsprCapable }, func(c *result.ScopeCounts) int64 { return c.SsprEnabled },
 		map[string]string{"all": "sspr_registered_min"}},
 }
 
@@ -461,7 +461,7 @@ func share(n, d int64) float64 {
 func pct(x float64) string { return fmt.Sprintf("%.1f%%", x*100) }
 
 // paramValues returns the numeric parameters in force, by name.
-func paramValues(r *evaluator.Result) map[string]float64 {
+func paramValues(r *result.Result) map[string]float64 {
 	out := map[string]float64{}
 	for _, c := range r.Controls {
 		for _, p := range c.Params {
@@ -538,13 +538,13 @@ func chart(id, caption string, groups []group, legend bool) svgFigure {
 	return f
 }
 
-func (h *htmlWriter) charts(r *evaluator.Result, a *evaluator.Aggregates) []svgFigure {
+func (h *htmlWriter) charts(r *result.Result, a *result.Aggregates) []svgFigure {
 	params := paramValues(r)
 	var groups []group
 	for _, sc := range chartScopes {
 		c := a.Scopes[sc]
 		if c == nil {
-			c = &evaluator.ScopeCounts{}
+			c = &result.ScopeCounts{}
 		}
 		g := group{label: fmt.Sprintf("%s (%d)", sc, c.Users)}
 		for _, m := range metrics {
@@ -573,7 +573,7 @@ func (h *htmlWriter) charts(r *evaluator.Result, a *evaluator.Aggregates) []svgF
 		points := append(slices.Clone(h.o.HTML.History), CoveragePoint{Label: r.Snapshot.FetchedAt, Aggregates: a})
 		var tg []group
 		for _, p := range points {
-			c := &evaluator.ScopeCounts{}
+			c := &result.ScopeCounts{}
 			if p.Aggregates != nil && p.Aggregates.Scopes["member"] != nil {
 				c = p.Aggregates.Scopes["member"]
 			}
@@ -632,7 +632,7 @@ const (
 )
 
 // usageParam returns the numeric parameter name of control id, or def.
-func usageParam(r *evaluator.Result, id, name string, def float64) float64 {
+func usageParam(r *result.Result, id, name string, def float64) float64 {
 	for _, c := range r.Controls {
 		if c.ID != id {
 			continue
@@ -663,7 +663,7 @@ func usageParam(r *evaluator.Result, id, name string, def float64) float64 {
 // usageScale is the axis maximum of the failure rate chart and its tick
 // step: 25% by 5, 50% by 10 or 100% by 25, the smallest that holds every
 // rate and the reference line.
-func usageScale(u *evaluator.UsageSummary, ref float64) (scale, step float64) {
+func usageScale(u *result.UsageSummary, ref float64) (scale, step float64) {
 	most := ref
 	for _, m := range u.Methods {
 		if m.FailureRate != nil {
@@ -682,7 +682,7 @@ func usageScale(u *evaluator.UsageSummary, ref float64) (scale, step float64) {
 // usageView is the "How people sign in" section: the failure rate of each
 // method and feature, the daily MFA share and, from a delegated fetch, the
 // successful sign-ins per method.
-func usageView(r *evaluator.Result, u *evaluator.UsageSummary) *htmlUsageView {
+func usageView(r *result.Result, u *result.UsageSummary) *htmlUsageView {
 	rateMax := usageParam(r, "AM-USE-01", "method_failure_rate_max", 0.20)
 	minEvents := usageParam(r, "AM-USE-01", "min_method_events", 20)
 	singleMax := usageParam(r, "AM-USE-02", "single_factor_signin_max", 0.05)
@@ -702,7 +702,7 @@ func usageView(r *evaluator.Result, u *evaluator.UsageSummary) *htmlUsageView {
 // failureChart draws the registration and reset failure rate of each method
 // and feature as horizontal bars against the method_failure_rate_max line;
 // rows with fewer than min_method_events attempts are pale and "not judged".
-func failureChart(u *evaluator.UsageSummary, rateMax, minEvents float64) svgFigure {
+func failureChart(u *result.UsageSummary, rateMax, minEvents float64) svgFigure {
 	const left, barH, gap, plotW, right, top, bottom = 200, 14, 6, 300, 170, 10, 22
 	scale, step := usageScale(u, rateMax)
 	height := top + max(len(u.Methods), 1)*(barH+gap) + bottom
@@ -753,7 +753,7 @@ func failureChart(u *evaluator.UsageSummary, rateMax, minEvents float64) svgFigu
 // mfaChart draws the daily share of multi-factor sign-ins as vertical bars
 // against the minimum implied by single_factor_signin_max; a day without
 // sign-ins has no bar.
-func mfaChart(u *evaluator.UsageSummary, minShare float64) svgFigure {
+func mfaChart(u *result.UsageSummary, minShare float64) svgFigure {
 	const barW, gap, left, top, plotH, bottom = 16, 6, 44, 10, 160, 34
 	n := len(u.Days)
 	width := max(left+n*(barW+gap)+20, 260)
@@ -796,7 +796,7 @@ func mfaChart(u *evaluator.UsageSummary, minShare float64) svgFigure {
 
 // signInChart draws the successful sign-ins per method (delegated fetches),
 // SMS and voice highlighted.
-func signInChart(u *evaluator.UsageSummary, telMax float64) svgFigure {
+func signInChart(u *result.UsageSummary, telMax float64) svgFigure {
 	const left, barH, gap, plotW, right, top = 230, 14, 6, 300, 110, 10
 	height := top + max(len(u.SignInsByMethod), 1)*(barH+gap) + 10
 	width := left + plotW + right

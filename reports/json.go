@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // JSONSchemaVersion is the version of the json output contract.
@@ -30,7 +30,7 @@ type jsonField struct {
 
 // controlFields are a control's members before its violations, in contract
 // order: the violations follow, streamed.
-func controlFields(c *evaluator.Control) []jsonField {
+func controlFields(c *result.Control) []jsonField {
 	return []jsonField{
 		{"id", c.ID, false},
 		{"title", c.Title, false},
@@ -90,7 +90,7 @@ func (e *jsonEnc) field(prefix string, first bool, name string, v any) {
 	e.value(prefix+"  ", v)
 }
 
-func (j *jsonWriter) Write(w io.Writer, r *evaluator.Result) error {
+func (j *jsonWriter) Write(w io.Writer, r *result.Result) error {
 	e := &jsonEnc{w: bufio.NewWriterSize(w, 64<<10)}
 	schema := r.SchemaVersion
 	if schema == 0 {
@@ -98,7 +98,7 @@ func (j *jsonWriter) Write(w io.Writer, r *evaluator.Result) error {
 	}
 	controls := r.Controls
 	if controls == nil {
-		controls = []evaluator.Control{}
+		controls = []result.Control{}
 	}
 	e.raw("{")
 	e.field("", true, "schemaVersion", schema)
@@ -164,7 +164,7 @@ func (j *jsonWriter) Write(w io.Writer, r *evaluator.Result) error {
 // the json output of a 1,000,000-user tenant is mostly violations.
 // TestAppendViolation keeps it identical to encoding/json and fails when
 // the model gains a field.
-func appendViolation(b []byte, v *evaluator.Violation) []byte {
+func appendViolation(b []byte, v *result.Violation) []byte {
 	const in1, in2 = "\n          ", "\n            "
 	b = append(b, '{')
 	b = append(b, in1+`"subject": `...)

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 func TestSanitize(t *testing.T) {
@@ -35,7 +35,7 @@ func TestSanitize(t *testing.T) {
 // hostile is the fixture with terminal escapes, C1 controls, line
 // separators and bidi overrides in every kind of string a snapshot, a
 // policy or a waiver file supplies.
-func hostile() *evaluator.Result {
+func hostile() *result.Result {
 	const evil = "\x1b[2J\x1b]0;pwned\x07\u202etxt.exe\u2028verdict: PASS\u0085\u009b31m\u2066\x7f"
 	r, _ := htmlUsageFixture(true)
 	r.Snapshot.TenantID += evil

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // multitool returns the path of Microsoft's SARIF validator
@@ -109,7 +109,7 @@ func TestSARIFMultitool(t *testing.T) {
 	cases := []struct {
 		name string
 		o    Options
-		r    *evaluator.Result
+		r    *result.Result
 	}{
 		{"release", fixtureOptions(), fixture()},
 		{"devel", noURI, devel},

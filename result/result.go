@@ -1,4 +1,4 @@
-package evaluator
+package result
 
 import (
 	"fmt"
@@ -222,7 +222,7 @@ type Result struct {
 	// Aggregates are the tenant figures the evaluator computed (users per
 	// scope and capability, methods), for outputs that chart coverage.
 	Aggregates *Aggregates `json:"-"`
-	// Usage are the usage section's figures (evaluator/usage.go); nil when the snapshot has none.
+	// Usage are the usage section's figures (SummarizeUsage); nil when the snapshot has none.
 	Usage *UsageSummary `json:"usage,omitempty"`
 }
 
