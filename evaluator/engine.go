@@ -40,10 +40,6 @@ func ParseMode(s string) (Mode, error) {
 	return "", fmt.Errorf("unknown evaluation mode %q (valid: stream, document)", s)
 }
 
-// DeniedBuiltins are refused by the sandbox unless allowed by name: they
-// reach the network or the environment, or make results non-deterministic.
-var DeniedBuiltins = []string{"http.send", "net.*", "opa.runtime", "rand.intn", "uuid.rfc4122"}
-
 type config struct {
 	builtinFS   fs.FS
 	policyPaths []string
@@ -217,38 +213,6 @@ func loadModules(cfg config, withTests bool) ([]module, error) {
 	return append(mods, user...), nil
 }
 
-// IsSandboxed reports whether name is a builtin the sandbox refuses (or one
-// of the patterns of DeniedBuiltins, such as "net.*").
-func IsSandboxed(name string) bool {
-	return slices.ContainsFunc(DeniedBuiltins, func(d string) bool { return matchesBuiltin(name, d) })
-}
-
-// matchesBuiltin reports whether builtin name is pattern or, for a pattern
-// ending in ".*", in its namespace.
-func matchesBuiltin(name, pattern string) bool {
-	return name == pattern || (strings.HasSuffix(pattern, ".*") && strings.HasPrefix(name, strings.TrimSuffix(pattern, "*")))
-}
-
-// sandboxCapabilities returns the sandbox: this OPA's builtins without the denied
-// ones, except those in allow; no host is reachable by http.send unless it
-// is allowed.
-func sandboxCapabilities(allow []string) *ast.Capabilities {
-	caps := ast.CapabilitiesForThisVersion()
-	denied := func(name string) bool {
-		for _, d := range DeniedBuiltins {
-			if matchesBuiltin(name, d) && !slices.ContainsFunc(allow, func(a string) bool { return a == name || a == d }) {
-				return true
-			}
-		}
-		return false
-	}
-	caps.Builtins = slices.DeleteFunc(slices.Clone(caps.Builtins), func(b *ast.Builtin) bool { return denied(b.Name) })
-	if !slices.Contains(allow, "http.send") {
-		caps.AllowNet = []string{}
-	}
-	return caps
-}
-
 func compile(mods []module, allow []string) (*ast.Compiler, error) {
 	set := make(map[string]*ast.Module, len(mods))
 	for _, m := range mods {
@@ -265,21 +229,6 @@ func compile(mods []module, allow []string) (*ast.Compiler, error) {
 		return nil, nameControl(sandboxHint(astError(c.Errors)), mods)
 	}
 	return c, nil
-}
-
-// sandboxHint explains an undefined denied builtin.
-func sandboxHint(err error) error {
-	pe, ok := err.(*PolicyError)
-	if !ok || !strings.Contains(pe.Msg, "undefined function") {
-		return err
-	}
-	for _, d := range DeniedBuiltins {
-		name := strings.TrimSuffix(d, ".*")
-		if strings.Contains(pe.Msg, "undefined function "+name) {
-			pe.Msg += fmt.Sprintf(" (%s is refused by authgate's policy sandbox; allow it explicitly with --allow-builtin %s)", d, d)
-		}
-	}
-	return pe
 }
 
 func paramDefaults(controls []*controlDef) (map[string]any, error) {
