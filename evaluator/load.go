@@ -17,6 +17,44 @@ import (
 // reservedPackages are the parts of data.authgate that are not controls.
 var reservedPackages = []string{"authgate.lib", "authgate.params", "authgate.taxonomy", "authgate.baseline"}
 
+// reservedRoots are the documents under data.authgate that only authgate
+// defines: its library, the parameters in force, the taxonomy, the baseline
+// and the built-in controls. A user policy that defined a rule there would
+// change what the built-in controls compute (a library function that calls
+// every method phishing-resistant, a parameter nobody set): parameters
+// reach Rego only through METADATA defaults, authgate.yaml and --set.
+var reservedRoots = []string{"lib", "params", "taxonomy", "baseline", "builtin"}
+
+// checkReserved refuses a user module whose package, or any of whose rules,
+// lies in a reserved document. The shared test fixtures (authgate.fixtures)
+// may be extended by test files only.
+func checkReserved(m module) error {
+	roots := reservedRoots
+	if !m.test {
+		roots = append(slices.Clone(roots), "fixtures")
+	}
+	reservedAt := func(r ast.Ref) string {
+		for _, root := range roots {
+			res := ast.MustParseRef("data.authgate." + root)
+			if r.HasPrefix(res) {
+				return strings.TrimPrefix(res.String(), "data.")
+			}
+		}
+		return ""
+	}
+	pkg := m.parsed.Package
+	if res := reservedAt(pkg.Path); res != "" {
+		return &PolicyError{File: m.name, Line: pkg.Location.Row, Msg: fmt.Sprintf("package %s is reserved: %s belongs to authgate and cannot be defined or extended by a policy (parameters are set with METADATA defaults, authgate.yaml or --set)", strings.TrimPrefix(pkg.Path.String(), "data."), res)}
+	}
+	for _, r := range m.parsed.Rules {
+		path := pkg.Path.Extend(r.Head.Ref().GroundPrefix())
+		if res := reservedAt(path); res != "" {
+			return &PolicyError{File: m.name, Line: r.Location.Row, Msg: fmt.Sprintf("rule %s is in %s, which is reserved: it belongs to authgate and cannot be defined or extended by a policy (parameters are set with METADATA defaults, authgate.yaml or --set)", strings.TrimPrefix(path.String(), "data."), res)}
+		}
+	}
+	return nil
+}
+
 // builtinPrefix is the package prefix of the built-in pack.
 const builtinPrefix = "authgate.builtin."
 
@@ -90,7 +128,11 @@ func loadPaths(paths []string, withTests bool) ([]module, error) {
 		}
 	}) {
 		f := res.Modules[name]
-		out = append(out, module{name: f.Name, parsed: f.Parsed, test: strings.HasSuffix(f.Name, "_test.rego")})
+		m := module{name: f.Name, parsed: f.Parsed, test: strings.HasSuffix(f.Name, "_test.rego")}
+		if err := checkReserved(m); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
 	}
 	if len(out) == 0 {
 		return nil, &PolicyError{File: strings.Join(paths, ", "), Msg: "no .rego files found"}
