@@ -51,6 +51,7 @@ type config struct {
 	chunkSize   int
 	allow       []string
 	baseline    string // WithBaseline
+	timeout     time.Duration
 }
 
 // Option configures New.
@@ -221,8 +222,10 @@ func compile(mods []module, allow []string) (*ast.Compiler, error) {
 		}
 		set[m.name] = m.parsed
 	}
+	caps := sandboxCapabilities(allow)
+	caps.Builtins = append(caps.Builtins, runningDecl) // for the queries only: checkReserved refuses it in policies
 	c := ast.NewCompiler().
-		WithCapabilities(sandboxCapabilities(allow)).
+		WithCapabilities(caps).
 		WithStrict(true).
 		WithEnablePrintStatements(false)
 	if c.Compile(set); c.Failed() {
@@ -320,19 +323,21 @@ func (e *Engine) TaxonomyVersion() string { return e.taxonomy.version }
 func (e *Engine) prepare(ctx context.Context) error {
 	var user, tenant, doc []string
 	for i, c := range e.controls {
+		// Each binding is preceded by a call recording which control runs.
+		mark := fmt.Sprintf("%s(%d); ", runningBuiltin, i)
 		ref := c.path.Append(ast.StringTerm(c.ruleName)).String()
-		doc = append(doc, fmt.Sprintf("v%d = %s", i, ref))
+		doc = append(doc, fmt.Sprintf("%sv%d = %s", mark, i, ref))
 		if c.hasSkip {
 			sref := c.path.Append(ast.StringTerm("skip")).String()
-			tenant = append(tenant, fmt.Sprintf("s%d = %s", i, sref))
-			doc = append(doc, fmt.Sprintf("s%d = %s", i, sref))
+			tenant = append(tenant, fmt.Sprintf("%ss%d = %s", mark, i, sref))
+			doc = append(doc, fmt.Sprintf("%ss%d = %s", mark, i, sref))
 		}
 		switch c.Scope {
 		case result.ScopeUser:
-			user = append(user, fmt.Sprintf("v%d = %s", i, ref))
+			user = append(user, fmt.Sprintf("%sv%d = %s", mark, i, ref))
 			e.userIdx = append(e.userIdx, i)
 		case result.ScopeTenant:
-			tenant = append(tenant, fmt.Sprintf("v%d = %s", i, ref))
+			tenant = append(tenant, fmt.Sprintf("%sv%d = %s", mark, i, ref))
 		}
 	}
 	var err error
@@ -360,6 +365,7 @@ func (e *Engine) prepareQuery(ctx context.Context, exprs []string) (*rego.Prepar
 		rego.Compiler(e.compiler),
 		rego.Store(e.store),
 		rego.StrictBuiltinErrors(true),
+		runningFunc,
 	).PrepareForEval(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("prepare query: %w", err)

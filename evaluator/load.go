@@ -46,6 +46,16 @@ func checkReserved(m module) error {
 	if res := reservedAt(pkg.Path); res != "" {
 		return &PolicyError{File: m.name, Line: pkg.Location.Row, Msg: fmt.Sprintf("package %s is reserved: %s belongs to authgate and cannot be defined or extended by a policy (parameters are set with METADATA defaults, authgate.yaml or --set)", strings.TrimPrefix(pkg.Path.String(), "data."), res)}
 	}
+	var internal *ast.Location
+	ast.WalkRefs(m.parsed, func(r ast.Ref) bool {
+		if internal == nil && r.String() == runningBuiltin {
+			internal = r[0].Location
+		}
+		return internal != nil
+	})
+	if internal != nil {
+		return &PolicyError{File: m.name, Line: internal.Row, Msg: fmt.Sprintf("%s is authgate's own and cannot be called by a policy", runningBuiltin)}
+	}
 	for _, r := range m.parsed.Rules {
 		path := pkg.Path.Extend(r.Head.Ref().GroundPrefix())
 		if res := reservedAt(path); res != "" {
