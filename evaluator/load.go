@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -114,6 +116,11 @@ func loadPaths(paths []string, withTests bool) ([]module, error) {
 	if len(paths) == 0 {
 		return nil, nil
 	}
+	for _, p := range paths {
+		if err := checkPolicyFiles(p); err != nil {
+			return nil, err
+		}
+	}
 	res, err := loader.NewFileLoader().
 		WithProcessAnnotation(true).
 		WithRegoVersion(ast.RegoV1).
@@ -148,6 +155,64 @@ func loadPaths(paths []string, withTests bool) ([]module, error) {
 		return nil, &PolicyError{File: strings.Join(paths, ", "), Msg: "no .rego files found"}
 	}
 	return out, nil
+}
+
+// maxPolicyFileBytes caps one .rego file: the whole built-in pack is a
+// fraction of it.
+const maxPolicyFileBytes = 4 << 20
+
+// checkPolicyFiles refuses, before anything is read, the .rego files under
+// root that a hostile checkout could use to hang or exhaust the process or
+// to read files outside it: FIFOs, devices and sockets (a link to /dev/zero
+// is read forever), links leading outside root, and files larger than
+// maxPolicyFileBytes. root itself was named on the command line and may be
+// a link.
+func checkPolicyFiles(root string) error {
+	check := func(p string, info fs.FileInfo) error {
+		if !info.Mode().IsRegular() {
+			return &PolicyError{File: p, Msg: fmt.Sprintf("not a regular file (%s): refused", info.Mode().Type())}
+		}
+		if info.Size() > maxPolicyFileBytes {
+			return &PolicyError{File: p, Msg: fmt.Sprintf("%d bytes: larger than the %d MiB a policy file may have", info.Size(), maxPolicyFileBytes>>20)}
+		}
+		return nil
+	}
+	info, err := os.Stat(root)
+	if err != nil {
+		return nil // the loader names a missing path
+	}
+	if !info.IsDir() {
+		if !strings.HasSuffix(root, ".rego") {
+			return nil
+		}
+		return check(root, info)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return &PolicyError{File: root, Msg: err.Error()}
+	}
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return &PolicyError{File: p, Msg: err.Error()}
+		}
+		if d.IsDir() || !strings.HasSuffix(d.Name(), ".rego") {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			real, err := filepath.EvalSymlinks(p)
+			if err != nil {
+				return &PolicyError{File: p, Msg: err.Error()}
+			}
+			if rel, err := filepath.Rel(realRoot, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				return &PolicyError{File: p, Msg: "a link to a file outside the policy folder: refused"}
+			}
+		}
+		info, err := os.Stat(p)
+		if err != nil {
+			return &PolicyError{File: p, Msg: err.Error()}
+		}
+		return check(p, info)
+	})
 }
 
 func parseModule(name string, src []byte) (*ast.Module, error) {

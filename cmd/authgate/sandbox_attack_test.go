@@ -129,6 +129,32 @@ func TestSandboxAttacksWithBinary(t *testing.T) {
 		}
 	})
 
+	// A policy folder from a pull request may hold links: one to /dev/zero
+	// was read until the process died, one to a file outside the folder put
+	// its first line in the parse error. Both are refused before reading.
+	t.Run("policy file links", func(t *testing.T) {
+		if _, err := os.Stat("/dev/zero"); err != nil {
+			t.Skip("no /dev/zero")
+		}
+		secret := filepath.Join(t.TempDir(), "secret")
+		if err := os.WriteFile(secret, []byte("hunter2 := \"token\"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, target := range []string{"/dev/zero", secret} {
+			dir := attackPolicy(t, map[string]string{"ok.rego": attackControl("r := 1")})
+			evil := filepath.Join(dir, "evil.rego")
+			if err := os.Symlink(target, evil); err != nil {
+				t.Fatal(err)
+			}
+			for _, args := range [][]string{{"check", "--snapshot", attackSnapshot, "--policy", dir}, {"policy", "test", dir}} {
+				code, out, errOut, _ := attackRun(t, bin, time.Minute, args...)
+				if code != 2 || !strings.Contains(errOut, evil+": a link to a file outside the policy folder") || strings.Contains(out+errOut, "hunter2") {
+					t.Errorf("%s %v: exit %d, stdout %q, stderr %q; want 2 naming %s", target, args[:2], code, out, errOut, evil)
+				}
+			}
+		}
+	})
+
 	// http.send to a loopback listener: refused, and no request arrives.
 	t.Run("http.send", func(t *testing.T) {
 		var hits atomic.Int64
