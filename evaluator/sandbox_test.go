@@ -319,3 +319,29 @@ func TestSandboxSchemaRefs(t *testing.T) {
 		}
 	})
 }
+
+// TestSandboxDocumented proves docs/policies.md's "The sandbox" names every
+// builtin the sandbox refuses, so the documentation cannot fall behind it.
+func TestSandboxDocumented(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "docs", "policies.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	start := strings.Index(doc, "\n## The sandbox\n")
+	if start < 0 {
+		t.Fatal(`docs/policies.md has no "## The sandbox" section`)
+	}
+	section := doc[start+1:]
+	if end := strings.Index(section[3:], "\n## "); end >= 0 {
+		section = section[:end+3]
+	}
+	for _, name := range evaluator.DeniedBuiltins {
+		if !strings.Contains(section, "`"+name+"`") {
+			t.Errorf("The sandbox section does not name `%s`", name)
+		}
+	}
+	if !strings.Contains(section, "--allow-builtin") {
+		t.Error("The sandbox section does not say how to opt in")
+	}
+}
