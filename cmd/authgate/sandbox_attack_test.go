@@ -155,6 +155,23 @@ func TestSandboxAttacksWithBinary(t *testing.T) {
 		}
 	})
 
+	// Builtins whose one call ignores the time limit and grows faster than
+	// its arguments are refused too: this template ran for minutes.
+	t.Run("uninterruptible builtins", func(t *testing.T) {
+		for name, call := range map[string]string{
+			"strings.render_template": `a := numbers.range(1, 3000)
+	r := strings.render_template("{{range $.a}}{{range $.a}}{{range $.a}}{{end}}{{end}}{{end}}", {"a": a})`,
+			"graph.reachable_paths": `g := {sprintf("%d", [i]): [sprintf("%d", [j]) | some j in numbers.range(i+1, 60)] | some i in numbers.range(0, 60)}
+	r := graph.reachable_paths(g, {"0"})`,
+		} {
+			dir := attackPolicy(t, map[string]string{"attack.rego": attackControl(call)})
+			code, _, errOut, _ := attackRun(t, bin, time.Minute, "check", "--snapshot", attackSnapshot, "--policy", dir)
+			if code != 2 || !strings.Contains(errOut, "undefined function "+name) || !strings.Contains(errOut, "--allow-builtin "+name) {
+				t.Errorf("%s: exit %d, stderr %q; want 2 and the sandbox hint", name, code, errOut)
+			}
+		}
+	})
+
 	// http.send to a loopback listener: refused, and no request arrives.
 	t.Run("http.send", func(t *testing.T) {
 		var hits atomic.Int64
