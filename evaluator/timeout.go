@@ -31,20 +31,28 @@ type TimeoutError struct {
 }
 
 func (e *TimeoutError) Error() string {
-	limit := "its deadline"
-	if e.Limit > 0 {
-		limit = "the " + e.Limit.String() + " time limit"
+	what := e.Control
+	if e.File != "" {
+		what = fmt.Sprintf("%s (%s:%d)", e.Control, e.File, e.Line)
 	}
+	if e.Limit == 0 {
+		// The caller set the deadline and says what it was.
+		switch {
+		case what != "":
+			return what + " was still running when evaluation stopped"
+		case e.phase != "":
+			return "evaluation stopped while " + e.phase
+		}
+		return "evaluation stopped"
+	}
+	limit := "at the " + e.Limit.String() + " time limit"
 	switch {
-	case e.Control == "" && e.phase != "":
-		return fmt.Sprintf("evaluation stopped at %s while %s", limit, e.phase)
-	case e.Control == "":
-		return fmt.Sprintf("evaluation stopped at %s", limit)
-	case e.File != "":
-		return fmt.Sprintf("evaluation stopped at %s while %s (%s:%d) was still running", limit, e.Control, e.File, e.Line)
-	default:
-		return fmt.Sprintf("evaluation stopped at %s while %s was still running", limit, e.Control)
+	case what != "":
+		return fmt.Sprintf("evaluation stopped %s while %s was still running", limit, what)
+	case e.phase != "":
+		return fmt.Sprintf("evaluation stopped %s while %s", limit, e.phase)
 	}
+	return "evaluation stopped " + limit
 }
 
 // Unwrap makes errors.Is(err, context.DeadlineExceeded) true.
