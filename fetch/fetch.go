@@ -77,6 +77,9 @@ type Options struct {
 	// UsagePeriod: d1, d7 or d30 (DefaultUsagePeriod when empty).
 	Usage       bool
 	UsagePeriod string
+	// MethodsPolicy adds the authentication methods policy section
+	// (--include policy, see fetchMethodsPolicy).
+	MethodsPolicy bool
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -110,7 +113,8 @@ type fetcher struct {
 	userBuf []byte
 	user    snapshot.UserRegistrationDetails
 	dec     *snapshot.UserDecoder
-	usage   *snapshot.Usage // the usage section, when Options.Usage
+	usage   *snapshot.Usage         // the usage section, when Options.Usage
+	policy  *snapshot.MethodsPolicy // the policy section, when Options.MethodsPolicy
 }
 
 // Fetch fetches the reports into a snapshot at out. The document is written
@@ -195,6 +199,9 @@ func Fetch(ctx context.Context, out string, o Options) (_ *Result, err error) {
 	}
 	res.Restarted = restarted
 	if err := ft.fetchUsage(ctx); err != nil {
+		return nil, err
+	}
+	if err := ft.fetchMethodsPolicy(ctx); err != nil {
 		return nil, err
 	}
 	m, err := ft.finish()
@@ -653,6 +660,7 @@ func (ft *fetcher) finish() (snapshot.Manifest, error) {
 		m.LastUpdated = &snapshot.TimeRange{Min: cp.LastMin, Max: cp.LastMax}
 	}
 	ft.attachUsage(&m)
+	ft.attachMethodsPolicy(&m)
 	m, err := ft.w.Close(feature, method, m)
 	if err != nil {
 		return m, err

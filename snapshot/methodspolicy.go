@@ -64,6 +64,10 @@ type PolicySource struct {
 // configuration.
 const AllUsersTarget = "all_users"
 
+// NoGroupTarget is the id Graph's feature settings give an empty include or
+// exclude target.
+const NoGroupTarget = "00000000-0000-0000-0000-000000000000"
+
 // validate checks a decoded policy section; it returns the JSON path and the
 // problem of the first fault.
 func (p *MethodsPolicy) validate() (path, msg string) {
