@@ -41,9 +41,14 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	keepAll := e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == ScopeDocument })
 	streamUsers := e.cfg.mode == ModeStream && e.userQuery != nil
 
+	userPolicy, err := e.peekPolicy(path, streamUsers)
+	if err != nil {
+		return nil, err
+	}
 	workers := make([]*worker, e.cfg.workers)
 	for i := range workers {
 		workers[i] = e.newWorker()
+		workers[i].policy = userPolicy
 	}
 	jobs := make(chan []snapshot.UserRegistrationDetails, len(workers))
 	var wg sync.WaitGroup
@@ -83,6 +88,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	if err := info.Complete(); err != nil {
 		return nil, err
 	}
+	if err := samePolicy(path, streamUsers, userPolicy, info.MethodsPolicy); err != nil {
+		return nil, err
+	}
 	if !nowSet {
 		t, err := time.Parse(time.RFC3339, info.Manifest.FetchedAt)
 		if err != nil {
@@ -94,6 +102,7 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	agg := workers[0].agg
 	for _, w := range workers[1:] {
 		agg.merge(w.agg)
+		workers[0].retire.merge(w.retire)
 	}
 	aggregates := agg.result(info.LastUpdated, e.breakGlass())
 
@@ -101,6 +110,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	skips := make([][]string, len(e.controls))
 	if e.cfg.mode == ModeDocument {
 		in, err := documentInput(info, all, aggregates)
+		if err == nil {
+			in, err = withPolicy(in, info.MethodsPolicy, workers[0].retire)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -114,6 +126,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 			}
 		}
 		in, err := tenantInput(info, aggregates)
+		if err == nil {
+			in, err = withPolicy(in, info.MethodsPolicy, workers[0].retire)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -122,6 +137,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 		}
 		if keepAll {
 			in, err := documentInput(info, all, aggregates)
+			if err == nil {
+				in, err = withPolicy(in, info.MethodsPolicy, workers[0].retire)
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -172,26 +190,35 @@ type worker struct {
 	mark  []bool
 	terms termCache
 	found [][]Violation
+	// retire counts the users SMS and voice retirement would strand, and
+	// policy is the methods policy section user controls see (nil: none).
+	retire *retirement
+	policy *ast.Term
 }
 
 func (e *Engine) newWorker() *worker {
 	return &worker{
-		e:     e,
-		agg:   newAggregator(e.taxonomy.classOf, e.taxonomy.classes, watchList(e.breakGlass())),
-		mark:  make([]bool, len(e.taxonomy.classes)),
-		terms: termCache{},
-		found: make([][]Violation, len(e.controls)),
+		e:      e,
+		agg:    newAggregator(e.taxonomy.classOf, e.taxonomy.classes, watchList(e.breakGlass())),
+		mark:   make([]bool, len(e.taxonomy.classes)),
+		terms:  termCache{},
+		found:  make([][]Violation, len(e.controls)),
+		retire: newRetirement(e.taxonomy),
 	}
 }
 
 func (w *worker) process(ctx context.Context, chunk []snapshot.UserRegistrationDetails, evaluate bool, now time.Time) error {
 	for i := range chunk {
 		w.agg.add(&chunk[i], w.mark)
+		w.retire.add(&chunk[i], w.e.taxonomy.classOf)
 	}
 	if !evaluate {
 		return nil
 	}
 	in := ast.NewObject([2]*ast.Term{kUsers, usersTerm(chunk, w.terms)})
+	if w.policy != nil {
+		in.Insert(kPolicy, w.policy)
+	}
 	return w.e.evalInto(ctx, w.e.userQuery, in, now, nil, w.found, nil, chunk)
 }
 

@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/evaluator"
-	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/atomicfile"
 	"github.com/authgate/authgate/internal/evaltest"
+	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/policies"
 	"github.com/authgate/authgate/snapshot"
 )

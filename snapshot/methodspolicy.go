@@ -1,10 +1,14 @@
 package snapshot
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // ReportMethodsPolicy names the authentication methods policy section, the
@@ -151,4 +155,41 @@ func (s *scanner) methodsPolicy() error {
 	}
 	s.info.MethodsPolicy = p
 	return nil
+}
+
+// PeekMethodsPolicy reads only the authentication methods policy section of
+// the snapshot at path, skipping the other members without decoding them,
+// or nil when it has none. The writer puts the section after the users, so
+// an evaluation that judges users against the policy reads it first with
+// this; Scan validates the whole document as usual.
+func PeekMethodsPolicy(path string) (*MethodsPolicy, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open snapshot: %w", err)
+	}
+	defer f.Close()
+	s := &scanner{path: path, dec: jsontext.NewDecoder(bufio.NewReaderSize(f, 1<<20)), info: &Info{Path: path}}
+	if k := s.dec.PeekKind(); k != '{' {
+		return nil, s.fail("", "want a JSON object")
+	}
+	if _, err := s.dec.ReadToken(); err != nil {
+		return nil, s.syntax(err)
+	}
+	for s.dec.PeekKind() != '}' {
+		tok, err := s.dec.ReadToken()
+		if err != nil {
+			return nil, s.syntax(err)
+		}
+		if tok.String() != ReportMethodsPolicy {
+			if err := s.dec.SkipValue(); err != nil {
+				return nil, s.syntax(err)
+			}
+			continue
+		}
+		if err := s.methodsPolicy(); err != nil {
+			return nil, err
+		}
+		return s.info.MethodsPolicy, nil
+	}
+	return nil, nil
 }
