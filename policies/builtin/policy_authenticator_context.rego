@@ -68,13 +68,13 @@ violation contains v if {
 
 # shown(f) is true when feature setting f is enabled for all users, nobody excluded.
 shown(f) if {
-	lower(f.state) == "enabled"
+	lib.lc(f.state) == "enabled"
 	lib.is_all_users(f.includeTarget)
 	not excludes_someone(f)
 }
 
 excludes_someone(f) if {
-	id := object.get(object.get(f, "excludeTarget", {}), "id", null)
+	id := lib.get(lib.get(f, "excludeTarget", {}), "id", null)
 	is_string(id)
 	not id in {"", lib.no_group_id}
 }
@@ -83,7 +83,7 @@ violation contains v if {
 	not lib.policy_skip
 	lib.config_enabled(authenticator)
 	some key, what in features
-	f := object.get(object.get(authenticator, "featureSettings", {}), key, null)
+	f := lib.get(lib.get(authenticator, "featureSettings", {}), key, null)
 	not shown(f)
 	v := {"message": sprintf("Microsoft Authenticator notifications do not show %s to all users: %s is %s.", [what, key, describe(f)])}
 }

@@ -62,22 +62,22 @@ violation contains v if {
 	v := {"message": sprintf("Passkey (FIDO2) does not enforce attestation (isAttestationEnforced is %v).", [object.get(fido2, "isAttestationEnforced", null)])}
 }
 
-restrictions := object.get(fido2, "keyRestrictions", {})
+restrictions := lib.get(fido2, "keyRestrictions", {})
 
-listed := {lower(a) | some a in object.get(restrictions, "aaGuids", []); is_string(a)}
+listed := {lower(a) | some a in lib.get(restrictions, "aaGuids", []); is_string(a)}
 
 violation contains v if {
 	lib.config_enabled(fido2)
 	count(allowed) > 0
 	not restricted_to_allowed
 	v := {"message": sprintf("Passkey (FIDO2) key restrictions are not enforced as an allow list of allowed_fido2_aaguids (isEnforced %v, enforcementType %v, aaGuids %s).", [
-		object.get(restrictions, "isEnforced", null), object.get(restrictions, "enforcementType", null), concat(", ", sort(listed)),
+		lib.get(restrictions, "isEnforced", null), lib.get(restrictions, "enforcementType", null), concat(", ", sort(listed)),
 	])}
 }
 
 restricted_to_allowed if {
 	restrictions.isEnforced == true
-	lower(restrictions.enforcementType) == "allow"
+	lib.lc(restrictions.enforcementType) == "allow"
 	count(listed) > 0
 	count(listed - allowed) == 0
 }

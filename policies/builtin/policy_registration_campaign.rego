@@ -31,7 +31,7 @@ import data.authgate.lib
 
 skip contains lib.policy_skip
 
-campaign := object.get(object.get(lib.methods_policy, "registrationEnforcement", {}), "authenticationMethodsRegistrationCampaign", null)
+campaign := lib.get(lib.get(lib.methods_policy, "registrationEnforcement", {}), "authenticationMethodsRegistrationCampaign", null)
 
 violation contains v if {
 	not lib.policy_skip
@@ -39,11 +39,9 @@ violation contains v if {
 	v := {"message": sprintf("The registration campaign is %v, not enabled for anyone.", [state])}
 }
 
-state := object.get(campaign, "state", null) if is_object(campaign)
-
-else := null
+state := lib.get(campaign, "state", null)
 
 enabled if {
-	lower(state) == "enabled"
+	lib.lc(state) == "enabled"
 	count(lib.targets(campaign, "includeTargets")) > 0
 }

@@ -35,16 +35,16 @@ skip contains "the policy was fetched from Graph v1.0, which lacks reportSuspici
 	not beta
 }
 
-settings := object.get(lib.methods_policy, "reportSuspiciousActivitySettings", null)
+settings := lib.get(lib.methods_policy, "reportSuspiciousActivitySettings", null)
 
 violation contains v if {
 	beta
 	not lib.policy_skip
 	not on
-	v := {"message": sprintf("Report suspicious activity is %v for %s, not enabled for all users.", [object.get(settings, "state", null), lib.describe_target(object.get(settings, "includeTarget", {}))])}
+	v := {"message": sprintf("Report suspicious activity is %v for %s, not enabled for all users.", [lib.get(settings, "state", null), lib.describe_target(lib.get(settings, "includeTarget", {}))])}
 }
 
 on if {
-	lower(settings.state) == "enabled"
+	lib.lc(settings.state) == "enabled"
 	lib.is_all_users(settings.includeTarget)
 }

@@ -33,7 +33,7 @@ import data.authgate.lib
 
 skip contains "the snapshot has no authentication methods policy (fetch --include policy)" if not is_object(lib.policy_section)
 
-retirement := object.get(lib.policy_section, "retirement", null)
+retirement := lib.get(lib.policy_section, "retirement", null)
 
 violation contains v if {
 	n := retirement.count

@@ -30,7 +30,7 @@ violation contains v if {
 	not lib.policy_skip
 	c := lib.config("Sms")
 	not lib.config_disabled(c)
-	ts := [t | some t in lib.targets(c, "includeTargets"); object.get(t, "isUsableForSignIn", null) != false]
+	ts := [t | some t in lib.targets(c, "includeTargets"); lib.get(t, "isUsableForSignIn", null) != false]
 	count(ts) > 0
 	v := {"message": sprintf("SMS is usable for sign-in for %s.", [lib.describe_targets(ts)])}
 }

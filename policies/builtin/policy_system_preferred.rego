@@ -35,17 +35,17 @@ skip contains "the policy was fetched from Graph v1.0, which lacks systemCredent
 	not beta
 }
 
-prefs := object.get(lib.methods_policy, "systemCredentialPreferences", null)
+prefs := lib.get(lib.methods_policy, "systemCredentialPreferences", null)
 
 violation contains v if {
 	beta
 	not lib.policy_skip
 	not on
-	v := {"message": sprintf("System-preferred MFA is %v for %s, not enabled for all users.", [object.get(prefs, "state", null), lib.describe_targets(lib.targets(prefs, "includeTargets"))])}
+	v := {"message": sprintf("System-preferred MFA is %v for %s, not enabled for all users.", [lib.get(prefs, "state", null), lib.describe_targets(lib.targets(prefs, "includeTargets"))])}
 }
 
 on if {
-	lower(prefs.state) == "enabled"
+	lib.lc(prefs.state) == "enabled"
 	some t in lib.targets(prefs, "includeTargets")
 	lib.is_all_users(t)
 }

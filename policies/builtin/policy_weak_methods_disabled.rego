@@ -48,7 +48,7 @@ limited(c) if {
 	count(ts) > 0
 	every t in ts {
 		lib.target_type(t) == "group"
-		lower(object.get(t, "id", "")) in exceptions
+		lib.lc(lib.get(t, "id", "")) in exceptions
 	}
 }
 

@@ -5,15 +5,27 @@
 # anyone, and one whose state is not "disabled" is not disabled.
 package authgate.lib
 
+# get(o, k, d) is o[k], or d when o is not an object or has no k: Graph's
+# nullable complex properties may be null where an object is expected.
+get(o, k, d) := v if {
+	is_object(o)
+	v := object.get(o, k, d)
+} else := d
+
+# lc(x) is the lower-cased string x, or "" when x is not a string.
+lc(x) := lower(x) if is_string(x)
+
+else := ""
+
 # policy_section is the snapshot's policy section, or null without one.
 policy_section := object.get(input, "authenticationMethodsPolicy", null)
 
 # policy_skip is why the controls on the policy cannot judge it, if they cannot.
 policy_skip := "the snapshot has no authentication methods policy (fetch --include policy)" if not is_object(policy_section)
 
-policy_skip := sprintf("the authentication methods policy was not fetched: %s", [object.get(policy_section, "reason", "")]) if {
+policy_skip := sprintf("the authentication methods policy was not fetched: %s", [get(policy_section, "reason", "")]) if {
 	is_object(policy_section)
-	object.get(policy_section, "source", "") != "graph"
+	get(policy_section, "source", "") != "graph"
 }
 
 # methods_policy is Graph's authenticationMethodsPolicy object ({} when absent).
@@ -50,7 +62,7 @@ config_name(id) := object.get(config_names, lower(id), id)
 # config_state(c) is the lower-cased state of configuration c, "unknown"
 # when it is missing or not a string.
 config_state(c) := lower(s) if {
-	s := object.get(c, "state", null)
+	s := get(c, "state", null)
 	is_string(s)
 } else := "unknown"
 
@@ -60,7 +72,7 @@ config_disabled(c) if config_state(c) == "disabled"
 
 # targets(c, key) is the array c[key], or [] when it is missing or null.
 targets(c, key) := ts if {
-	ts := object.get(c, key, [])
+	ts := get(c, key, [])
 	is_array(ts)
 } else := []
 
@@ -69,11 +81,11 @@ all_users_id := "all_users"
 no_group_id := "00000000-0000-0000-0000-000000000000"
 
 target_type(t) := lower(tt) if {
-	tt := object.get(t, "targetType", null)
+	tt := get(t, "targetType", null)
 	is_string(tt)
 } else := "unknown"
 
-is_all_users(t) if object.get(t, "id", "") == all_users_id
+is_all_users(t) if get(t, "id", "") == all_users_id
 
 # in_target(t, u) is true when user u is in target t: all users, the user,
 # or a group Graph listed them in (transitively). A group whose members
@@ -107,7 +119,7 @@ allows(c, u) if {
 
 describe_target(t) := "all users" if is_all_users(t)
 
-describe_target(t) := sprintf("%s %s", [target_type(t), object.get(t, "id", "")]) if not is_all_users(t)
+describe_target(t) := sprintf("%s %s", [target_type(t), get(t, "id", "")]) if not is_all_users(t)
 
 # describe_targets(ts) lists targets for a message.
 describe_targets(ts) := "nobody" if count(ts) == 0
@@ -116,7 +128,7 @@ describe_targets(ts) := concat(", ", sort({describe_target(t) | some t in ts})) 
 
 # unresolved_groups are the target groups whose members were not fetched,
 # with the reason.
-unresolved_groups := {id: object.get(g, "reason", "") | some id, g in policy_section.groups; object.get(g, "source", "") != "graph"}
+unresolved_groups := {id: get(g, "reason", "") | some id, g in policy_section.groups; get(g, "source", "") != "graph"}
 
 # method_configs maps the registered-method names of userRegistrationDetails
 # to the configurations that may allow them. A method none of whose
@@ -151,7 +163,7 @@ method_usable(m, u) if {
 
 office_ok(m, _) if m != "officePhone"
 
-office_ok("officePhone", c) if object.get(c, "isOfficePhoneAllowed", false) == true
+office_ok("officePhone", c) if get(c, "isOfficePhoneAllowed", false) == true
 
 # config_reason(id, c, u, m) says why configuration c (id) does not let user
 # u use method m.
