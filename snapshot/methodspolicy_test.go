@@ -50,6 +50,10 @@ func TestMethodsPolicyRoundTrip(t *testing.T) {
 	if len(got.Groups) != 1 || got.Groups[0].Members[0].UserPrincipalName != "a@x" {
 		t.Errorf("groups = %+v", got.Groups)
 	}
+	peeked, err := PeekMethodsPolicy(path)
+	if err != nil || peeked == nil || string(peeked.Policy) != testPolicyJSON || peeked.Offset != got.Offset {
+		t.Errorf("PeekMethodsPolicy = %+v, %v", peeked, err)
+	}
 	raw, _ := os.ReadFile(path)
 	if got.Offset <= 0 || !bytes.HasPrefix(raw[got.Offset:], []byte(`{"apiVersion":"v1.0"`)) {
 		t.Errorf("offset %d does not point at the section", got.Offset)
@@ -79,5 +83,20 @@ func TestMethodsPolicyInvalid(t *testing.T) {
 				t.Errorf("error does not name the file: %v", err)
 			}
 		})
+	}
+}
+
+func TestPeekMethodsPolicyAbsent(t *testing.T) {
+	var buf bytes.Buffer
+	w, _ := NewWriter(&buf)
+	if _, err := w.Close(nil, nil, testManifest()); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "s.json")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := PeekMethodsPolicy(path); p != nil || err != nil {
+		t.Errorf("PeekMethodsPolicy without a section = %+v, %v", p, err)
 	}
 }

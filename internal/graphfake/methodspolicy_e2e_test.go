@@ -220,3 +220,24 @@ func TestPolicyMissingPermissionSkips(t *testing.T) {
 		t.Errorf("AM-POL-01 with unresolved groups: %s", c.Status)
 	}
 }
+
+// User controls see the policy while the users stream (it follows them in
+// the file): streamed in small chunks on several workers, the result equals
+// the whole-document evaluation's.
+func TestPolicyStreamEqualsDocument(t *testing.T) {
+	_, path := policySnapshot(t, 2000, graphfake.PolicyOptions{}, "beta")
+	stream := evaltest.Evaluate(t, path, evaluator.WithMode(evaluator.ModeStream), evaluator.WithChunkSize(64), evaluator.WithWorkers(4))
+	doc := evaltest.Evaluate(t, path, evaluator.WithMode(evaluator.ModeDocument))
+	for _, c := range stream.Controls {
+		if !strings.HasPrefix(c.ID, "AM-POL-") {
+			continue
+		}
+		d := control(t, doc, c.ID)
+		if c.Status != d.Status || messages(c) != messages(d) {
+			t.Errorf("%s: stream %s\n%s\ndocument %s\n%s", c.ID, c.Status, messages(c), d.Status, messages(d))
+		}
+		if c.Status != evaluator.StatusFail {
+			t.Errorf("%s: %s on the lax policy", c.ID, c.Status)
+		}
+	}
+}
