@@ -209,3 +209,16 @@ func samePolicy(path string, streamed bool, seen *ast.Term, p *snapshot.MethodsP
 	}
 	return &snapshot.Error{File: path, Path: snapshot.ReportMethodsPolicy, Msg: "the file changed while it was read"}
 }
+
+// baselinePolicy is the baseline's policy section in data.authgate.baseline:
+// {"apiVersion", "source", "reason", "policy"}, or nil.
+func baselinePolicy(p *snapshot.MethodsPolicy) any {
+	if p == nil {
+		return nil
+	}
+	pol := json.RawMessage(p.Policy)
+	if len(bytes.TrimSpace(pol)) == 0 {
+		pol = json.RawMessage("null")
+	}
+	return map[string]any{"apiVersion": p.APIVersion, "source": p.Source, "reason": p.Reason, "policy": pol}
+}

@@ -55,6 +55,7 @@ var want = map[string]struct{ severity, scope string }{
 	"AM-POL-10": {"high", "user"},
 	"AM-POL-11": {"medium", "tenant"},
 	"AM-POL-12": {"high", "user"},
+	"AM-TRD-04": {"high", "tenant"},
 }
 
 // wantParams are the parameters of issue 2 with their defaults.

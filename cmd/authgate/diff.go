@@ -58,7 +58,11 @@ func cmdDiff(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		if err := res.Decide("high"); err != nil {
 			return nil, err
 		}
-		return trend.FromResult(path, res), nil
+		in := trend.FromResult(path, res)
+		if in.Policy, err = snapshot.PeekMethodsPolicy(path); err != nil {
+			return nil, err
+		}
+		return in, nil
 	}
 	oldIn, err := load(fs.Arg(0))
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/authgate/authgate/internal/evaltest"
 	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/snapshot"
+	"github.com/authgate/authgate/trend"
 )
 
 // The policy controls and cross-checks, judged end to end: the emulator
@@ -239,5 +240,70 @@ func TestPolicyStreamEqualsDocument(t *testing.T) {
 		if c.Status != evaluator.StatusFail {
 			t.Errorf("%s: %s on the lax policy", c.ID, c.Status)
 		}
+	}
+}
+
+// Two fetches of the same tenant, hardened then lax: diff lists what the
+// policy changed and AM-TRD-04 fails for every weak method re-enabled.
+func TestPolicyDiffAndTrend(t *testing.T) {
+	_, before := policySnapshot(t, 200, graphfake.PolicyOptions{Hardened: true}, "v1.0")
+	_, after := policySnapshot(t, 200, graphfake.PolicyOptions{}, "v1.0")
+
+	r := evaltest.Evaluate(t, after, evaluator.WithBaseline(before))
+	c := control(t, r, "AM-TRD-04")
+	msgs := messages(c)
+	if c.Status != evaluator.StatusFail || len(c.Violations) != 3 || !strings.Contains(msgs, "SMS was disabled at the baseline") || !strings.Contains(msgs, "Email OTP") || !strings.Contains(msgs, "Voice call") {
+		t.Errorf("AM-TRD-04 = %s:\n%s", c.Status, msgs)
+	}
+	if c := control(t, evaltest.Evaluate(t, before, evaluator.WithBaseline(after)), "AM-TRD-04"); c.Status != evaluator.StatusPass {
+		t.Errorf("hardening since the baseline: AM-TRD-04 %s\n%s", c.Status, messages(c))
+	}
+
+	in := func(path string) *trend.Input {
+		i := trend.FromResult(path, evaltest.Evaluate(t, path))
+		p, err := snapshot.PeekMethodsPolicy(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i.Policy = p
+		return i
+	}
+	rep := trend.Compare(in(before), in(after))
+	if rep.Policy == nil || rep.Policy.Note != "" {
+		t.Fatalf("policy diff = %+v", rep.Policy)
+	}
+	want := []trend.PolicyChange{
+		{Method: "Sms", Setting: "state", Old: "disabled", New: "enabled"},
+		{Method: "Fido2", Setting: "isAttestationEnforced", Old: "true", New: "false"},
+		{Method: "TemporaryAccessPass", Setting: "isUsableOnce", Old: "true", New: "false"},
+		{Method: "policy", Setting: "policyMigrationState", Old: "migrationComplete", New: "migrationInProgress"},
+	}
+	for _, w := range want {
+		if !slices.Contains(rep.Policy.Changes, w) {
+			t.Errorf("diff lacks %+v; changes:\n%+v", w, rep.Policy.Changes)
+		}
+	}
+	var fido2Excl *trend.PolicyChange
+	for i, ch := range rep.Policy.Changes {
+		if ch.Method == "Fido2" && ch.Setting == "excludeTargets" {
+			fido2Excl = &rep.Policy.Changes[i]
+		}
+	}
+	if fido2Excl == nil || fido2Excl.Old != "nobody" || !strings.HasPrefix(fido2Excl.New, "group ") {
+		t.Errorf("target change = %+v", fido2Excl)
+	}
+	var b strings.Builder
+	if err := trend.Write(&b, rep, "text", 0); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Authentication methods policy") || !strings.Contains(b.String(), "disabled -> enabled") {
+		t.Errorf("text diff:\n%s", b.String())
+	}
+	b.Reset()
+	if err := trend.Write(&b, rep, "markdown", 0); err != nil || !strings.Contains(b.String(), "| Sms | state | disabled | enabled |") {
+		t.Errorf("markdown diff (%v):\n%s", err, b.String())
+	}
+	if same := trend.Compare(in(after), in(after)); len(same.Policy.Changes) != 0 {
+		t.Errorf("a policy compared with itself changed: %+v", same.Policy.Changes)
 	}
 }
