@@ -41,14 +41,15 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	keepAll := e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == ScopeDocument })
 	streamUsers := e.cfg.mode == ModeStream && e.userQuery != nil
 
-	userPolicy, err := e.peekPolicy(path, streamUsers)
+	peeked, userPolicy, err := e.peekPolicy(path, streamUsers)
 	if err != nil {
 		return nil, err
 	}
+	targeting := newPolicyTargeting(peeked)
 	workers := make([]*worker, e.cfg.workers)
 	for i := range workers {
 		workers[i] = e.newWorker()
-		workers[i].policy = userPolicy
+		workers[i].policy, workers[i].allowed = userPolicy, targeting.counter()
 	}
 	jobs := make(chan []snapshot.UserRegistrationDetails, len(workers))
 	var wg sync.WaitGroup
@@ -88,7 +89,7 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	if err := info.Complete(); err != nil {
 		return nil, err
 	}
-	if err := samePolicy(path, streamUsers, userPolicy, info.MethodsPolicy); err != nil {
+	if err := samePolicy(path, peeked, info.MethodsPolicy); err != nil {
 		return nil, err
 	}
 	if !nowSet {
@@ -103,6 +104,7 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	for _, w := range workers[1:] {
 		agg.merge(w.agg)
 		workers[0].retire.merge(w.retire)
+		workers[0].allowed.merge(w.allowed)
 	}
 	aggregates := agg.result(info.LastUpdated, e.breakGlass())
 
@@ -152,7 +154,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	if keepAll {
 		e.resolveOffsets(found, all)
 	}
-	return e.assemble(info, aggregates, found, skips), nil
+	res := e.assemble(info, aggregates, found, skips)
+	res.MethodsPolicy = summarizePolicy(info.MethodsPolicy, workers[0].allowed)
+	return res, nil
 }
 
 // usesNow reports whether any compiled rule calls time.now_ns.
@@ -192,8 +196,9 @@ type worker struct {
 	found [][]Violation
 	// retire counts the users SMS and voice retirement would strand, and
 	// policy is the methods policy section user controls see (nil: none).
-	retire *retirement
-	policy *ast.Term
+	retire  *retirement
+	policy  *ast.Term
+	allowed *policyCounter // users each method configuration allows (nil: no policy)
 }
 
 func (e *Engine) newWorker() *worker {
@@ -211,6 +216,7 @@ func (w *worker) process(ctx context.Context, chunk []snapshot.UserRegistrationD
 	for i := range chunk {
 		w.agg.add(&chunk[i], w.mark)
 		w.retire.add(&chunk[i], w.e.taxonomy.classOf)
+		w.allowed.add(&chunk[i])
 	}
 	if !evaluate {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -172,40 +173,36 @@ func (r *retirement) term() *ast.Term {
 	)
 }
 
-// peekPolicy reads the policy section user controls are to see while the
-// users stream, when they stream: the section follows the users in the
-// file. A snapshot Peek cannot read is left for Scan to report.
-func (e *Engine) peekPolicy(path string, streamUsers bool) (*ast.Term, error) {
-	if !streamUsers {
-		return nil, nil
-	}
+// peekPolicy reads the policy section ahead of the users (it follows them
+// in the file), so that user controls see it while the users stream and the
+// scan can count whom each configuration allows. A snapshot Peek cannot
+// read is left for Scan to report. The term is for streamed user controls
+// only.
+func (e *Engine) peekPolicy(path string, streamUsers bool) (*snapshot.MethodsPolicy, *ast.Term, error) {
 	p, err := snapshot.PeekMethodsPolicy(path)
 	if err != nil || p == nil {
-		return nil, nil
+		return nil, nil, nil
+	}
+	if !streamUsers {
+		return p, nil, nil
 	}
 	v, err := policyValue(p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	v.Insert(ast.StringTerm("retirement"), ast.NullTerm()) // counted by the scan: tenant scope only
-	return ast.NewTerm(v), nil
+	return p, ast.NewTerm(v), nil
 }
 
-// samePolicy checks that the section the user controls saw is the one Scan
-// read: a file rewritten between the two reads must not mix two snapshots.
-func samePolicy(path string, streamed bool, seen *ast.Term, p *snapshot.MethodsPolicy) error {
-	if !streamed || (seen == nil && p == nil) {
+// samePolicy checks that the section read ahead is the one Scan read: a
+// file rewritten between the two reads must not mix two snapshots.
+func samePolicy(path string, peeked, scanned *snapshot.MethodsPolicy) error {
+	if peeked == nil && scanned == nil {
 		return nil
 	}
-	if seen == nil {
-		return &snapshot.Error{File: path, Path: snapshot.ReportMethodsPolicy, Msg: "the file changed while it was read"}
-	}
-	v, err := policyValue(p)
-	if err == nil && v != nil {
-		v.Insert(ast.StringTerm("retirement"), ast.NullTerm())
-		if v.Compare(seen.Value) == 0 {
-			return nil
-		}
+	if peeked != nil && scanned != nil && peeked.Source == scanned.Source && peeked.APIVersion == scanned.APIVersion &&
+		bytes.Equal(peeked.Policy, scanned.Policy) && reflect.DeepEqual(peeked.Groups, scanned.Groups) {
+		return nil
 	}
 	return &snapshot.Error{File: path, Path: snapshot.ReportMethodsPolicy, Msg: "the file changed while it was read"}
 }

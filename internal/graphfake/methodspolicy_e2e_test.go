@@ -12,6 +12,7 @@ import (
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/internal/evaltest"
 	"github.com/authgate/authgate/internal/graphfake"
+	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/snapshot"
 	"github.com/authgate/authgate/trend"
 )
@@ -305,5 +306,45 @@ func TestPolicyDiffAndTrend(t *testing.T) {
 	}
 	if same := trend.Compare(in(after), in(after)); len(same.Policy.Changes) != 0 {
 		t.Errorf("a policy compared with itself changed: %+v", same.Policy.Changes)
+	}
+}
+
+// The result summarises each method configuration: users registered for a
+// method it governs and users it allows, counted through the groups; the
+// text and Markdown reports show it.
+func TestPolicySummaryAndReports(t *testing.T) {
+	const users = 2000
+	s, path := policySnapshot(t, users, graphfake.PolicyOptions{}, "v1.0")
+	g := s.Groups()
+	r := evaltest.Evaluate(t, path)
+	p := r.MethodsPolicy
+	if p == nil || p.MigrationState != "migrationInProgress" || len(p.Methods) != 8 {
+		t.Fatalf("summary = %+v", p)
+	}
+	allowed := map[string]int64{}
+	for _, m := range p.Methods {
+		allowed[m.ID] = m.Allowed
+	}
+	want := map[string]int64{
+		"Voice": int64(users - len(g.FrontDeskUsers)), "Fido2": users - 1, "Sms": users,
+		"Email": int64(len(g.FrontDeskUsers) + 1), "X509Certificate": 0,
+	}
+	for id, n := range want {
+		if allowed[id] != n {
+			t.Errorf("%s allows %d users, want %d", id, allowed[id], n)
+		}
+	}
+	for format, phrase := range map[string]string{"text": "methods policy (Graph v1.0)", "markdown": "| Method | State | Include | Exclude | Users registered | Users allowed |"} {
+		w, err := reports.New(format, reports.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := w.Write(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), phrase) || !strings.Contains(b.String(), "Voice") {
+			t.Errorf("%s report lacks the methods policy section:\n%s", format, b.String())
+		}
 	}
 }
