@@ -204,7 +204,7 @@ func samePolicy(path string, peeked, scanned *snapshot.MethodsPolicy) error {
 		bytes.Equal(peeked.Policy, scanned.Policy) && reflect.DeepEqual(peeked.Groups, scanned.Groups) {
 		return nil
 	}
-	return &snapshot.Error{File: path, Path: snapshot.ReportMethodsPolicy, Msg: "the file changed while it was read"}
+	return &snapshot.Error{File: path, Path: snapshot.ReportMethodsPolicy, Msg: "the section read ahead of the users is not the one the document holds (a user row carries a member of that name, or the file changed while it was read)"}
 }
 
 // baselinePolicy is the baseline's policy section in data.authgate.baseline:

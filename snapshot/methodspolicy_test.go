@@ -100,3 +100,26 @@ func TestPeekMethodsPolicyAbsent(t *testing.T) {
 		t.Errorf("PeekMethodsPolicy without a section = %+v, %v", p, err)
 	}
 }
+
+// Rows that carry the member name, as a value or as a member of their own,
+// do not mislead the read-ahead: the section after them is the one found;
+// a hand-made snapshot with whitespace before the colon is read too.
+func TestPeekMethodsPolicyAmongLookalikes(t *testing.T) {
+	row := func(extra string) string {
+		return `{"id":"u","userPrincipalName":"authenticationMethodsPolicy","userDisplayName":"\"authenticationMethodsPolicy\":{}"` + extra + `}`
+	}
+	doc := `{"schemaVersion":1,"userRegistrationDetails":[` + row(`,"authenticationMethodsPolicy":{"apiVersion":"beta","source":"graph","policy":{},"groups":[]}`) + `],
+"authenticationMethodsPolicy" :	{"apiVersion":"v1.0","source":"omitted","reason":"403","policy":null,"groups":[]},
+"manifest":{}}`
+	path := filepath.Join(t.TempDir(), "s.json")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := PeekMethodsPolicy(path)
+	if err != nil || p == nil || p.APIVersion != "v1.0" || p.Reason != "403" {
+		t.Fatalf("PeekMethodsPolicy = %+v, %v", p, err)
+	}
+	if want := int64(bytes.Index([]byte(doc), []byte(`{"apiVersion":"v1.0"`))); p.Offset != want {
+		t.Errorf("offset %d, want %d", p.Offset, want)
+	}
+}
