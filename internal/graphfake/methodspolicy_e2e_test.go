@@ -1,7 +1,9 @@
 package graphfake_test
 
 import (
+	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/internal/evaltest"
 	"github.com/authgate/authgate/internal/graphfake"
+	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/snapshot"
 	"github.com/authgate/authgate/trend"
@@ -345,6 +348,49 @@ func TestPolicySummaryAndReports(t *testing.T) {
 		}
 		if !strings.Contains(b.String(), phrase) || !strings.Contains(b.String(), "Voice") {
 			t.Errorf("%s report lacks the methods policy section:\n%s", format, b.String())
+		}
+	}
+}
+
+// A pseudonymised snapshot keeps the policy section with the group members
+// as tokens: the same verdict on every AM-POL control, no identity left.
+func TestPolicyPseudonymised(t *testing.T) {
+	s, path := policySnapshot(t, 2000, graphfake.PolicyOptions{}, "v1.0")
+	p, err := pseudonym.New(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "pseudo.json")
+	if err := p.Snapshot(context.Background(), path, dst, snapshot.ScanOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant := graphfake.Tenant{Seed: 1, Users: 2000, Now: e2eNow}
+	for _, i := range s.Groups().FrontDeskUsers {
+		u := graphfake.GenerateUser(tenant.Seed, i, tenant.Now)
+		if bytes.Contains(raw, []byte(u.UserPrincipalName)) || bytes.Contains(raw, []byte(u.ID)) {
+			t.Fatalf("the pseudonymised snapshot still names %s", u.UserPrincipalName)
+		}
+	}
+	a, b := evaltest.Evaluate(t, path), evaltest.Evaluate(t, dst)
+	for _, c := range a.Controls {
+		if !strings.HasPrefix(c.ID, "AM-POL-") {
+			continue
+		}
+		d := control(t, b, c.ID)
+		if c.Status != d.Status || len(c.Violations) != len(d.Violations) {
+			t.Errorf("%s: %s with %d findings, pseudonymised %s with %d", c.ID, c.Status, len(c.Violations), d.Status, len(d.Violations))
+		}
+	}
+	if b.MethodsPolicy == nil || len(b.MethodsPolicy.Methods) != len(a.MethodsPolicy.Methods) {
+		t.Fatalf("pseudonymised summary = %+v", b.MethodsPolicy)
+	}
+	for i, m := range a.MethodsPolicy.Methods {
+		if m.Allowed != b.MethodsPolicy.Methods[i].Allowed {
+			t.Errorf("%s allows %d users, pseudonymised %d", m.ID, m.Allowed, b.MethodsPolicy.Methods[i].Allowed)
 		}
 	}
 }
