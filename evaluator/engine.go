@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authgate/authgate/result"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
@@ -44,17 +45,16 @@ func ParseMode(s string) (Mode, error) {
 var DeniedBuiltins = []string{"http.send", "net.*", "opa.runtime", "rand.intn", "uuid.rfc4122"}
 
 type config struct {
-	builtinFS    fs.FS
-	policyPaths  []string
-	noBuiltin    bool
-	params       map[string]any
-	now          time.Time
-	mode         Mode
-	workers      int
-	chunkSize    int
-	allow        []string
-	taxonomyPath string
-	baseline     string // WithBaseline
+	builtinFS   fs.FS
+	policyPaths []string
+	noBuiltin   bool
+	params      map[string]any
+	now         time.Time
+	mode        Mode
+	workers     int
+	chunkSize   int
+	allow       []string
+	baseline    string // WithBaseline
 }
 
 // Option configures New.
@@ -229,10 +229,10 @@ func matchesBuiltin(name, pattern string) bool {
 	return name == pattern || (strings.HasSuffix(pattern, ".*") && strings.HasPrefix(name, strings.TrimSuffix(pattern, "*")))
 }
 
-// Capabilities returns the sandbox: this OPA's builtins without the denied
+// sandboxCapabilities returns the sandbox: this OPA's builtins without the denied
 // ones, except those in allow; no host is reachable by http.send unless it
 // is allowed.
-func Capabilities(allow []string) *ast.Capabilities {
+func sandboxCapabilities(allow []string) *ast.Capabilities {
 	caps := ast.CapabilitiesForThisVersion()
 	denied := func(name string) bool {
 		for _, d := range DeniedBuiltins {
@@ -258,7 +258,7 @@ func compile(mods []module, allow []string) (*ast.Compiler, error) {
 		set[m.name] = m.parsed
 	}
 	c := ast.NewCompiler().
-		WithCapabilities(Capabilities(allow)).
+		WithCapabilities(sandboxCapabilities(allow)).
 		WithStrict(true).
 		WithEnablePrintStatements(false)
 	if c.Compile(set); c.Failed() {
@@ -349,14 +349,14 @@ func jsonEqual(a, b any) bool { return jsonString(a) == jsonString(b) }
 
 // Controls returns the loaded controls' metadata, sorted by id, with the
 // parameters in force.
-func (e *Engine) Controls() []Control {
-	out := make([]Control, 0, len(e.controls))
+func (e *Engine) Controls() []result.Control {
+	out := make([]result.Control, 0, len(e.controls))
 	for _, c := range e.controls {
 		ctl := c.Control
 		for _, name := range slices.Sorted(maps.Keys(c.params)) {
-			ctl.Params = append(ctl.Params, Param{Name: name, Default: e.defaults[name], Value: e.params[name]})
+			ctl.Params = append(ctl.Params, result.Param{Name: name, Default: e.defaults[name], Value: e.params[name]})
 		}
-		ctl.Violations = []Violation{}
+		ctl.Violations = []result.Violation{}
 		out = append(out, ctl)
 	}
 	return out
@@ -379,10 +379,10 @@ func (e *Engine) prepare(ctx context.Context) error {
 			doc = append(doc, fmt.Sprintf("s%d = %s", i, sref))
 		}
 		switch c.Scope {
-		case ScopeUser:
+		case result.ScopeUser:
 			user = append(user, fmt.Sprintf("v%d = %s", i, ref))
 			e.userIdx = append(e.userIdx, i)
-		case ScopeTenant:
+		case result.ScopeTenant:
 			tenant = append(tenant, fmt.Sprintf("v%d = %s", i, ref))
 		}
 	}
@@ -395,7 +395,7 @@ func (e *Engine) prepare(ctx context.Context) error {
 	}
 	// The whole-document query is needed only in document mode or for
 	// document-scoped controls: preparing it costs check's start-up.
-	if e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == ScopeDocument }) {
+	if e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == result.ScopeDocument }) {
 		e.docQuery, err = e.prepareQuery(ctx, doc)
 	}
 	return err

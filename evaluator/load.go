@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/authgate/authgate/result"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/loader"
 )
@@ -153,12 +154,12 @@ func loaderError(err error) error {
 
 // controlDef is a control as declared in METADATA.
 type controlDef struct {
-	Control                 // metadata part; outcome fields unused here
-	ruleName string         // "violation" or "deny"
-	hasSkip  bool           // the package defines skip
-	params   map[string]any // declared params with defaults
-	path     ast.Ref        // data.authgate.x
-	anchor   string         // "manifest" or a summary key, for tenant findings
+	result.Control                // metadata part; outcome fields unused here
+	ruleName       string         // "violation" or "deny"
+	hasSkip        bool           // the package defines skip
+	params         map[string]any // declared params with defaults
+	path           ast.Ref        // data.authgate.x
+	anchor         string         // "manifest" or a summary key, for tenant findings
 }
 
 var requiredMeta = []string{"id", "severity", "scope", "remediation", "references"}
@@ -273,13 +274,13 @@ func controlFromAnnotation(m module, pkg string, ann *ast.Annotations) (*control
 		}
 	}
 	sevName, _ := ann.Custom["severity"].(string)
-	sev, err := ParseSeverity(sevName)
+	sev, err := result.ParseSeverity(sevName)
 	if err != nil {
 		return nil, perr("METADATA custom.severity: %v", err)
 	}
 	scopeName, _ := ann.Custom["scope"].(string)
-	scope := Scope(scopeName)
-	if scope != ScopeUser && scope != ScopeTenant && scope != ScopeDocument {
+	scope := result.Scope(scopeName)
+	if scope != result.ScopeUser && scope != result.ScopeTenant && scope != result.ScopeDocument {
 		return nil, perr("METADATA custom.scope %q is not one of user, tenant, document", scopeName)
 	}
 	remediation, ok := ann.Custom["remediation"].(string)
@@ -304,14 +305,14 @@ func controlFromAnnotation(m module, pkg string, ann *ast.Annotations) (*control
 	if a, ok := ann.Custom["anchor"].(string); ok && a != "" {
 		anchor = a
 	}
-	family := FamilyOf(id)
+	family := result.FamilyOf(id)
 	builtin := m.builtin
 	if !builtin || family == "" {
 		family = strings.TrimPrefix(pkg, "authgate.") // outputs prefix it with "authgate."
 	}
 	path := ast.MustParseRef("data." + pkg)
 	return &controlDef{
-		Control: Control{
+		Control: result.Control{
 			ID: id, Title: strings.TrimSpace(ann.Title), Description: strings.TrimSpace(ann.Description),
 			Severity: sev, Scope: scope, Remediation: strings.TrimSpace(remediation), References: refs,
 			Package: pkg, Family: family, Builtin: builtin, Source: m.name, Line: m.parsed.Package.Location.Row,
@@ -322,18 +323,18 @@ func controlFromAnnotation(m module, pkg string, ann *ast.Annotations) (*control
 	}, nil
 }
 
-func parseReferences(raw any) ([]Reference, error) {
+func parseReferences(raw any) ([]result.Reference, error) {
 	list, ok := raw.([]any)
 	if !ok || len(list) == 0 {
 		return nil, fmt.Errorf("want a non-empty list of {id, description, url}")
 	}
-	var out []Reference
+	var out []result.Reference
 	for i, item := range list {
 		switch v := item.(type) {
 		case string:
-			out = append(out, Reference{ID: v})
+			out = append(out, result.Reference{ID: v})
 		case map[string]any:
-			var r Reference
+			var r result.Reference
 			r.ID, _ = v["id"].(string)
 			r.Description, _ = v["description"].(string)
 			r.URL, _ = v["url"].(string)

@@ -6,36 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 )
-
-// PolicySummary is what outputs show of the methods policy section: per
-// method configuration its state, targets, and how many users of the
-// per-user report registered a method it governs and how many it allows.
-type PolicySummary struct {
-	APIVersion string `json:"apiVersion"`
-	Source     string `json:"source"`
-	Reason     string `json:"reason,omitempty"`
-	// MigrationState is policyMigrationState as Graph wrote it ("" when absent).
-	MigrationState string         `json:"migrationState"`
-	Methods        []PolicyMethod `json:"methods"`
-	// UnresolvedGroups counts the target groups whose members Graph did not
-	// give: Allowed then leaves their members out.
-	UnresolvedGroups int `json:"unresolvedGroups"`
-}
-
-// PolicyMethod is one method configuration.
-type PolicyMethod struct {
-	ID    string `json:"id"`
-	State string `json:"state"`
-	// Include and Exclude describe the targets ("all users", "group <id>").
-	Include string `json:"include"`
-	Exclude string `json:"exclude"`
-	// Registered counts users who registered a method this configuration
-	// governs; Allowed users the configuration lets use it.
-	Registered int64 `json:"registered"`
-	Allowed    int64 `json:"allowed"`
-}
 
 // methodConfigs maps registered-method names to the configurations that may
 // allow them; it is the Go twin of method_configs in policies/lib, which the
@@ -161,11 +134,11 @@ func (c *policyCounter) merge(o *policyCounter) {
 }
 
 // summarizePolicy builds the summary of a policy section; nil for nil.
-func summarizePolicy(p *snapshot.MethodsPolicy, counts *policyCounter) *PolicySummary {
+func summarizePolicy(p *snapshot.MethodsPolicy, counts *policyCounter) *result.PolicySummary {
 	if p == nil {
 		return nil
 	}
-	s := &PolicySummary{APIVersion: p.APIVersion, Source: p.Source, Reason: p.Reason, Methods: []PolicyMethod{}}
+	s := &result.PolicySummary{APIVersion: p.APIVersion, Source: p.Source, Reason: p.Reason, Methods: []result.PolicyMethod{}}
 	for _, g := range p.Groups {
 		if g.Source != snapshot.SourceGraph {
 			s.UnresolvedGroups++
@@ -183,10 +156,10 @@ func summarizePolicy(p *snapshot.MethodsPolicy, counts *policyCounter) *PolicySu
 		return s
 	}
 	for i, c := range counts.t.configs {
-		s.Methods = append(s.Methods, PolicyMethod{ID: c.id, State: c.state, Include: describe(c.include), Exclude: describe(c.exclude),
+		s.Methods = append(s.Methods, result.PolicyMethod{ID: c.id, State: c.state, Include: describe(c.include), Exclude: describe(c.exclude),
 			Registered: counts.registered[i], Allowed: counts.allowed[i]})
 	}
-	slices.SortFunc(s.Methods, func(a, b PolicyMethod) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(s.Methods, func(a, b result.PolicyMethod) int { return strings.Compare(a.ID, b.ID) })
 	return s
 }
 

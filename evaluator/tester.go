@@ -123,7 +123,7 @@ func RunTests(ctx context.Context, opts ...Option) ([]TestResult, error) {
 		set[m.name] = m.parsed
 	}
 	tc := ast.NewCompiler().
-		WithCapabilities(Capabilities(cfg.allow)).
+		WithCapabilities(sandboxCapabilities(cfg.allow)).
 		WithStrict(true).
 		WithEnablePrintStatements(true).
 		WithDefaultRegoVersion(ast.RegoV1)

@@ -2,13 +2,14 @@ package fetch
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"time"
+
+	"github.com/go-json-experiment/json"
 
 	"github.com/authgate/authgate/snapshot"
 )
@@ -92,7 +93,7 @@ func (ft *fetcher) resume() (bool, error) {
 	}
 	var cp checkpoint
 	if json.Unmarshal(b, &cp) != nil || cp.Version != checkpointVersion ||
-		cp.GraphEndpoint != ft.o.Cloud.GraphURL || cp.APIVersion != ft.o.APIVersion ||
+		cp.GraphEndpoint != ft.o.Cloud.GraphURL || cp.APIVersion != string(ft.o.APIVersion) ||
 		(ft.o.TenantID != "" && cp.TenantID != ft.o.TenantID) || cp.Offset <= 0 {
 		return false, nil
 	}

@@ -19,7 +19,7 @@ type GraphError struct {
 	Remedy     string
 }
 
-// Remedies for the 403 causes Graph reports on these reports (graph-api.md §6).
+// Remedies for the 403 causes Graph reports on these reports.
 const (
 	RemedyPermission = "grant the application (or the signed-in user, for delegated access) the Microsoft Graph permission AuditLog.Read.All and have an administrator consent to it"
 	RemedyRole       = "the signed-in user needs an Entra role that may read these reports: Reports Reader, Security Reader or Global Reader (or Security Administrator)"

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -42,16 +41,16 @@ const DefaultMaxPages = 5000
 type Options struct {
 	// Credential gets the Graph tokens (see NewCredential). Required.
 	Credential azcore.TokenCredential
-	// AuthMode is recorded in the manifest.
-	AuthMode string
+	// AuthMode is recorded in the manifest ("custom" when empty).
+	AuthMode AuthMode
 	// TenantID is recorded in the manifest; when empty, the token's tid.
 	TenantID string
 	// Cloud gives the Graph endpoint and token scope. Required.
 	Cloud Cloud
-	// APIVersion is "v1.0" (default) or "beta".
-	APIVersion string
+	// APIVersion is APIv1 (default) or APIBeta.
+	APIVersion APIVersion
 	// Summaries is SummariesAuto (default), SummariesGraph or SummariesDerived.
-	Summaries string
+	Summaries SummaryMode
 	// Rate paces every Graph request; the zero Rate does not pace.
 	Rate Rate
 	// MaxPages caps the per-user pages (DefaultMaxPages when 0).
@@ -130,31 +129,13 @@ func Fetch(ctx context.Context, out string, o Options) (_ *Result, err error) {
 	if o.Cloud.GraphURL == "" {
 		return nil, errors.New("fetch: no Graph endpoint")
 	}
-	if o.APIVersion == "" {
-		o.APIVersion = "v1.0"
-	}
-	if !slices.Contains(snapshot.APIVersions, o.APIVersion) {
-		return nil, fmt.Errorf("fetch: API version %q (valid: %s)", o.APIVersion, strings.Join(snapshot.APIVersions, ", "))
-	}
-	if o.Summaries == "" {
-		o.Summaries = SummariesAuto
-	}
-	if !slices.Contains(SummaryModes, o.Summaries) {
-		return nil, fmt.Errorf("fetch: summaries mode %q (valid: %s)", o.Summaries, strings.Join(SummaryModes, ", "))
-	}
-	if o.MaxPages <= 0 {
-		o.MaxPages = DefaultMaxPages
-	}
-	if err := checkUsageOptions(&o); err != nil {
-		return nil, err
+	if err := o.Validate(); err != nil {
+		return nil, fmt.Errorf("fetch: %w", err)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.AuthMode == "" {
-		o.AuthMode = "custom"
-	}
-	ft := &fetcher{o: o, out: out, cred: &recordingCredential{cred: o.Credential, mode: o.AuthMode}}
+	ft := &fetcher{o: o, out: out, cred: &recordingCredential{cred: o.Credential, mode: string(o.AuthMode)}}
 	ft.cl, err = newClient(&ft.o, ft.cred, &ft.count)
 	if err != nil {
 		return nil, err
@@ -235,7 +216,7 @@ func (ft *fetcher) partialPath() string    { return ft.out + ".partial" }
 func (ft *fetcher) checkpointPath() string { return ft.out + ".partial.json" }
 
 func (ft *fetcher) endpoint() string {
-	return ft.o.Cloud.GraphURL + "/" + ft.o.APIVersion + "/reports/authenticationMethods/"
+	return ft.o.Cloud.GraphURL + "/" + string(ft.o.APIVersion) + "/reports/authenticationMethods/"
 }
 
 func (ft *fetcher) firstLink() string { return ft.endpoint() + "userRegistrationDetails?$top=999" }
@@ -258,7 +239,7 @@ func (ft *fetcher) start() error {
 	ft.cp = checkpoint{
 		Version:       checkpointVersion,
 		GraphEndpoint: ft.o.Cloud.GraphURL,
-		APIVersion:    ft.o.APIVersion,
+		APIVersion:    string(ft.o.APIVersion),
 		TenantID:      ft.o.TenantID,
 		StartedAt:     ft.o.Now().UTC().Format(time.RFC3339),
 		NextLink:      ft.firstLink(),
@@ -639,10 +620,10 @@ func (ft *fetcher) finish() (snapshot.Manifest, error) {
 		TenantID:       tenant,
 		Cloud:          ft.o.Cloud.Name,
 		GraphEndpoint:  ft.o.Cloud.GraphURL,
-		APIVersion:     ft.o.APIVersion,
+		APIVersion:     string(ft.o.APIVersion),
 		FetchedAt:      now,
 		Tool:           "authgate " + ft.o.Tool,
-		AuthMode:       ft.o.AuthMode,
+		AuthMode:       string(ft.o.AuthMode),
 		Principal:      p.String(),
 		StartedAt:      cp.StartedAt,
 		FinishedAt:     now,

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
 	"github.com/authgate/authgate/fetch"
@@ -32,7 +34,7 @@ var testNow = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 // 1000-user pages (so $top=999 gives 999-user pages) unless opts say otherwise.
 func newServer(t *testing.T, users int, opts graphfake.Options) *graphfake.Server {
 	t.Helper()
-	opts.Tenant = graphfake.Tenant{Seed: testSeed, Users: users, Now: testNow}
+	opts.Tenant = tenantgen.Tenant{Seed: testSeed, Users: users, Now: testNow}
 	if opts.ClientID == "" {
 		opts.ClientID = testClientID
 	}
@@ -102,7 +104,7 @@ func expected(s *graphfake.Server, beta bool) ([]string, string) {
 		} else {
 			h.Write([]byte(",\n"))
 		}
-		b = graphfake.AppendUser(b[:0], u, beta)
+		b = tenantgen.AppendUser(b[:0], u, beta)
 		h.Write(b)
 	})
 	h.Write([]byte("\n]"))

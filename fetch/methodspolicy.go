@@ -40,7 +40,7 @@ const MaxPolicyGroups = 200
 // policy adds the system-preferred MFA and report-suspicious-activity
 // settings.
 func (ft *fetcher) policyEndpoint() string {
-	return ft.o.Cloud.GraphURL + "/" + ft.o.APIVersion + "/policies/authenticationMethodsPolicy"
+	return ft.o.Cloud.GraphURL + "/" + string(ft.o.APIVersion) + "/policies/authenticationMethodsPolicy"
 }
 
 // fetchMethodsPolicy fetches the policy (Graph expands every method
@@ -53,7 +53,7 @@ func (ft *fetcher) fetchMethodsPolicy(ctx context.Context) error {
 	if !ft.o.MethodsPolicy {
 		return nil
 	}
-	p := &snapshot.MethodsPolicy{APIVersion: ft.o.APIVersion, Groups: []snapshot.PolicyGroup{}, Policy: []byte("null")}
+	p := &snapshot.MethodsPolicy{APIVersion: string(ft.o.APIVersion), Groups: []snapshot.PolicyGroup{}, Policy: []byte("null")}
 	body, err := ft.cl.get(ctx, "get authenticationMethodsPolicy", ft.policyEndpoint())
 	var ge *GraphError
 	if errors.As(err, &ge) && ge.StatusCode == http.StatusForbidden {
@@ -96,7 +96,7 @@ func (ft *fetcher) fetchMethodsPolicy(ctx context.Context) error {
 // with the paging rules of every report.
 func (ft *fetcher) groupMembers(ctx context.Context, id string) (snapshot.PolicyGroup, error) {
 	g := snapshot.PolicyGroup{ID: id, Members: []snapshot.GroupMember{}}
-	link := ft.o.Cloud.GraphURL + "/" + ft.o.APIVersion + "/groups/" + url.PathEscape(id) +
+	link := ft.o.Cloud.GraphURL + "/" + string(ft.o.APIVersion) + "/groups/" + url.PathEscape(id) +
 		"/transitiveMembers/microsoft.graph.user?" + url.Values{"$select": {"id,userPrincipalName"}, "$top": {"999"}}.Encode()
 	seen := map[string]bool{}
 	err := each(ctx, ft, "transitiveMembers of group "+id, link, func(m *snapshot.GroupMember) {

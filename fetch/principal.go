@@ -3,12 +3,13 @@ package fetch
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/go-json-experiment/json"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -51,8 +52,13 @@ func principalFromToken(token string) Principal {
 		return Principal{}
 	}
 	var c struct {
-		AppID, Azp, Oid, Upn, Tid, Idtyp string
-		PreferredUsername                string `json:"preferred_username"`
+		AppID             string `json:"appid"`
+		Azp               string `json:"azp"`
+		Oid               string `json:"oid"`
+		Upn               string `json:"upn"`
+		Tid               string `json:"tid"`
+		Idtyp             string `json:"idtyp"`
+		PreferredUsername string `json:"preferred_username"`
 	}
 	if json.Unmarshal(payload, &c) != nil {
 		return Principal{}

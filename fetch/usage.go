@@ -31,20 +31,6 @@ var Includes = []string{IncludeUsage, IncludePolicy, IncludeAll}
 // attempts as possible.
 const DefaultUsagePeriod = snapshot.UsagePeriodD30
 
-// checkUsageOptions validates and defaults the usage options.
-func checkUsageOptions(o *Options) error {
-	if !o.Usage {
-		return nil
-	}
-	if o.UsagePeriod == "" {
-		o.UsagePeriod = DefaultUsagePeriod
-	}
-	if _, ok := snapshot.UsagePeriodDays(o.UsagePeriod); !ok {
-		return fmt.Errorf("fetch: usage period %q (valid: %s)", o.UsagePeriod, strings.Join(snapshot.UsagePeriods, ", "))
-	}
-	return nil
-}
-
 // usageEndpoint is the report root of the usage reports: beta only,
 // whatever --api says.
 func (ft *fetcher) usageEndpoint() string {

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -64,7 +64,7 @@ func (p *Pseudonymizer) methodsPolicy(mp *snapshot.MethodsPolicy) (*snapshot.Met
 }
 
 // policySummary replaces the user targets the methods policy summary names.
-func (p *Pseudonymizer) policySummary(s *evaluator.PolicySummary, keep map[string]bool) {
+func (p *Pseudonymizer) policySummary(s *result.PolicySummary, keep map[string]bool) {
 	if s == nil {
 		return
 	}

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // githubListed is the number of violators named per annotation when
@@ -27,21 +27,21 @@ var ghData = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
 var ghProperty = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
 
 // githubCommand maps a severity to the annotation command.
-func githubCommand(s evaluator.Severity) string {
+func githubCommand(s result.Severity) string {
 	switch {
-	case s >= evaluator.SeverityHigh:
+	case s >= result.SeverityHigh:
 		return "error"
-	case s == evaluator.SeverityMedium:
+	case s == result.SeverityMedium:
 		return "warning"
 	}
 	return "notice"
 }
 
-func (g *githubWriter) Write(w io.Writer, r *evaluator.Result) error {
+func (g *githubWriter) Write(w io.Writer, r *result.Result) error {
 	b := bufio.NewWriter(w)
 	limit := g.o.limit(githubListed)
 	for _, c := range sortedControls(r) {
-		if c.Status == evaluator.StatusFail {
+		if c.Status == result.StatusFail {
 			g.failing(b, c, limit)
 		}
 		if _, waived := tally(c); waived > 0 {
@@ -51,7 +51,7 @@ func (g *githubWriter) Write(w io.Writer, r *evaluator.Result) error {
 					items = append(items, textViolation(&v)+" (waived: "+oneLine(waiverNote(v.Waiver))+")")
 				}
 			}
-			msg := fmt.Sprintf("%d waived %s of %s: %s", waived, plural(waived, "violation", "violations"), c.ID, strings.Join(items, "; "))
+			msg := fmt.Sprintf("%d waived %s of %s: %s", waived, Plural(waived, "violation", "violations"), c.ID, strings.Join(items, "; "))
 			if waived > len(items) {
 				msg += fmt.Sprintf("; and %d more", waived-len(items))
 			}
@@ -69,10 +69,10 @@ func (g *githubWriter) Write(w io.Writer, r *evaluator.Result) error {
 }
 
 // failing writes the annotation of one failing control.
-func (g *githubWriter) failing(b *bufio.Writer, c *evaluator.Control, limit int) {
+func (g *githubWriter) failing(b *bufio.Writer, c *result.Control, limit int) {
 	open, _ := tally(c)
 	var msg strings.Builder
-	fmt.Fprintf(&msg, "%d %s of %s (%s)", open, plural(open, "violation", "violations"), c.ID, c.Severity)
+	fmt.Fprintf(&msg, "%d %s of %s (%s)", open, Plural(open, "violation", "violations"), c.ID, c.Severity)
 	vs := sortedViolations(c)
 	var items []string
 	for i := range vs {

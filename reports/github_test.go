@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 func TestGitHubGolden(t *testing.T) {
@@ -42,23 +42,23 @@ func TestGitHub(t *testing.T) {
 
 func TestGitHubEscaping(t *testing.T) {
 	tests := []struct {
-		sev       evaluator.Severity
+		sev       result.Severity
 		title     string
 		msg       string
 		wantStart string
 		wantMsg   string
 	}{
-		{evaluator.SeverityLow, "a: b, c", "50% done\r\nnext", "::notice title=AM-T-01 a%3A b%2C c::", "1 violation of AM-T-01 (low): 50%25 done next."},
-		{evaluator.SeverityInfo, "info", "x", "::notice title=AM-T-01 info::", ""},
-		{evaluator.SeverityMedium, "m", "x", "::warning title=", ""},
-		{evaluator.SeverityHigh, "h", "x", "::error title=", ""},
-		{evaluator.SeverityCritical, "c", "x", "::error title=", ""},
+		{result.SeverityLow, "a: b, c", "50% done\r\nnext", "::notice title=AM-T-01 a%3A b%2C c::", "1 violation of AM-T-01 (low): 50%25 done next."},
+		{result.SeverityInfo, "info", "x", "::notice title=AM-T-01 info::", ""},
+		{result.SeverityMedium, "m", "x", "::warning title=", ""},
+		{result.SeverityHigh, "h", "x", "::error title=", ""},
+		{result.SeverityCritical, "c", "x", "::error title=", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.sev.String(), func(t *testing.T) {
-			r := &evaluator.Result{Controls: []evaluator.Control{{
-				ID: "AM-T-01", Title: tt.title, Severity: tt.sev, Status: evaluator.StatusFail,
-				Violations: []evaluator.Violation{{Message: tt.msg}},
+			r := &result.Result{Controls: []result.Control{{
+				ID: "AM-T-01", Title: tt.title, Severity: tt.sev, Status: result.StatusFail,
+				Violations: []result.Violation{{Message: tt.msg}},
 			}}}
 			out := string(render(t, "github", Options{}, r))
 			if !strings.HasPrefix(out, tt.wantStart) {

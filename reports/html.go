@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // htmlListed is the number of violators listed per failing control when
@@ -34,7 +34,7 @@ type HTMLOptions struct {
 type CoveragePoint struct {
 	// Label names the point, e.g. the snapshot's fetchedAt.
 	Label      string
-	Aggregates *evaluator.Aggregates
+	Aggregates *result.Aggregates
 }
 
 // ManifestFile is one file of an evidence bundle.
@@ -110,18 +110,18 @@ var esc = html.EscapeString
 // metric is one coverage measure charted per scope.
 type metric struct {
 	key, label string
-	num        func(c *evaluator.ScopeCounts) int64
-	den        func(c *evaluator.ScopeCounts) int64
+	num        func(c *result.ScopeCounts) int64
+	den        func(c *result.ScopeCounts) int64
 	// params maps a scope to the parameter that sets its minimum.
 	params map[string]string
 }
 
 var metrics = []metric{
-	{"mfa", "MFA-capable", func(c *evaluator.ScopeCounts) int64 { return c.MfaCapable }, func(c *evaluator.ScopeCounts) int64 { return c.Users },
+	{"mfa", "MFA-capable", func(c *result.ScopeCounts) int64 { return c.MfaCapable }, func(c *result.ScopeCounts) int64 { return c.Users },
 		map[string]string{"member": "mfa_capable_min"}},
-	{"pwl", "Passwordless-capable", func(c *evaluator.ScopeCounts) int64 { return c.PasswordlessCapable }, func(c *evaluator.ScopeCounts) int64 { return c.Users },
+	{"pwl", "Passwordless-capable", func(c *result.ScopeCounts) int64 { return c.PasswordlessCapable }, func(c *result.ScopeCounts) int64 { return c.Users },
 		map[string]string{"member": "passwordless_min", "admin": "admin_passwordless_min"}},
-	{"sspr", "SSPR-capable of SSPR-enabled", func(c *evaluator.ScopeCounts) int64 { return c.SsprCapable }, func(c *evaluator.ScopeCounts) int64 { return c.SsprEnabled },
+	{"sspr", "SSPR-capable of SSPR-enabled", func(c *result.ScopeCounts) int64 { return c.SsprCapable }, func(c *result.ScopeCounts) int64 { return c.SsprEnabled },
 		map[string]string{"all": "sspr_registered_min"}},
 }
 
@@ -137,7 +137,7 @@ func share(n, d int64) float64 {
 func pct(x float64) string { return fmt.Sprintf("%.1f%%", x*100) }
 
 // paramValues returns the numeric parameters in force, by name.
-func paramValues(r *evaluator.Result) map[string]float64 {
+func paramValues(r *result.Result) map[string]float64 {
 	out := map[string]float64{}
 	for _, c := range r.Controls {
 		for _, p := range c.Params {
@@ -156,7 +156,7 @@ func paramValues(r *evaluator.Result) map[string]float64 {
 	return out
 }
 
-func (h *htmlWriter) Write(w io.Writer, r *evaluator.Result) error {
+func (h *htmlWriter) Write(w io.Writer, r *result.Result) error {
 	b := bufio.NewWriterSize(w, 64<<10)
 	title := fmt.Sprintf("authgate %s: tenant %s", verdictWord(r.Verdict), r.Snapshot.TenantID)
 	fmt.Fprintf(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -167,7 +167,7 @@ func (h *htmlWriter) Write(w io.Writer, r *evaluator.Result) error {
 	s := r.Summary
 	fmt.Fprintf(b, "<header>\n<h1>authgate report <span class=\"verdict v-%s\" id=\"verdict\">%s</span></h1>\n", esc(string(r.Verdict)), esc(verdictWord(r.Verdict)))
 	fmt.Fprintf(b, "<p>Gate <strong>%s</strong> at fail-on <code>%s</code>. %d %s: %d passed, %d failed, %d skipped; %d %s",
-		esc(verdictWord(r.Verdict)), esc(r.FailOn), s.Controls, plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped, s.Violations, plural(s.Violations, "violation", "violations"))
+		esc(verdictWord(r.Verdict)), esc(r.FailOn), s.Controls, Plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped, s.Violations, Plural(s.Violations, "violation", "violations"))
 	if s.Waived > 0 {
 		fmt.Fprintf(b, ", %d waived", s.Waived)
 	}
@@ -250,14 +250,14 @@ func chart(b *bufio.Writer, id, caption string, groups []group, legend bool) {
 	b.WriteString("</figure>\n")
 }
 
-func (h *htmlWriter) charts(b *bufio.Writer, r *evaluator.Result, a *evaluator.Aggregates) {
+func (h *htmlWriter) charts(b *bufio.Writer, r *result.Result, a *result.Aggregates) {
 	params := paramValues(r)
 	b.WriteString("<section id=\"charts\">\n<h2>Coverage</h2>\n<div class=\"charts\">\n")
 	var groups []group
 	for _, sc := range chartScopes {
 		c := a.Scopes[sc]
 		if c == nil {
-			c = &evaluator.ScopeCounts{}
+			c = &result.ScopeCounts{}
 		}
 		g := group{label: fmt.Sprintf("%s (%d)", sc, c.Users)}
 		for _, m := range metrics {
@@ -286,7 +286,7 @@ func (h *htmlWriter) charts(b *bufio.Writer, r *evaluator.Result, a *evaluator.A
 		points := append(slices.Clone(h.o.HTML.History), CoveragePoint{Label: r.Snapshot.FetchedAt, Aggregates: a})
 		var tg []group
 		for _, p := range points {
-			c := &evaluator.ScopeCounts{}
+			c := &result.ScopeCounts{}
 			if p.Aggregates != nil && p.Aggregates.Scopes["member"] != nil {
 				c = p.Aggregates.Scopes["member"]
 			}
@@ -335,11 +335,11 @@ func methodChart(b *bufio.Writer, users int64, names []string, counts map[string
 	b.WriteString("</svg>\n</figure>\n")
 }
 
-func statusBadge(s evaluator.Status) string {
+func statusBadge(s result.Status) string {
 	return fmt.Sprintf("<span class=\"st st-%s\">%s</span>", esc(string(s)), esc(statusWord(s)))
 }
 
-func (h *htmlWriter) controls(b *bufio.Writer, r *evaluator.Result) {
+func (h *htmlWriter) controls(b *bufio.Writer, r *result.Result) {
 	b.WriteString("<section id=\"controls\">\n<h2>Controls</h2>\n<table>\n<thead><tr><th>Control</th><th>Title</th><th>Severity</th><th>Status</th><th class=\"n\">Violations</th><th class=\"n\">Waived</th></tr></thead>\n<tbody>\n")
 	for _, c := range sortedControls(r) {
 		open, waived := tally(c)
@@ -348,7 +348,7 @@ func (h *htmlWriter) controls(b *bufio.Writer, r *evaluator.Result) {
 			title += "<br><span class=\"muted\">" + esc(oneLine(c.SkipReason)) + "</span>"
 		}
 		id := esc(c.ID)
-		if c.Status == evaluator.StatusFail {
+		if c.Status == result.StatusFail {
 			id = fmt.Sprintf("<a href=\"#c-%s\">%s</a>", esc(anchor(c.ID)), esc(c.ID))
 		}
 		fmt.Fprintf(b, "<tr class=\"control-row\" data-status=\"%s\"><td><code>%s</code></td><td>%s</td><td>%s</td><td>%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td></tr>\n",
@@ -367,11 +367,11 @@ func anchor(id string) string {
 	}, id)
 }
 
-func (h *htmlWriter) violators(b *bufio.Writer, r *evaluator.Result) {
+func (h *htmlWriter) violators(b *bufio.Writer, r *result.Result) {
 	limit := h.o.limit(htmlListed)
-	var failing []*evaluator.Control
+	var failing []*result.Control
 	for _, c := range sortedControls(r) {
-		if c.Status == evaluator.StatusFail {
+		if c.Status == result.StatusFail {
 			failing = append(failing, c)
 		}
 	}
@@ -383,7 +383,7 @@ func (h *htmlWriter) violators(b *bufio.Writer, r *evaluator.Result) {
 		open, waived := tally(c)
 		id := anchor(c.ID)
 		fmt.Fprintf(b, "<section class=\"control\" id=\"c-%s\">\n<h3><code>%s</code> %s</h3>\n", esc(id), esc(c.ID), esc(oneLine(c.Title)))
-		fmt.Fprintf(b, "<p>%s, %d %s", c.Severity, open, plural(open, "violation", "violations"))
+		fmt.Fprintf(b, "<p>%s, %d %s", c.Severity, open, Plural(open, "violation", "violations"))
 		if waived > 0 {
 			fmt.Fprintf(b, " (+%d waived)", waived)
 		}
@@ -423,7 +423,7 @@ func (h *htmlWriter) violators(b *bufio.Writer, r *evaluator.Result) {
 	b.WriteString("</section>\n")
 }
 
-func (h *htmlWriter) waivers(b *bufio.Writer, r *evaluator.Result) {
+func (h *htmlWriter) waivers(b *bufio.Writer, r *result.Result) {
 	if len(r.Waivers) == 0 {
 		return
 	}
@@ -435,7 +435,7 @@ func (h *htmlWriter) waivers(b *bufio.Writer, r *evaluator.Result) {
 	b.WriteString("</tbody>\n</table>\n</section>\n")
 }
 
-func (h *htmlWriter) manifest(b *bufio.Writer, r *evaluator.Result) {
+func (h *htmlWriter) manifest(b *bufio.Writer, r *result.Result) {
 	b.WriteString("<section id=\"manifest\">\n<h2>Manifest</h2>\n<table>\n<tbody>\n")
 	row := func(k, v string) { fmt.Fprintf(b, "<tr><th>%s</th><td class=\"mono\">%s</td></tr>\n", esc(k), esc(v)) }
 	row("Snapshot", cmp.Or(h.o.SnapshotURI, r.Snapshot.Path))
@@ -468,7 +468,7 @@ const (
 )
 
 // usageParam returns the numeric parameter name of control id, or def.
-func usageParam(r *evaluator.Result, id, name string, def float64) float64 {
+func usageParam(r *result.Result, id, name string, def float64) float64 {
 	for _, c := range r.Controls {
 		if c.ID != id {
 			continue
@@ -499,7 +499,7 @@ func usageParam(r *evaluator.Result, id, name string, def float64) float64 {
 // usageScale is the axis maximum of the failure rate chart and its tick
 // step: 25% by 5, 50% by 10 or 100% by 25, the smallest that holds every
 // rate and the reference line.
-func usageScale(u *evaluator.UsageSummary, ref float64) (scale, step float64) {
+func usageScale(u *result.UsageSummary, ref float64) (scale, step float64) {
 	most := ref
 	for _, m := range u.Methods {
 		if m.FailureRate != nil {
@@ -518,7 +518,7 @@ func usageScale(u *evaluator.UsageSummary, ref float64) (scale, step float64) {
 // usage draws the "How people sign in" section: the failure rate of each
 // method and feature, the daily MFA share and, from a delegated fetch, the
 // successful sign-ins per method.
-func (h *htmlWriter) usage(b *bufio.Writer, r *evaluator.Result, u *evaluator.UsageSummary) {
+func (h *htmlWriter) usage(b *bufio.Writer, r *result.Result, u *result.UsageSummary) {
 	rateMax := usageParam(r, "AM-USE-01", "method_failure_rate_max", 0.20)
 	minEvents := usageParam(r, "AM-USE-01", "min_method_events", 20)
 	singleMax := usageParam(r, "AM-USE-02", "single_factor_signin_max", 0.05)
@@ -545,7 +545,7 @@ func (h *htmlWriter) usage(b *bufio.Writer, r *evaluator.Result, u *evaluator.Us
 // failureChart draws the registration and reset failure rate of each method
 // and feature as horizontal bars against the method_failure_rate_max line;
 // rows with fewer than min_method_events attempts are pale and "not judged".
-func failureChart(b *bufio.Writer, u *evaluator.UsageSummary, rateMax, minEvents float64) {
+func failureChart(b *bufio.Writer, u *result.UsageSummary, rateMax, minEvents float64) {
 	const left, barH, gap, plotW, right, top, bottom = 200, 14, 6, 300, 170, 10, 22
 	scale, step := usageScale(u, rateMax)
 	height := top + max(len(u.Methods), 1)*(barH+gap) + bottom
@@ -604,7 +604,7 @@ func failureChart(b *bufio.Writer, u *evaluator.UsageSummary, rateMax, minEvents
 // mfaChart draws the daily share of multi-factor sign-ins as vertical bars
 // against the minimum implied by single_factor_signin_max; a day without
 // sign-ins has no bar.
-func mfaChart(b *bufio.Writer, u *evaluator.UsageSummary, minShare float64) {
+func mfaChart(b *bufio.Writer, u *result.UsageSummary, minShare float64) {
 	const barW, gap, left, top, plotH, bottom = 16, 6, 44, 10, 160, 34
 	n := len(u.Days)
 	width := max(left+n*(barW+gap)+20, 260)
@@ -655,7 +655,7 @@ func mfaChart(b *bufio.Writer, u *evaluator.UsageSummary, minShare float64) {
 
 // signInChart draws the successful sign-ins per method (delegated fetches),
 // SMS and voice highlighted.
-func signInChart(b *bufio.Writer, u *evaluator.UsageSummary, telMax float64) {
+func signInChart(b *bufio.Writer, u *result.UsageSummary, telMax float64) {
 	const left, barH, gap, plotW, right, top = 230, 14, 6, 300, 110, 10
 	height := top + max(len(u.SignInsByMethod), 1)*(barH+gap) + 10
 	width := left + plotW + right

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // JSONSchemaVersion is the version of the json output contract.
@@ -22,20 +22,20 @@ var _ Writer = (*jsonWriter)(nil)
 
 // jsonControl is a control without its violations, in contract field order.
 type jsonControl struct {
-	ID          string                `json:"id"`
-	Title       string                `json:"title"`
-	Description string                `json:"description,omitempty"`
-	Severity    evaluator.Severity    `json:"severity"`
-	Scope       evaluator.Scope       `json:"scope,omitempty"`
-	Status      evaluator.Status      `json:"status"`
-	SkipReason  string                `json:"skipReason,omitempty"`
-	Remediation string                `json:"remediation,omitempty"`
-	References  []evaluator.Reference `json:"references,omitempty"`
-	Params      []evaluator.Param     `json:"params,omitempty"`
-	Package     string                `json:"package"`
-	Family      string                `json:"family"`
-	Builtin     bool                  `json:"builtin"`
-	Source      string                `json:"source,omitempty"`
+	ID          string             `json:"id"`
+	Title       string             `json:"title"`
+	Description string             `json:"description,omitempty"`
+	Severity    result.Severity    `json:"severity"`
+	Scope       result.Scope       `json:"scope,omitempty"`
+	Status      result.Status      `json:"status"`
+	SkipReason  string             `json:"skipReason,omitempty"`
+	Remediation string             `json:"remediation,omitempty"`
+	References  []result.Reference `json:"references,omitempty"`
+	Params      []result.Param     `json:"params,omitempty"`
+	Package     string             `json:"package"`
+	Family      string             `json:"family"`
+	Builtin     bool               `json:"builtin"`
+	Source      string             `json:"source,omitempty"`
 }
 
 // jsonEnc writes indented JSON values without HTML escaping.
@@ -79,7 +79,7 @@ func (e *jsonEnc) field(prefix string, first bool, name string, v any) {
 	e.value(prefix+"  ", v)
 }
 
-func (j *jsonWriter) Write(w io.Writer, r *evaluator.Result) error {
+func (j *jsonWriter) Write(w io.Writer, r *result.Result) error {
 	e := &jsonEnc{w: bufio.NewWriterSize(w, 64<<10)}
 	schema := r.SchemaVersion
 	if schema == 0 {
@@ -87,7 +87,7 @@ func (j *jsonWriter) Write(w io.Writer, r *evaluator.Result) error {
 	}
 	controls := r.Controls
 	if controls == nil {
-		controls = []evaluator.Control{}
+		controls = []result.Control{}
 	}
 	e.raw("{")
 	e.field("", true, "schemaVersion", schema)
@@ -167,7 +167,7 @@ func (j *jsonWriter) Write(w io.Writer, r *evaluator.Result) error {
 // the json output of a 1,000,000-user tenant is mostly violations.
 // TestAppendViolation keeps it identical to encoding/json and fails when
 // the model gains a field.
-func appendViolation(b []byte, v *evaluator.Violation) []byte {
+func appendViolation(b []byte, v *result.Violation) []byte {
 	const in1, in2 = "\n          ", "\n            "
 	b = append(b, '{')
 	b = append(b, in1+`"subject": `...)

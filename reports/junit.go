@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // junitWriter writes JUnit XML valid against the Jenkins xUnit junit-10.xsd:
@@ -75,14 +75,14 @@ func xmlText(s string) string {
 
 // JUnitClassname returns the testcase classname of a control: "authgate."
 // and its family. With JUnitName it is stable across runs and unique per control.
-func JUnitClassname(c *evaluator.Control) string { return "authgate." + family(c) }
+func JUnitClassname(c *result.Control) string { return "authgate." + family(c) }
 
 // JUnitName returns the testcase name of a control: its id and title.
-func JUnitName(c *evaluator.Control) string {
+func JUnitName(c *result.Control) string {
 	return strings.TrimSpace(c.ID + " " + oneLine(c.Title))
 }
 
-func (j *junitWriter) Write(w io.Writer, r *evaluator.Result) error {
+func (j *junitWriter) Write(w io.Writer, r *result.Result) error {
 	limit := j.o.limit(DefaultMaxPerControl)
 	props := []junitProperty{
 		{"tenantId", r.Snapshot.TenantID},
@@ -142,13 +142,13 @@ func (j *junitWriter) Write(w io.Writer, r *evaluator.Result) error {
 	return nil
 }
 
-func (j *junitWriter) testcase(c *evaluator.Control, limit int) junitCase {
+func (j *junitWriter) testcase(c *result.Control, limit int) junitCase {
 	tc := junitCase{Classname: JUnitClassname(c), Name: JUnitName(c), Time: junitTime}
 	open, waived := tally(c)
 	vs := sortedViolations(c)
 	switch c.Status {
-	case evaluator.StatusPass:
-	case evaluator.StatusFail:
+	case result.StatusPass:
+	case result.StatusFail:
 		var sb strings.Builder
 		listed := 0
 		for i := range vs {
@@ -172,11 +172,11 @@ func (j *junitWriter) testcase(c *evaluator.Control, limit int) junitCase {
 			sb.WriteString("see: " + u + "\n")
 		}
 		tc.Failure = &junitMessage{
-			Message: fmt.Sprintf("%d %s of %s", open, plural(open, "violation", "violations"), c.ID),
+			Message: fmt.Sprintf("%d %s of %s", open, Plural(open, "violation", "violations"), c.ID),
 			Type:    c.Severity.String(),
 			Text:    xmlText(sb.String()),
 		}
-	case evaluator.StatusSkipped:
+	case result.StatusSkipped:
 		tc.Skipped = &junitMessage{Message: cmp.Or(oneLine(c.SkipReason), "skipped")}
 	default:
 		// A status this writer does not know is an evaluation error.
@@ -191,7 +191,7 @@ func (j *junitWriter) testcase(c *evaluator.Control, limit int) junitCase {
 				continue
 			}
 			if listed == limit {
-				fmt.Fprintf(&sb, "%d more waived %s not listed\n", waived-listed, plural(waived-listed, "violation", "violations"))
+				fmt.Fprintf(&sb, "%d more waived %s not listed\n", waived-listed, Plural(waived-listed, "violation", "violations"))
 				break
 			}
 			listed++

@@ -7,9 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authgate/authgate/result"
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/authgate/authgate/evaluator"
 )
 
 func TestJUnitGolden(t *testing.T) {
@@ -138,7 +137,7 @@ func TestJUnit(t *testing.T) {
 }
 
 func TestJUnitErrorStatus(t *testing.T) {
-	r := &evaluator.Result{Controls: []evaluator.Control{{ID: "AM-E-01", Title: "e", Status: "error"}}}
+	r := &result.Result{Controls: []result.Control{{ID: "AM-E-01", Title: "e", Status: "error"}}}
 	d := decodeJUnit(t, render(t, "junit", Options{}, r))
 	if d.Errors != 1 || d.Suites[0].Errors != 1 || d.Failures != 0 {
 		t.Errorf("an unknown status must count as an error: %+v", d)

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // markdownListed is the number of violators listed per failing control when
@@ -41,15 +41,15 @@ func mdURL(u string) string {
 	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", "|", "%7C").Replace(u)
 }
 
-func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
+func (m *markdownWriter) Write(w io.Writer, r *result.Result) error {
 	b := bufio.NewWriter(w)
 	limit := m.o.limit(markdownListed)
 	s := r.Summary
 
 	fmt.Fprintf(b, "## authgate: %s\n\n", verdictWord(r.Verdict))
 	fmt.Fprintf(b, "Gate **%s** at fail-on `%s`. %d %s: %d passed, %d failed, %d skipped; %d %s",
-		verdictWord(r.Verdict), md(r.FailOn), s.Controls, plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped,
-		s.Violations, plural(s.Violations, "violation", "violations"))
+		verdictWord(r.Verdict), md(r.FailOn), s.Controls, Plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped,
+		s.Violations, Plural(s.Violations, "violation", "violations"))
 	if s.Waived > 0 {
 		fmt.Fprintf(b, ", %d waived", s.Waived)
 	}
@@ -65,14 +65,14 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 		if waived > 0 {
 			count += fmt.Sprintf(" (+%d waived)", waived)
 		}
-		if c.Status == evaluator.StatusSkipped {
+		if c.Status == result.StatusSkipped {
 			count = "–"
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", md(c.ID), md(oneLine(c.Title)), c.Severity, statusWord(c.Status), count)
 	}
 
 	for _, c := range controls {
-		if _, waived := tally(c); waived == 0 || c.Status == evaluator.StatusFail {
+		if _, waived := tally(c); waived == 0 || c.Status == result.StatusFail {
 			continue
 		}
 		// A control whose every violation is waived passes, but its waived
@@ -88,12 +88,12 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 	}
 
 	for _, c := range controls {
-		if c.Status != evaluator.StatusFail {
+		if c.Status != result.StatusFail {
 			continue
 		}
 		open, _ := tally(c)
 		fmt.Fprintf(b, "\n### %s %s\n\n", md(c.ID), md(oneLine(c.Title)))
-		fmt.Fprintf(b, "%s, %d %s.\n\n", c.Severity, open, plural(open, "violation", "violations"))
+		fmt.Fprintf(b, "%s, %d %s.\n\n", c.Severity, open, Plural(open, "violation", "violations"))
 		vs := sortedViolations(c)
 		listed := 0
 		for i := range vs {
@@ -135,7 +135,7 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 }
 
 // waived lists a control's waived violations with their justification.
-func (m *markdownWriter) waived(b *bufio.Writer, c *evaluator.Control, limit int) {
+func (m *markdownWriter) waived(b *bufio.Writer, c *result.Control, limit int) {
 	_, waived := tally(c)
 	if waived == 0 {
 		return

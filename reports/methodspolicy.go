@@ -4,13 +4,13 @@ import (
 	"bufio"
 	"fmt"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // writePolicyText renders the methods policy section for the text format:
 // each method configuration's state and targets, the users who registered
 // a method it governs and the users it allows. Nothing without a section.
-func writePolicyText(b *bufio.Writer, p *evaluator.PolicySummary) {
+func writePolicyText(b *bufio.Writer, p *result.PolicySummary) {
 	if p == nil {
 		return
 	}
@@ -30,7 +30,7 @@ func writePolicyText(b *bufio.Writer, p *evaluator.PolicySummary) {
 }
 
 // writePolicyMarkdown renders the methods policy section as a table.
-func writePolicyMarkdown(b *bufio.Writer, p *evaluator.PolicySummary) {
+func writePolicyMarkdown(b *bufio.Writer, p *result.PolicySummary) {
 	if p == nil {
 		return
 	}

@@ -12,9 +12,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/authgate/authgate/result"
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
-
-	"github.com/authgate/authgate/evaluator"
 )
 
 // sarifSchemaURI is the $schema GitHub's documentation uses.
@@ -30,26 +29,26 @@ type sarifWriter struct{ o Options }
 var _ Writer = (*sarifWriter)(nil)
 
 // securitySeverity maps a severity to GitHub's numeric security-severity.
-func securitySeverity(s evaluator.Severity) string {
+func securitySeverity(s result.Severity) string {
 	switch s {
-	case evaluator.SeverityCritical:
+	case result.SeverityCritical:
 		return "9.5"
-	case evaluator.SeverityHigh:
+	case result.SeverityHigh:
 		return "8.0"
-	case evaluator.SeverityMedium:
+	case result.SeverityMedium:
 		return "5.5"
-	case evaluator.SeverityLow:
+	case result.SeverityLow:
 		return "3.0"
 	}
 	return "0.0"
 }
 
 // sarifLevel maps a severity to a SARIF level.
-func sarifLevel(s evaluator.Severity) string {
+func sarifLevel(s result.Severity) string {
 	switch {
-	case s >= evaluator.SeverityHigh:
+	case s >= result.SeverityHigh:
 		return sarif.LevelError
-	case s == evaluator.SeverityMedium:
+	case s == result.SeverityMedium:
 		return sarif.LevelWarning
 	}
 	return sarif.LevelNote
@@ -92,7 +91,7 @@ func ruleName(title, id string) string {
 	return b.String()
 }
 
-func (s *sarifWriter) rule(c *evaluator.Control) *sarif.ReportingDescriptor {
+func (s *sarifWriter) rule(c *result.Control) *sarif.ReportingDescriptor {
 	rule := sarif.NewReportingDescriptor()
 	rule.ID = ptr(c.ID)
 	rule.Name = ptr(ruleName(c.Title, c.ID))
@@ -172,7 +171,7 @@ func tenantLocation(tenantID string) *sarif.LogicalLocation {
 	return l
 }
 
-func (s *sarifWriter) result(c *evaluator.Control, idx int, uri, tenant string, v *evaluator.Violation) *sarif.Result {
+func (s *sarifWriter) result(c *result.Control, idx int, uri, tenant string, v *result.Violation) *sarif.Result {
 	res := sarif.NewRuleResult(c.ID)
 	res.RuleIndex = idx
 	res.Level = sarifLevel(c.Severity)
@@ -221,7 +220,7 @@ func (s *sarifWriter) result(c *evaluator.Control, idx int, uri, tenant string, 
 	return res
 }
 
-func (s *sarifWriter) Write(w io.Writer, r *evaluator.Result) error {
+func (s *sarifWriter) Write(w io.Writer, r *result.Result) error {
 	tenant := r.Snapshot.TenantID
 	uri := artifactURI(cmp.Or(s.o.SnapshotURI, r.Snapshot.Path, "snapshot.json"))
 	controls := sortedControls(r)

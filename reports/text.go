@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // textListed is the number of violators the text format lists per control
@@ -19,7 +19,7 @@ type textWriter struct{ o Options }
 
 var _ Writer = (*textWriter)(nil)
 
-func (t *textWriter) Write(w io.Writer, r *evaluator.Result) error {
+func (t *textWriter) Write(w io.Writer, r *result.Result) error {
 	b := bufio.NewWriter(w)
 	limit := t.o.limit(textListed)
 
@@ -32,17 +32,17 @@ func (t *textWriter) Write(w io.Writer, r *evaluator.Result) error {
 		open, waived := tally(c)
 		fmt.Fprintf(b, "\n%-7s  %-8s  %s  %s", statusWord(c.Status), c.Severity, c.ID, oneLine(c.Title))
 		switch {
-		case c.Status == evaluator.StatusSkipped:
+		case c.Status == result.StatusSkipped:
 			fmt.Fprintf(b, ": skipped, %s\n", cmp.Or(oneLine(c.SkipReason), "no reason given"))
 		default:
-			fmt.Fprintf(b, ": %d %s", open, plural(open, "violation", "violations"))
+			fmt.Fprintf(b, ": %d %s", open, Plural(open, "violation", "violations"))
 			if waived > 0 {
 				fmt.Fprintf(b, ", %d waived", waived)
 			}
 			b.WriteString("\n")
 		}
 		vs := sortedViolations(c)
-		if c.Status == evaluator.StatusFail {
+		if c.Status == result.StatusFail {
 			listed := 0
 			for i := range vs {
 				v := &vs[i]
@@ -92,7 +92,7 @@ func (t *textWriter) Write(w io.Writer, r *evaluator.Result) error {
 
 	m := r.Summary
 	fmt.Fprintf(b, "\n%d %s: %d passed, %d failed, %d skipped; %d %s",
-		m.Controls, plural(m.Controls, "control", "controls"), m.Passed, m.Failed, m.Skipped, m.Violations, plural(m.Violations, "violation", "violations"))
+		m.Controls, Plural(m.Controls, "control", "controls"), m.Passed, m.Failed, m.Skipped, m.Violations, Plural(m.Violations, "violation", "violations"))
 	if m.Waived > 0 {
 		fmt.Fprintf(b, ", %d waived", m.Waived)
 	}
@@ -105,7 +105,7 @@ func (t *textWriter) Write(w io.Writer, r *evaluator.Result) error {
 
 // textViolation renders one finding on one line: the subject and the message,
 // or the message with value and threshold for tenant-level findings.
-func textViolation(v *evaluator.Violation) string {
+func textViolation(v *result.Violation) string {
 	var sb strings.Builder
 	if v.Subject != nil {
 		sb.WriteString(oneLine(subjectLabel(v.Subject)))

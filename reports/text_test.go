@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 func TestTextGolden(t *testing.T) {
@@ -48,11 +48,11 @@ func TestTextCap(t *testing.T) {
 		{"option 4", 4, 4, "    … and 19 more\n"},
 		{"option above count", 100, 23, ""},
 	}
-	r := &evaluator.Result{Controls: []evaluator.Control{{ID: "AM-X-01", Status: evaluator.StatusFail}}}
+	r := &result.Result{Controls: []result.Control{{ID: "AM-X-01", Status: result.StatusFail}}}
 	for i := range 23 {
 		id := string(rune('a'+i)) + "-user"
 		r.Controls[0].Violations = append(r.Controls[0].Violations,
-			evaluator.Violation{Subject: &evaluator.Subject{ID: id, UserPrincipalName: id + "@x"}, Message: "m"})
+			result.Violation{Subject: &result.Subject{ID: id, UserPrincipalName: id + "@x"}, Message: "m"})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

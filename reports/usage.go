@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"fmt"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // usageSource says where the per-method counts came from.
-func usageSource(u *evaluator.UsageSummary) string {
+func usageSource(u *result.UsageSummary) string {
 	if u.ActivitySource == "derived" {
 		return "derived from userEventsSummary (app-only fetch)"
 	}
@@ -35,7 +35,7 @@ func usageDay(s string) string {
 // failure rate of each method and feature, the MFA share over the period
 // and per day, and (delegated fetches) the sign-ins per method. Nothing
 // without a usage section.
-func writeUsageText(b *bufio.Writer, u *evaluator.UsageSummary) {
+func writeUsageText(b *bufio.Writer, u *result.UsageSummary) {
 	if u == nil {
 		return
 	}
@@ -66,7 +66,7 @@ func writeUsageText(b *bufio.Writer, u *evaluator.UsageSummary) {
 
 // writeUsageMarkdown renders the usage section for the Markdown format, as
 // tables. Nothing without a usage section.
-func writeUsageMarkdown(b *bufio.Writer, u *evaluator.UsageSummary) {
+func writeUsageMarkdown(b *bufio.Writer, u *result.UsageSummary) {
 	if u == nil {
 		return
 	}

@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authgate/authgate/internal/graphfake"
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/authgate/authgate/internal/atomicfile"
 	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/snapshot"
@@ -196,9 +197,9 @@ func generated(t *testing.T, users int) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "snapshot.json")
 	now := time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
-	m := snapshot.Manifest{TenantID: graphfake.DefaultTenantID(3), Cloud: "global", GraphEndpoint: "https://graph.microsoft.com", APIVersion: "v1.0", FetchedAt: now.Format(time.RFC3339)}
+	m := snapshot.Manifest{TenantID: tenantgen.DefaultTenantID(3), Cloud: "global", GraphEndpoint: "https://graph.microsoft.com", APIVersion: "v1.0", FetchedAt: now.Format(time.RFC3339)}
 	err := atomicfile.Write(p, 0o600, func(w io.Writer) error {
-		return graphfake.WriteSnapshot(w, graphfake.Tenant{Seed: 3, Users: users, Now: now}, graphfake.SnapshotOptions{Manifest: m, Summaries: true})
+		return tenantgen.WriteSnapshot(w, tenantgen.Tenant{Seed: 3, Users: users, Now: now}, tenantgen.SnapshotOptions{Manifest: m, Summaries: true})
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -13,9 +13,10 @@ import (
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
-	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/fetch"
+	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/result"
 )
 
 // The CI files users copy: every authgate command line in them must parse
@@ -114,20 +115,20 @@ func commandFlagSet(words []shellWord) (*pflag.FlagSet, string, int, error) {
 	fs := newFlagSet(name, name, io.Discard)
 	switch name {
 	case "check":
-		addCheckFlags(fs, &checkOptions{})
+		addCheckFlags(fs, &gate.Options{})
 	case "fetch":
 		var o fetchOptions
 		fs.StringVarP(&o.out, "output-file", "o", "", "")
 		addFetchFlags(fs, &o)
 	case "run":
-		addRunFlags(fs, &fetchOptions{}, &checkOptions{})
+		addRunFlags(fs, &fetchOptions{}, &gate.Options{})
 	case "version":
 	case "policy":
 		if len(words) < 2 || !slices.ContainsFunc(policySubcommands, func(c command) bool { return c.name == words[1].text }) {
 			return nil, "", 0, fmt.Errorf("policy: no or unknown subcommand")
 		}
 		fs.String("format", "", "")
-		addPolicyFlags(fs, &checkOptions{}, words[1].text != "test")
+		addPolicyFlags(fs, &gate.Options{}, words[1].text != "test")
 		return fs, "policy " + words[1].text, 2, nil
 	default:
 		if slices.ContainsFunc(commands(), func(c command) bool { return c.name == name }) {
@@ -198,8 +199,8 @@ func checkFlagValue(flag, value string, dynamic bool) error {
 			return fmt.Errorf("not an auth mode (%s)", strings.Join(fetch.AuthModes, ", "))
 		}
 	case "fail-on":
-		if literal && value != evaluator.FailOnNone {
-			if _, err := evaluator.ParseSeverity(value); err != nil {
+		if literal && value != result.FailOnNone {
+			if _, err := result.ParseSeverity(value); err != nil {
 				return err
 			}
 		}

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/result"
 )
 
 const acmeDir = "../../testdata/policies/acme"
@@ -297,7 +297,7 @@ func TestWaivers(t *testing.T) {
 						Status     string
 						Violations []struct {
 							Message string
-							Waiver  *evaluator.Waiver
+							Waiver  *result.Waiver
 						}
 					}
 				}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/authgate/authgate/internal/tenantgen"
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -45,7 +46,7 @@ type PolicyOptions struct {
 
 // Group ids of the generated tenant's policy.
 func policyGroupID(seed int64, n uint64) string {
-	return guid(mix(uint64(seed)^0x9a7e_0000+n), mix(n+0x67))
+	return tenantgen.GUID(tenantgen.Mix(uint64(seed)^0x9a7e_0000+n), tenantgen.Mix(n+0x67))
 }
 
 // PolicyGroups are the target groups of the generated policy: their names
@@ -79,10 +80,10 @@ func (s *Server) Groups() PolicyGroups {
 		g := PolicyGroups{FrontDesk: policyGroupID(seed, 1), PasskeyExcluded: policyGroupID(seed, 2), Pilot: policyGroupID(seed, 3)}
 		admin := -1
 		s.opts.Tenant.Each(func(i int, u *snapshot.UserRegistrationDetails) {
-			if slices.Contains(u.MethodsRegistered, mOffice) && !slices.Contains(u.MethodsRegistered, mAltMobile) {
+			if slices.Contains(u.MethodsRegistered, "officePhone") && !slices.Contains(u.MethodsRegistered, "alternateMobilePhone") {
 				g.FrontDeskUsers = append(g.FrontDeskUsers, i)
 			}
-			if admin < 0 && u.IsAdmin && u.IsMfaCapable && slices.Contains(u.MethodsRegistered, mPush) && !slices.ContainsFunc(u.MethodsRegistered, isPhishingResistant) {
+			if admin < 0 && u.IsAdmin && u.IsMfaCapable && slices.Contains(u.MethodsRegistered, "microsoftAuthenticatorPush") && !slices.ContainsFunc(u.MethodsRegistered, isPhishingResistant) {
 				admin = i
 			}
 		})
@@ -96,7 +97,7 @@ func (s *Server) Groups() PolicyGroups {
 
 func isPhishingResistant(m string) bool {
 	switch m {
-	case mFido2, mWHfB, mPasskeyAuth, mPasskeyDev, mPasskeyWH, mMacSE:
+	case "fido2SecurityKey", "windowsHelloForBusiness", "passKeyDeviceBoundAuthenticator", "passKeyDeviceBound", "passKeyDeviceBoundWindowsHello", "macOsSecureEnclaveKey":
 		return true
 	}
 	return false
@@ -316,7 +317,7 @@ func (s *Server) handleGroupMembers(w http.ResponseWriter, r *http.Request) {
 	version := r.PathValue("version")
 	var rows []obj
 	for _, i := range members[offset:end] {
-		u := GenerateUser(s.opts.Tenant.Seed, i, s.opts.Tenant.Now)
+		u := tenantgen.GenerateUser(s.opts.Tenant.Seed, i, s.opts.Tenant.Now)
 		rows = append(rows, obj{"@odata.type": "#microsoft.graph.user", "id": u.ID, "userPrincipalName": u.UserPrincipalName})
 	}
 	if rows == nil {

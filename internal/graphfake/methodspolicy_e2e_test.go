@@ -14,8 +14,10 @@ import (
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/internal/evaltest"
 	"github.com/authgate/authgate/internal/graphfake"
+	"github.com/authgate/authgate/internal/tenantgen"
 	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 	"github.com/authgate/authgate/trend"
 )
@@ -34,7 +36,7 @@ var e2eNow = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
 func policySnapshot(t *testing.T, users int, po graphfake.PolicyOptions, api string) (*graphfake.Server, string) {
 	t.Helper()
 	s, err := graphfake.New(graphfake.Options{
-		Tenant:   graphfake.Tenant{Seed: 1, Users: users, Now: e2eNow},
+		Tenant:   tenantgen.Tenant{Seed: 1, Users: users, Now: e2eNow},
 		ClientID: e2eClient, ClientSecret: e2eSecret, Rate: -1, Policy: po,
 	})
 	if err != nil {
@@ -52,7 +54,7 @@ func policySnapshot(t *testing.T, users int, po graphfake.PolicyOptions, api str
 	}
 	out := filepath.Join(t.TempDir(), "snap.json")
 	_, err = fetch.Fetch(context.Background(), out, fetch.Options{
-		Credential: cred, TenantID: s.TenantID(), Cloud: cloud, HTTPClient: s.Client(), APIVersion: api,
+		Credential: cred, TenantID: s.TenantID(), Cloud: cloud, HTTPClient: s.Client(), APIVersion: fetch.APIVersion(api),
 		RetryDelay: 10 * time.Millisecond, TryTimeout: 2 * time.Second, Now: func() time.Time { return e2eNow },
 		MethodsPolicy: true,
 	})
@@ -62,7 +64,7 @@ func policySnapshot(t *testing.T, users int, po graphfake.PolicyOptions, api str
 	return s, out
 }
 
-func control(t *testing.T, r *evaluator.Result, id string) evaluator.Control {
+func control(t *testing.T, r *result.Result, id string) result.Control {
 	t.Helper()
 	for _, c := range r.Controls {
 		if c.ID == id {
@@ -70,10 +72,10 @@ func control(t *testing.T, r *evaluator.Result, id string) evaluator.Control {
 		}
 	}
 	t.Fatalf("no control %s", id)
-	return evaluator.Control{}
+	return result.Control{}
 }
 
-func messages(c evaluator.Control) string {
+func messages(c result.Control) string {
 	var b strings.Builder
 	for _, v := range c.Violations {
 		b.WriteString(v.Message + "\n")
@@ -105,16 +107,16 @@ func TestPolicyControlsBothSides(t *testing.T) {
 		}
 		for id, phrase := range want {
 			l, h := control(t, rl, id), control(t, rh, id)
-			if l.Status != evaluator.StatusFail || !strings.Contains(messages(l), phrase) {
+			if l.Status != result.StatusFail || !strings.Contains(messages(l), phrase) {
 				t.Errorf("%s %s on the lax policy: %s, want a failure saying %q:\n%s", api, id, l.Status, phrase, messages(l))
 			}
-			if h.Status != evaluator.StatusPass {
+			if h.Status != result.StatusPass {
 				t.Errorf("%s %s on the hardened policy: %s %s\n%s", api, id, h.Status, h.SkipReason, messages(h))
 			}
 		}
 		if api == "v1.0" {
 			for _, id := range []string{"AM-POL-08", "AM-POL-09"} {
-				if c := control(t, rl, id); c.Status != evaluator.StatusSkipped || !strings.Contains(c.SkipReason, "--api beta") {
+				if c := control(t, rl, id); c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, "--api beta") {
 					t.Errorf("%s on a v1.0 policy: %s %q", id, c.Status, c.SkipReason)
 				}
 			}
@@ -144,7 +146,7 @@ func TestPolicyCrossChecksNameUsers(t *testing.T) {
 	if len(g.FrontDeskUsers) == 0 || len(g.PasskeyExcludedUsers) != 1 {
 		t.Fatalf("generated tenant: %d front-desk users, %d passkey-excluded admins", len(g.FrontDeskUsers), len(g.PasskeyExcludedUsers))
 	}
-	tenant := graphfake.Tenant{Seed: 1, Users: 2000, Now: e2eNow}
+	tenant := tenantgen.Tenant{Seed: 1, Users: 2000, Now: e2eNow}
 	var wantUnusable, wantStranded []string
 	var admin snapshot.UserRegistrationDetails
 	tenant.Each(func(i int, u *snapshot.UserRegistrationDetails) {
@@ -210,18 +212,18 @@ func TestPolicyMissingPermissionSkips(t *testing.T) {
 		if !strings.HasPrefix(c.ID, "AM-POL-") || c.ID == "AM-POL-11" {
 			continue
 		}
-		if c.Status != evaluator.StatusSkipped || !strings.Contains(c.SkipReason, "403") || !strings.Contains(c.SkipReason, fetch.PermissionMethodsPolicy) {
+		if c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, "403") || !strings.Contains(c.SkipReason, fetch.PermissionMethodsPolicy) {
 			t.Errorf("%s: %s %q, want skipped for the missing permission", c.ID, c.Status, c.SkipReason)
 		}
 	}
 	_, path = policySnapshot(t, 100, graphfake.PolicyOptions{GroupsForbidden: true}, "v1.0")
 	r = evaltest.Evaluate(t, path)
 	for _, id := range []string{"AM-POL-10", "AM-POL-12"} {
-		if c := control(t, r, id); c.Status != evaluator.StatusSkipped || !strings.Contains(c.SkipReason, fetch.PermissionGroupMembers) {
+		if c := control(t, r, id); c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, fetch.PermissionGroupMembers) {
 			t.Errorf("%s: %s %q, want skipped for unresolved groups", id, c.Status, c.SkipReason)
 		}
 	}
-	if c := control(t, r, "AM-POL-01"); c.Status != evaluator.StatusFail {
+	if c := control(t, r, "AM-POL-01"); c.Status != result.StatusFail {
 		t.Errorf("AM-POL-01 with unresolved groups: %s", c.Status)
 	}
 }
@@ -241,7 +243,7 @@ func TestPolicyStreamEqualsDocument(t *testing.T) {
 		if c.Status != d.Status || messages(c) != messages(d) {
 			t.Errorf("%s: stream %s\n%s\ndocument %s\n%s", c.ID, c.Status, messages(c), d.Status, messages(d))
 		}
-		if c.Status != evaluator.StatusFail {
+		if c.Status != result.StatusFail {
 			t.Errorf("%s: %s on the lax policy", c.ID, c.Status)
 		}
 	}
@@ -256,10 +258,10 @@ func TestPolicyDiffAndTrend(t *testing.T) {
 	r := evaltest.Evaluate(t, after, evaluator.WithBaseline(before))
 	c := control(t, r, "AM-TRD-04")
 	msgs := messages(c)
-	if c.Status != evaluator.StatusFail || len(c.Violations) != 3 || !strings.Contains(msgs, "SMS was disabled at the baseline") || !strings.Contains(msgs, "Email OTP") || !strings.Contains(msgs, "Voice call") {
+	if c.Status != result.StatusFail || len(c.Violations) != 3 || !strings.Contains(msgs, "SMS was disabled at the baseline") || !strings.Contains(msgs, "Email OTP") || !strings.Contains(msgs, "Voice call") {
 		t.Errorf("AM-TRD-04 = %s:\n%s", c.Status, msgs)
 	}
-	if c := control(t, evaltest.Evaluate(t, before, evaluator.WithBaseline(after)), "AM-TRD-04"); c.Status != evaluator.StatusPass {
+	if c := control(t, evaltest.Evaluate(t, before, evaluator.WithBaseline(after)), "AM-TRD-04"); c.Status != result.StatusPass {
 		t.Errorf("hardening since the baseline: AM-TRD-04 %s\n%s", c.Status, messages(c))
 	}
 
@@ -368,9 +370,9 @@ func TestPolicyPseudonymised(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tenant := graphfake.Tenant{Seed: 1, Users: 2000, Now: e2eNow}
+	tenant := tenantgen.Tenant{Seed: 1, Users: 2000, Now: e2eNow}
 	for _, i := range s.Groups().FrontDeskUsers {
-		u := graphfake.GenerateUser(tenant.Seed, i, tenant.Now)
+		u := tenantgen.GenerateUser(tenant.Seed, i, tenant.Now)
 		if bytes.Contains(raw, []byte(u.UserPrincipalName)) || bytes.Contains(raw, []byte(u.ID)) {
 			t.Fatalf("the pseudonymised snapshot still names %s", u.UserPrincipalName)
 		}

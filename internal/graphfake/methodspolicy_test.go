@@ -6,14 +6,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/internal/tenantgen"
 	"github.com/authgate/authgate/snapshot"
 )
+
+// mfaMethods are the generator's methods that count for isMfaRegistered.
+var mfaMethods = map[string]bool{
+	"mobilePhone": true, "alternateMobilePhone": true, "officePhone": true, "microsoftAuthenticatorPush": true,
+	"microsoftAuthenticatorPasswordless": true, "softwareOneTimePasscode": true, "hardwareOneTimePasscode": true,
+	"fido2SecurityKey": true, "windowsHelloForBusiness": true, "passKeyDeviceBoundAuthenticator": true,
+	"passKeyDeviceBound": true, "passKeyDeviceBoundWindowsHello": true, "passKeySynced": true,
+	"macOsSecureEnclaveKey": true, "externalAuthMethod": true,
+}
 
 // The lax policy agrees with the generated users: a user is MFA-capable
 // exactly when one of their registered MFA methods is allowed to them (a
 // registered but excluded or disabled method does not count).
 func TestLaxPolicyConsistentWithUsers(t *testing.T) {
-	s, err := New(Options{Tenant: Tenant{Seed: 1, Users: 5000, Now: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)}, ClientID: "c", ClientSecret: "s"})
+	s, err := New(Options{Tenant: tenantgen.Tenant{Seed: 1, Users: 5000, Now: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)}, ClientID: "c", ClientSecret: "s"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +48,7 @@ func TestLaxPolicyConsistentWithUsers(t *testing.T) {
 			if c.ID != cfg || c.State != "enabled" {
 				continue
 			}
-			if m == mOffice && (c.IsOfficePhoneAllowed == nil || !*c.IsOfficePhoneAllowed) {
+			if m == "officePhone" && (c.IsOfficePhoneAllowed == nil || !*c.IsOfficePhoneAllowed) {
 				return false
 			}
 			inc := slices.ContainsFunc(c.IncludeTargets, func(t struct{ ID, TargetType string }) bool { return in(t.ID, i) })
@@ -48,14 +58,14 @@ func TestLaxPolicyConsistentWithUsers(t *testing.T) {
 		return false
 	}
 	configs := map[string][]string{
-		mMobile: {"Sms", "Voice"}, mAltMobile: {"Voice"}, mOffice: {"Voice"}, mPush: {"MicrosoftAuthenticator"}, mAuthPwl: {"MicrosoftAuthenticator"},
-		mSoftOTP: {"SoftwareOath"}, mFido2: {"Fido2"}, mPasskeyAuth: {"Fido2"}, mPasskeyDev: {"Fido2"}, mPasskeyWH: {"Fido2"}, mPasskeySync: {"Fido2"},
+		"mobilePhone": {"Sms", "Voice"}, "alternateMobilePhone": {"Voice"}, "officePhone": {"Voice"}, "microsoftAuthenticatorPush": {"MicrosoftAuthenticator"}, "microsoftAuthenticatorPasswordless": {"MicrosoftAuthenticator"},
+		"softwareOneTimePasscode": {"SoftwareOath"}, "fido2SecurityKey": {"Fido2"}, "passKeyDeviceBoundAuthenticator": {"Fido2"}, "passKeyDeviceBound": {"Fido2"}, "passKeyDeviceBoundWindowsHello": {"Fido2"}, "passKeySynced": {"Fido2"},
 	}
 	checked := 0
 	s.opts.Tenant.Each(func(i int, u *snapshot.UserRegistrationDetails) {
 		usable := false
 		for _, m := range u.MethodsRegistered {
-			if methodFlags(m)&fMFA == 0 {
+			if !mfaMethods[m] {
 				continue
 			}
 			cs, governed := configs[m]

@@ -1,4 +1,4 @@
-package main
+package gate
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 )
 
 // FuzzConfig feeds arbitrary bytes to the authgate.yaml reader: loadConfig
-// and the waivers it declares must give a config or a usage error (exit 2)
+// and the waivers it declares must give a config or an InputError (exit 2)
 // naming the file, never panic.
 func FuzzConfig(f *testing.F) {
 	f.Add([]byte("params:\n  min_mfa_share: 0.9\n  admin_domains: [contoso.com]\nmax_waiver_days: 90\n"))
@@ -60,16 +60,17 @@ func FuzzConfig(f *testing.F) {
 // checkUsageError fails unless err maps to exit 2 and its message names want.
 func checkUsageError(t *testing.T, err error, want string) {
 	t.Helper()
-	if code := exitCode(err); code != exitUsage {
-		t.Fatalf("exit code %d for %T %v, want %d", code, err, err, exitUsage)
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("%T %v is not an InputError (exit 2)", err, err)
 	}
-	if msg := oneLine(err.Error()); !strings.Contains(msg, want) {
+	if msg := err.Error(); !strings.Contains(msg, want) {
 		t.Fatalf("error %q does not name %s", msg, want)
 	}
 }
 
 // FuzzSet feeds arbitrary strings to the --set parser: it must give a
-// snake_case name and a value, or a usage error naming --set, never panic.
+// snake_case name and a value, or an InputError naming --set, never panic.
 func FuzzSet(f *testing.F) {
 	for _, s := range []string{
 		"min_mfa_share=0.9", "admin_domains=[contoso.com, fabrikam.com]", "domain=@contoso.com", "x=", "x=null", "x=~",
@@ -79,22 +80,22 @@ func FuzzSet(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		name, v, err := parseSet(s)
+		name, v, err := ParseSet(s)
 		if err != nil {
-			var ue *usageError
-			if !errors.As(err, &ue) || exitCode(err) != exitUsage {
-				t.Fatalf("parseSet(%q) error is not a usage error: %T %v", s, err, err)
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("ParseSet(%q) error is not a usage error: %T %v", s, err, err)
 			}
 			if !strings.HasPrefix(err.Error(), "--set ") {
-				t.Fatalf("parseSet(%q) error does not name --set: %q", s, err.Error())
+				t.Fatalf("ParseSet(%q) error does not name --set: %q", s, err.Error())
 			}
 			return
 		}
 		if !paramName.MatchString(name) {
-			t.Fatalf("parseSet(%q) accepted the name %q", s, name)
+			t.Fatalf("ParseSet(%q) accepted the name %q", s, name)
 		}
 		if want, _, _ := strings.Cut(s, "="); want != name {
-			t.Fatalf("parseSet(%q) name %q, want %q", s, name, want)
+			t.Fatalf("ParseSet(%q) name %q, want %q", s, name, want)
 		}
 		_ = v
 	})

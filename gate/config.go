@@ -1,4 +1,4 @@
-package main
+package gate
 
 import (
 	"bytes"
@@ -39,12 +39,12 @@ func (c *config) waivers() ([]waivers.Entry, error) {
 		}
 		es, err := waivers.Load(p)
 		if err != nil {
-			return nil, invalid(fmt.Errorf("%s: waivers: %w", c.path, err))
+			return nil, AsInput(fmt.Errorf("%s: waivers: %w", c.path, err))
 		}
 		return es, nil
 	}
 	es, err := waivers.FromNode(filepath.Base(c.path), n)
-	return es, invalid(err)
+	return es, AsInput(err)
 }
 
 // maxWaiverDays returns max_waiver_days, or the default.
@@ -55,50 +55,41 @@ func (c *config) maxWaiverDays() int {
 	return *c.MaxWaiverDays
 }
 
-// loadConfig reads an authgate.yaml, refusing unknown keys.
+// loadConfig reads an authgate.yaml, refusing unknown keys; nil for "".
 func loadConfig(path string) (*config, error) {
+	if path == "" {
+		return nil, nil
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, invalid(fmt.Errorf("read config: %w", err))
+		return nil, AsInput(fmt.Errorf("read config: %w", err))
 	}
 	var c config
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, usagef("%s: %s", path, yamlMessage(err))
+		return nil, Inputf("%s: %s", path, waivers.YAMLMessage(err))
 	}
 	if c.MaxWaiverDays != nil && *c.MaxWaiverDays < 1 {
-		return nil, usagef("%s: max_waiver_days: want a positive number of days, got %d", path, *c.MaxWaiverDays)
+		return nil, Inputf("%s: max_waiver_days: want a positive number of days, got %d", path, *c.MaxWaiverDays)
 	}
 	c.path = path
 	return &c, nil
 }
 
-// yamlMessage keeps the first line of a yaml.v3 error, without its prefix.
-func yamlMessage(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if te, ok := err.(*yaml.TypeError); ok && len(te.Errors) > 0 {
-		msg = te.Errors[0]
-		if len(te.Errors) > 1 {
-			msg += fmt.Sprintf(" (and %d more)", len(te.Errors)-1)
-		}
-	}
-	return msg
-}
-
 var paramName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
-// parseSet parses --set name=value; the value is YAML, so numbers, booleans
+// ParseSet parses --set name=value; the value is YAML, so numbers, booleans
 // and lists keep their types.
-func parseSet(s string) (string, any, error) {
+func ParseSet(s string) (string, any, error) {
 	name, raw, ok := strings.Cut(s, "=")
 	if !ok || !paramName.MatchString(name) {
-		return "", nil, usagef("--set %q: want name=value with a snake_case name", s)
+		return "", nil, Inputf("--set %q: want name=value with a snake_case name", s)
 	}
 	var v any
 	if err := yaml.Unmarshal([]byte(raw), &v); err != nil {
 		if t := strings.TrimSpace(raw); t != "" && strings.ContainsRune("[{\"'", rune(t[0])) {
-			return "", nil, usagef("--set %s: value %q is not valid YAML: %s", name, raw, yamlMessage(err))
+			return "", nil, Inputf("--set %s: value %q is not valid YAML: %s", name, raw, waivers.YAMLMessage(err))
 		}
 		v = raw // not YAML, such as @contoso.com: the string as given
 	}

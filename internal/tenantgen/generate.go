@@ -1,4 +1,4 @@
-package graphfake
+package tenantgen
 
 import (
 	"encoding/hex"
@@ -524,3 +524,6 @@ func GenerateUser(seed int64, i int, now time.Time) snapshot.UserRegistrationDet
 	u.LastUpdatedDateTime = formatTicks(now.Add(-age))
 	return u
 }
+
+// DelegatedUPN is the tenant's auditor, who signs in for delegated fetches.
+const DelegatedUPN = "auditor@" + Domain

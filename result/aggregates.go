@@ -1,4 +1,4 @@
-package evaluator
+package result
 
 import (
 	"maps"
@@ -47,9 +47,9 @@ var scopeNames = map[string]snapshot.Scope{
 	"admin":  {UserTypes: "all", UserRoles: "admin"},
 }
 
-// aggregator accumulates Aggregates over chunks; each worker has its own and
+// Aggregator accumulates Aggregates over chunks; each worker has its own and
 // they are merged at the end.
-type aggregator struct {
+type Aggregator struct {
 	tally   snapshot.Tally
 	classes map[string]*classCounts // scope name -> per-class counts
 	// classOf maps a method name to the indexes of its taxonomy classes.
@@ -64,15 +64,19 @@ type classCounts struct {
 	noMethods int64
 }
 
-func newAggregator(classOf map[string][]int, classNames []string, watch map[string][]string) *aggregator {
-	a := &aggregator{classOf: classOf, classNames: classNames, watch: watch, classes: map[string]*classCounts{}, accounts: map[string]*AccountRow{}}
+// NewAggregator counts users into the taxonomy classes classNames (classOf
+// maps a method to its class indexes) and watches the accounts of watch
+// (WatchList).
+func NewAggregator(classOf map[string][]int, classNames []string, watch map[string][]string) *Aggregator {
+	a := &Aggregator{classOf: classOf, classNames: classNames, watch: watch, classes: map[string]*classCounts{}, accounts: map[string]*AccountRow{}}
 	for name := range scopeNames {
 		a.classes[name] = &classCounts{perClass: make([]int64, len(classNames))}
 	}
 	return a
 }
 
-func (a *aggregator) add(u *snapshot.UserRegistrationDetails, mark []bool) {
+// Add counts one user; mark is scratch space of one bool per class.
+func (a *Aggregator) Add(u *snapshot.UserRegistrationDetails, mark []bool) {
 	a.tally.Add(u)
 	clear(mark)
 	for _, m := range u.MethodsRegistered {
@@ -95,7 +99,7 @@ func (a *aggregator) add(u *snapshot.UserRegistrationDetails, mark []bool) {
 	}
 }
 
-func (a *aggregator) addClasses(scope string, u *snapshot.UserRegistrationDetails, mark []bool) {
+func (a *Aggregator) addClasses(scope string, u *snapshot.UserRegistrationDetails, mark []bool) {
 	cc := a.classes[scope]
 	for i, on := range mark {
 		if on {
@@ -107,7 +111,7 @@ func (a *aggregator) addClasses(scope string, u *snapshot.UserRegistrationDetail
 	}
 }
 
-func (a *aggregator) watchUser(u *snapshot.UserRegistrationDetails) {
+func (a *Aggregator) watchUser(u *snapshot.UserRegistrationDetails) {
 	for _, key := range []string{strings.ToLower(u.ID), strings.ToLower(u.UserPrincipalName)} {
 		for _, entry := range a.watch[key] {
 			a.accounts[entry] = &AccountRow{ID: u.ID, UserPrincipalName: u.UserPrincipalName, UserDisplayName: u.UserDisplayName, MethodsRegistered: u.MethodsRegistered, Offset: u.Offset}
@@ -115,7 +119,8 @@ func (a *aggregator) watchUser(u *snapshot.UserRegistrationDetails) {
 	}
 }
 
-func (a *aggregator) merge(o *aggregator) {
+// Merge adds the counts of o, another worker's aggregator.
+func (a *Aggregator) Merge(o *Aggregator) {
 	a.tally.Merge(&o.tally)
 	for name, cc := range o.classes {
 		mine := a.classes[name]
@@ -127,8 +132,8 @@ func (a *aggregator) merge(o *aggregator) {
 	maps.Copy(a.accounts, o.accounts)
 }
 
-// result builds the Aggregates; entries lists the watched accounts as given.
-func (a *aggregator) result(lastUpdated *snapshot.TimeRange, entries []string) *Aggregates {
+// Finish builds the Aggregates; entries lists the watched accounts as given.
+func (a *Aggregator) Finish(lastUpdated *snapshot.TimeRange, entries []string) *Aggregates {
 	out := &Aggregates{Users: a.tally.All.Users, Scopes: map[string]*ScopeCounts{}, LastUpdated: lastUpdated, Accounts: map[string]*AccountRow{}}
 	for name, scope := range scopeNames {
 		sc := &ScopeCounts{Counts: *a.tally.Counts(scope), Classes: map[string]int64{}}
@@ -148,12 +153,57 @@ func (a *aggregator) result(lastUpdated *snapshot.TimeRange, entries []string) *
 	return out
 }
 
-// watchList indexes break-glass entries by their lower-cased form.
-func watchList(entries []string) map[string][]string {
+// WatchList indexes break-glass entries by their lower-cased form.
+func WatchList(entries []string) map[string][]string {
 	w := map[string][]string{}
 	for _, e := range slices.Compact(slices.Sorted(slices.Values(entries))) {
 		k := strings.ToLower(e)
 		w[k] = append(w[k], e)
 	}
 	return w
+}
+
+// JSON returns the aggregates in the documented shape of input.aggregates
+// (docs/policies.md), as tenant-scoped controls see them.
+func (a *Aggregates) JSON() map[string]any {
+	scopes := map[string]any{}
+	for name, s := range a.Scopes {
+		scopes[name] = map[string]any{
+			"users":                  s.Users,
+			"mfaCapable":             s.MfaCapable,
+			"mfaRegistered":          s.MfaRegistered,
+			"passwordlessCapable":    s.PasswordlessCapable,
+			"ssprCapable":            s.SsprCapable,
+			"ssprEnabled":            s.SsprEnabled,
+			"ssprRegistered":         s.SsprRegistered,
+			"systemPreferredEnabled": s.SystemPreferredEnabled,
+			"methods":                s.Methods,
+			"classes":                s.Classes,
+			"noMethods":              s.NoMethods,
+		}
+	}
+	accounts := map[string]any{}
+	for _, k := range slices.Sorted(maps.Keys(a.Accounts)) {
+		row := a.Accounts[k]
+		if row == nil {
+			accounts[k] = nil
+			continue
+		}
+		accounts[k] = map[string]any{
+			"id": row.ID, "userPrincipalName": row.UserPrincipalName,
+			"userDisplayName": row.UserDisplayName, "methodsRegistered": nonNilStrings(row.MethodsRegistered),
+		}
+	}
+	var lu any
+	if a.LastUpdated != nil {
+		lu = map[string]any{"min": a.LastUpdated.Min, "max": a.LastUpdated.Max}
+	}
+	return map[string]any{"users": a.Users, "scopes": scopes, "lastUpdatedDateTime": lu, "accounts": accounts}
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

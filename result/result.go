@@ -1,4 +1,4 @@
-package evaluator
+package result
 
 import (
 	"fmt"
@@ -222,10 +222,10 @@ type Result struct {
 	// Aggregates are the tenant figures the evaluator computed (users per
 	// scope and capability, methods), for outputs that chart coverage.
 	Aggregates *Aggregates `json:"-"`
-	// Usage are the usage section's figures (evaluator/usage.go); nil when the snapshot has none.
+	// Usage are the usage section's figures (SummarizeUsage); nil when the snapshot has none.
 	Usage *UsageSummary `json:"usage,omitempty"`
 	// MethodsPolicy summarises the methods policy section per method
-	// (evaluator/methodspolicy.go); nil when the snapshot has none.
+	// (methodspolicy.go); nil when the snapshot has none.
 	MethodsPolicy *PolicySummary `json:"methodsPolicy,omitempty"`
 }
 

@@ -1,4 +1,4 @@
-package graphfake
+package tenantgen
 
 import (
 	"bytes"
