@@ -352,6 +352,7 @@ func TestFetchFailures(t *testing.T) {
 		code     string
 		remedy   string
 		paging   bool
+		answer   bool
 		foreign  bool
 		contains string
 	}{
@@ -368,7 +369,7 @@ func TestFetchFailures(t *testing.T) {
 		{name: "paging loop", fault: graphfake.Fault{Kind: graphfake.FaultLoop, Endpoint: graphfake.EndpointDetails, Page: 2},
 			paging: true, contains: "loop"},
 		{name: "truncated page", fault: graphfake.Fault{Kind: graphfake.FaultTruncated, Endpoint: graphfake.EndpointDetails, Page: 2},
-			paging: true, contains: "not valid JSON"},
+			answer: true, contains: "page 2 of userRegistrationDetails is not valid JSON"},
 		{name: "page cap", opts: func(o *fetch.Options) { o.MaxPages = 2 }, paging: true, contains: "more than 2 pages"},
 		{name: "summaries graph app-only", opts: func(o *fetch.Options) { o.Summaries = fetch.SummariesGraph },
 			auth: true, code: graphfake.CodeAppOnlyUnsupported},
@@ -394,6 +395,9 @@ func TestFetchFailures(t *testing.T) {
 			}
 			if got := errors.Is(err, fetch.ErrPaging); got != tt.paging {
 				t.Errorf("errors.Is(ErrPaging) = %v, want %v: %v", got, tt.paging, err)
+			}
+			if got := errors.Is(err, fetch.ErrAnswer); got != tt.answer {
+				t.Errorf("errors.Is(ErrAnswer) = %v, want %v: %v", got, tt.answer, err)
 			}
 			var ge *fetch.GraphError
 			if tt.code != "" {

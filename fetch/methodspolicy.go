@@ -54,7 +54,7 @@ func (ft *fetcher) fetchMethodsPolicy(ctx context.Context) error {
 		return nil
 	}
 	p := &snapshot.MethodsPolicy{APIVersion: string(ft.o.APIVersion), Groups: []snapshot.PolicyGroup{}, Policy: []byte("null")}
-	body, err := ft.cl.get(ctx, "get authenticationMethodsPolicy", ft.policyEndpoint())
+	body, err := ft.cl.get(ctx, "get authenticationMethodsPolicy", snapshot.ReportMethodsPolicy, ft.policyEndpoint())
 	var ge *GraphError
 	if errors.As(err, &ge) && ge.StatusCode == http.StatusForbidden {
 		p.Source = snapshot.SourceOmitted

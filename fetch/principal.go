@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-json-experiment/json"
 
@@ -81,12 +82,23 @@ func principalFromToken(token string) Principal {
 type recordingCredential struct {
 	cred azcore.TokenCredential
 	mode string
+	// slow, when set, hears when a token takes longer than slowAfter, so
+	// that a stalled authority is not silent.
+	slow      func(string)
+	slowAfter time.Duration
 
 	mu        sync.Mutex
 	principal Principal
 }
 
 func (r *recordingCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	if r.slow != nil && r.slowAfter > 0 {
+		start := time.Now()
+		t := time.AfterFunc(r.slowAfter, func() {
+			r.slow(fmt.Sprintf("no token from the authority after %s (--auth %s): still trying", time.Since(start).Round(time.Second), r.mode))
+		})
+		defer t.Stop()
+	}
 	tk, err := r.cred.GetToken(ctx, opts)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -113,7 +125,7 @@ func (r *recordingCredential) Principal() Principal {
 // networkMarkers are the texts of transport failures. azidentity flattens
 // the cause of an AuthenticationFailedError into its message, so the text is
 // all there is to tell a network failure from a refused credential.
-var networkMarkers = []string{"dial tcp", "no such host", "connection refused", "connection reset", "i/o timeout", "network is unreachable", "x509: ", "tls: "}
+var networkMarkers = []string{"dial tcp", "no such host", "connection refused", "connection reset", "i/o timeout", "network is unreachable", "x509: ", "tls: ", "sent nothing for"}
 
 // unreachable reports whether a token request failed because Entra could not
 // be reached (DNS, connection, TLS): an authentication failure that came

@@ -230,3 +230,16 @@ func TestOptionsValidate(t *testing.T) {
 		t.Errorf("Validate of the zero Options: %v, %+v", err, o)
 	}
 }
+
+func TestParseByteSize(t *testing.T) {
+	for in, want := range map[string]int64{"64MiB": 64 << 20, "64M": 64 << 20, "512 KiB": 512 << 10, "1GiB": 1 << 30, "1048576": 1 << 20, "2kb": 2 << 10, "100B": 100} {
+		if got, err := ParseByteSize(in); err != nil || got != want {
+			t.Errorf("ParseByteSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "0", "-1MiB", "lots", "1.5MiB", "MiB", "99999999999999GiB"} {
+		if _, err := ParseByteSize(in); err == nil {
+			t.Errorf("ParseByteSize(%q) accepted", in)
+		}
+	}
+}

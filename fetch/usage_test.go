@@ -201,8 +201,8 @@ func TestUsageFaults(t *testing.T) {
 		s := newServer(t, 100, graphfake.Options{PageSize: 20})
 		s.Inject(graphfake.Fault{Kind: graphfake.FaultTruncated, Endpoint: graphfake.EndpointEventsSummary, Times: -1})
 		_, err := fetchUsage(t, s, "d30", nil)
-		if !errors.Is(err, fetch.ErrPaging) {
-			t.Errorf("error %v, want a paging failure", err)
+		if !errors.Is(err, fetch.ErrAnswer) || errors.Is(err, fetch.ErrPaging) {
+			t.Errorf("error %v, want an unusable answer, not a paging failure", err)
 		}
 	})
 }

@@ -35,6 +35,8 @@ type fetchOptions struct {
 	debug         bool
 	include       []string
 	usagePeriod   string
+	maxPageBytes  string
+	quiet         bool
 }
 
 // fetchEnv is where a fetch runs, when it is not the real world: the demo
@@ -63,6 +65,8 @@ func addFetchFlags(fs *pflag.FlagSet, o *fetchOptions) {
 	fs.BoolVar(&o.debug, "debug", false, "log every HTTP request to stderr: method, URL, status, duration, request id (secrets and tokens redacted)")
 	fs.StringSliceVar(&o.include, "include", nil, "optional `SECTION`s to add: "+strings.Join(fetch.Includes, "|")+" (usage: registration and reset failure rates per method and the MFA sign-in mix, Graph beta; policy: the authentication methods policy and its target groups' users, needs "+fetch.PermissionMethodsPolicy+" and "+fetch.PermissionGroupMembers+"; all: every section)")
 	fs.StringVar(&o.usagePeriod, "usage-period", fetch.DefaultUsagePeriod, "period of --include usage: d1|d7|d30")
+	fs.StringVar(&o.maxPageBytes, "max-page-bytes", "64MiB", "largest Graph answer accepted, after decompression, `SIZE` (e.g. 64MiB); a larger page ends the fetch (exit 4)")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress display or progress lines on stderr")
 }
 
 func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -104,6 +108,11 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 	if o.maxPages <= 0 {
 		return "", usagef("--max-pages %d: want a positive number", o.maxPages)
 	}
+	if o.maxPageBytes != "" { // "" (demo): the default
+		if fo.MaxPageBytes, err = fetch.ParseByteSize(o.maxPageBytes); err != nil {
+			return "", usagef("--max-page-bytes: %v", err)
+		}
+	}
 	if err := fo.Validate(); err != nil {
 		return "", asUsage(err)
 	}
@@ -134,8 +143,12 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 	}
 
 	fo.Credential, fo.TenantID, fo.Cloud, fo.HTTPClient = cred, co.TenantID, cloud, env.httpClient
-	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fo.Progress = f
+	if !o.quiet {
+		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			fo.Progress = f
+		} else {
+			fo.ProgressLines = stderr // a log: a plain line every 30 s
+		}
 	}
 	all := slices.Contains(o.include, fetch.IncludeAll)
 	fo.Usage = fo.Usage || all
@@ -150,6 +163,9 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 			return "", &authError{fmt.Errorf("fetch: %w", err)}
 		}
 		return "", fmt.Errorf("fetch: %w", err)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "authgate: warning: %s\n", w)
 	}
 	m := res.Manifest
 	how := ""
