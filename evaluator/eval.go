@@ -42,7 +42,7 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	keepAll := e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == result.ScopeDocument })
 	streamUsers := e.cfg.mode == ModeStream && e.userQuery != nil
 
-	peeked, userPolicy, err := e.peekPolicy(path, streamUsers)
+	peeked, userPolicy, err := e.peekPolicy(ctx, path, streamUsers)
 	if err != nil {
 		return nil, err
 	}

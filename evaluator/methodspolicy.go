@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -178,8 +179,11 @@ func (r *retirement) term() *ast.Term {
 // scan can count whom each configuration allows. A snapshot Peek cannot
 // read is left for Scan to report. The term is for streamed user controls
 // only.
-func (e *Engine) peekPolicy(path string, streamUsers bool) (*snapshot.MethodsPolicy, *ast.Term, error) {
-	p, err := snapshot.PeekMethodsPolicy(path)
+func (e *Engine) peekPolicy(ctx context.Context, path string, streamUsers bool) (*snapshot.MethodsPolicy, *ast.Term, error) {
+	p, err := snapshot.PeekMethodsPolicyContext(ctx, path)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return nil, nil, ctxErr
+	}
 	if err != nil || p == nil {
 		return nil, nil, nil
 	}

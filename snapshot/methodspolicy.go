@@ -3,6 +3,7 @@ package snapshot
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -173,6 +174,12 @@ func (s *scanner) methodsPolicy() error {
 // a member of that name comes before it. Without a section the search reads
 // the whole file, at the speed of reading it.
 func PeekMethodsPolicy(path string) (*MethodsPolicy, error) {
+	return PeekMethodsPolicyContext(context.Background(), path)
+}
+
+// PeekMethodsPolicyContext is PeekMethodsPolicy, stopping with ctx's error
+// when ctx is done: without a section it reads the whole file.
+func PeekMethodsPolicyContext(ctx context.Context, path string) (*MethodsPolicy, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open snapshot: %w", err)
@@ -188,6 +195,9 @@ func PeekMethodsPolicy(path string) (*MethodsPolicy, error) {
 	buf := make([]byte, chunk+len(marker))
 	var carry []byte // the first bytes of the chunk after this one
 	for end := size; end > 0; {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		start := max(0, end-chunk)
 		n := int(end - start)
 		if _, err := f.ReadAt(buf[:n], start); err != nil && err != io.EOF {
