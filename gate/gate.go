@@ -383,3 +383,21 @@ func Run(ctx context.Context, p *Plan) (*Outcome, error) {
 	}
 	return &Outcome{Result: res, EvaluatedAt: now}, nil
 }
+
+// MethodsPolicy reads the authentication methods policy section of the
+// snapshot at path as the plan's controls see it: pseudonymised when the
+// plan pseudonymises (diff compares it beside the results). Nil without one.
+func (p *Plan) MethodsPolicy(path string) (*snapshot.MethodsPolicy, error) {
+	mp, err := snapshot.PeekMethodsPolicy(path)
+	if err != nil || mp == nil || p.pseudo == nil {
+		return mp, err
+	}
+	in := &snapshot.Info{Path: path, MethodsPolicy: mp}
+	if m, err := snapshot.PeekManifest(path); err == nil {
+		in.Manifest = *m
+	}
+	if err := p.pseudo.Info(in); err != nil {
+		return nil, err
+	}
+	return in.MethodsPolicy, nil
+}

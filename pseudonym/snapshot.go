@@ -22,12 +22,13 @@ func (p *Pseudonymizer) User(u *snapshot.UserRegistrationDetails) {
 }
 
 // Info replaces the identifiers in the rest of a snapshot: the manifest's
-// principal (as a UPN: Reveal maps it back), and UPN- or
-// GUID-shaped words in the reasons the manifest and the usage section give
+// principal (as a UPN: Reveal maps it back), the users the methods policy
+// section names (group members, user targets), and UPN- or GUID-shaped
+// words in the reasons the manifest, the usage and the policy sections give
 // (Graph's refusals may name the caller). The tenant id stays. Counts,
 // methods, summaries and hashes are unchanged, so the view evaluates to the
 // verdict of the original.
-func (p *Pseudonymizer) Info(in *snapshot.Info) {
+func (p *Pseudonymizer) Info(in *snapshot.Info) error {
 	keep := map[string]bool{strings.ToLower(in.Manifest.TenantID): true}
 	m := &in.Manifest
 	m.Principal = p.UPN(m.Principal)
@@ -38,6 +39,14 @@ func (p *Pseudonymizer) Info(in *snapshot.Info) {
 		u.ActivityReason = p.Text(u.ActivityReason, nil, keep)
 		u.SignInsReason = p.Text(u.SignInsReason, nil, keep)
 	}
+	if mp := in.MethodsPolicy; mp != nil {
+		pol, err := p.methodsPolicy(mp, keep)
+		if err != nil {
+			return err
+		}
+		in.MethodsPolicy = pol
+	}
+	return nil
 }
 
 // Snapshot writes to dst the pseudonymised view of the snapshot at src
@@ -67,6 +76,8 @@ func (p *Pseudonymizer) Snapshot(ctx context.Context, src, dst string, opts snap
 		// The usage section holds counts, no identifiers: dropping it would
 		// skip the usage controls in the copy and change its verdict.
 		sw.SetUsage(info.Usage)
+		// Info pseudonymised the methods policy section of the view.
+		sw.SetMethodsPolicy(info.MethodsPolicy)
 		_, err = sw.Close(info.UsersRegisteredByFeature, info.UsersRegisteredByMethod, info.Manifest)
 		return err
 	})

@@ -43,8 +43,9 @@ type ScanOptions struct {
 type Rewriter interface {
 	// User rewrites one row in place.
 	User(u *UserRegistrationDetails)
-	// Info rewrites everything else the snapshot holds, in place.
-	Info(in *Info)
+	// Info rewrites everything else the snapshot holds, in place; an error
+	// fails the scan.
+	Info(in *Info) error
 }
 
 // Info is everything a snapshot holds except the per-user rows, plus what
@@ -69,6 +70,9 @@ type Info struct {
 	// Usage is the optional usage section (fetch --include usage); nil when
 	// the snapshot has none (or it is null).
 	Usage *Usage
+	// MethodsPolicy is the optional authentication methods policy section
+	// (fetch --include policy); nil when the snapshot has none.
+	MethodsPolicy *MethodsPolicy
 }
 
 // Complete returns an error wrapping ErrIncomplete when the manifest says
@@ -102,7 +106,9 @@ func Scan(ctx context.Context, path string, opts ScanOptions, fn func(chunk []Us
 		}
 		defer func() {
 			if info != nil {
-				rw.Info(info)
+				if rerr := rw.Info(info); rerr != nil {
+					info, err = nil, rerr
+				}
 			}
 		}()
 	}
@@ -307,6 +313,10 @@ func (s *scanner) document() error {
 			}
 		case "usage":
 			if err := s.usage(); err != nil {
+				return err
+			}
+		case ReportMethodsPolicy:
+			if err := s.methodsPolicy(); err != nil {
 				return err
 			}
 		case "userRegistrationDetails": // a second one is a duplicate name, refused by the decoder
