@@ -19,7 +19,7 @@ var evidenceSubcommands = []command{
 }
 
 const evidenceSynopsis = `authgate evidence create --snapshot FILE -o BUNDLE.tar.gz [--sign-key KEY] [check flags]
-  authgate evidence verify BUNDLE.tar.gz [--pub KEY]
+  authgate evidence verify BUNDLE.tar.gz [--pub KEY] [--allow-builtin NAME]
   authgate evidence keygen -o PREFIX`
 
 func cmdEvidence(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -94,20 +94,25 @@ func createBundle(ctx context.Context, plan *gate.Plan, out string, w io.Writer)
 }
 
 // cmdEvidenceVerify checks a bundle and re-evaluates it. Problems are
-// printed one per line and return errGateFailed (exit 1); an unreadable or
-// unsafe archive is invalid input (exit 2).
+// printed one per line and return errGateFailed (exit 1); an unreadable,
+// unsafe or oversized archive, or one that asks for a builtin the verifier
+// did not allow, is invalid input (exit 2).
 func cmdEvidenceVerify(ctx context.Context, args []string, stdout, _ io.Writer) error {
-	fs := newFlagSet("evidence verify", "evidence verify BUNDLE.tar.gz [--pub KEY]", stdout)
+	fs := newFlagSet("evidence verify", "evidence verify BUNDLE.tar.gz [--pub KEY] [--allow-builtin NAME]", stdout)
 	var pubPath string
 	var vo gate.VerifyOptions
 	fs.StringVar(&pubPath, "pub", "", "Ed25519 public key `FILE` that must have signed the manifest")
-	fs.Int64Var(&vo.MaxEntry, "max-entry-bytes", evidence.DefaultMaxEntry, "refuse archive entries larger than `N` bytes")
+	fs.StringArrayVar(&vo.AllowBuiltins, "allow-builtin", nil, "let the bundle's policies use a sandboxed Rego builtin `NAME` (repeatable); a bundle created with --allow-builtin is refused unless you pass the same")
+	fs.Int64Var(&vo.Limits.MaxTotal, "max-bundle-bytes", evidence.DefaultMaxTotal, "refuse a bundle whose files add up to more than `N` bytes")
 	fs.DurationVar(&vo.Timeout, "timeout", gate.DefaultTimeout, "give up with exit 4 (inconclusive) when the re-evaluation takes longer than `DURATION`")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usagef("evidence verify: want one BUNDLE.tar.gz argument")
+	}
+	if vo.Limits.MaxTotal <= 0 {
+		return usagef("--max-bundle-bytes %d: want a positive number of bytes", vo.Limits.MaxTotal)
 	}
 	bundle := fs.Arg(0)
 	if pubPath != "" {
