@@ -326,7 +326,7 @@ func VerifyBundle(ctx context.Context, path string, vo VerifyOptions) (*Verifica
 // unless ctx ended (an interrupt is no verdict on the bundle).
 func bundleError(ctx context.Context, path string, err error) error {
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return fmt.Errorf("verify %s: interrupted before the bundle was checked: %w", path, ctx.Err())
 	}
 	var le *evidence.LimitError
 	if errors.As(err, &le) && le.Total {
