@@ -39,8 +39,11 @@ type Bundle struct {
 // snapshot, pseudonymised when asked; the pack and user policies; params,
 // waivers and settings), runs the pipeline on the staged files exactly as
 // VerifyBundle will, renders every format and writes the archive to out
-// atomically.
-func CreateBundle(ctx context.Context, p *Plan, out string, bi BuildInfo) (*Bundle, error) {
+// atomically, readable by its owner only. When want is set (check
+// --evidence: the command's own outcome), a bundle whose verdict or
+// findings differ from it is not written: the evidence must say what the
+// command said, whatever the options.
+func CreateBundle(ctx context.Context, p *Plan, out string, bi BuildInfo, want *Outcome) (*Bundle, error) {
 	if p.opts.Snapshot == "" {
 		return nil, Inputf("evidence: --snapshot FILE is required")
 	}
@@ -60,6 +63,11 @@ func CreateBundle(ctx context.Context, p *Plan, out string, bi BuildInfo) (*Bund
 	o, err := Run(ctx, bp)
 	if err != nil {
 		return nil, err
+	}
+	if want != nil {
+		if d := Disagreements(o.Result, want.Result); d != nil {
+			return nil, fmt.Errorf("evidence %s not written: the bundle's evaluation disagrees with the check's: %s", out, strings.Join(d, "; "))
+		}
 	}
 	inputs, err := evidence.Hash(dir)
 	if err != nil {
@@ -369,8 +377,8 @@ func reevaluate(ctx context.Context, st evidence.Staged, man *evidence.Manifest,
 		o, err = Run(ctx, p)
 	}
 	var te *TimeoutError
-	if errors.As(err, &te) {
-		return nil, err
+	if errors.As(err, &te) || (err != nil && ctx.Err() != nil) {
+		return nil, err // no verdict on the bundle: out of time, or interrupted
 	}
 	if err != nil {
 		return []string{"re-evaluation failed: " + strings.Join(strings.Fields(err.Error()), " ")}, nil
@@ -401,4 +409,50 @@ func readAtMost(p string, n int64) ([]byte, error) {
 	}
 	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, n))
+}
+
+// Disagreements compares the verdict and findings of two results: each
+// control's status and, per violation, its subject, message and whether it
+// is waived. It describes each difference (the first few); nil when they
+// agree.
+func Disagreements(got, want *result.Result) []string {
+	var out []string
+	if got.Verdict != want.Verdict {
+		out = append(out, fmt.Sprintf("verdict %s, not %s", got.Verdict, want.Verdict))
+	}
+	findings := func(c result.Control) string {
+		fs := make([]string, 0, len(c.Violations))
+		for _, v := range c.Violations {
+			id := ""
+			if v.Subject != nil {
+				id = v.Subject.ID
+			}
+			fs = append(fs, fmt.Sprintf("%s|%s|%t", id, v.Message, v.Waiver != nil))
+		}
+		slices.Sort(fs)
+		return string(c.Status) + "\n" + strings.Join(fs, "\n")
+	}
+	byID := map[string]string{}
+	for _, c := range want.Controls {
+		byID[c.ID] = findings(c)
+	}
+	for _, c := range got.Controls {
+		w, ok := byID[c.ID]
+		switch {
+		case !ok:
+			out = append(out, c.ID+" is not in the check's results")
+		case w != findings(c):
+			out = append(out, fmt.Sprintf("%s: %s with %d violations, the check has other findings", c.ID, c.Status, len(c.Violations)))
+		}
+		delete(byID, c.ID)
+	}
+	for _, c := range want.Controls {
+		if _, ok := byID[c.ID]; ok {
+			out = append(out, c.ID+" is missing from the bundle's results")
+		}
+	}
+	if len(out) > 5 {
+		out = append(out[:5], fmt.Sprintf("and %d more", len(out)-5))
+	}
+	return out
 }

@@ -95,7 +95,7 @@ func check(ctx context.Context, plan *gate.Plan, bundle string, stdout, stderr i
 		return nil, err
 	}
 	if bundle != "" {
-		if _, err := createBundle(ctx, plan, bundle, stderr); err != nil {
+		if _, err := createBundle(ctx, plan, out, bundle, stderr); err != nil {
 			return nil, err
 		}
 	}

@@ -68,7 +68,7 @@ func cmdEvidenceCreate(ctx context.Context, args []string, stdout, _ io.Writer) 
 	if err != nil {
 		return err
 	}
-	b, err := createBundle(ctx, plan, o.Evidence, stdout)
+	b, err := createBundle(ctx, plan, nil, o.Evidence, stdout)
 	if err != nil {
 		return err
 	}
@@ -78,10 +78,12 @@ func cmdEvidenceCreate(ctx context.Context, args []string, stdout, _ io.Writer) 
 	return nil
 }
 
-// createBundle writes the plan's evidence bundle and says so on w.
-func createBundle(ctx context.Context, plan *gate.Plan, out string, w io.Writer) (*gate.Bundle, error) {
+// createBundle writes the plan's evidence bundle and says so on w. want is
+// the command's own outcome, which the bundle's must equal; nil for
+// evidence create, whose outcome is the bundle's.
+func createBundle(ctx context.Context, plan *gate.Plan, want *gate.Outcome, out string, w io.Writer) (*gate.Bundle, error) {
 	bi := readBuildInfo()
-	b, err := gate.CreateBundle(ctx, plan, out, gate.BuildInfo{Commit: bi.Commit, OPA: bi.OPA})
+	b, err := gate.CreateBundle(ctx, plan, out, gate.BuildInfo{Commit: bi.Commit, OPA: bi.OPA}, want)
 	if err != nil {
 		return nil, err
 	}
