@@ -39,11 +39,16 @@ type Bundle struct {
 // snapshot, pseudonymised when asked; the pack and user policies; params,
 // waivers and settings), runs the pipeline on the staged files exactly as
 // VerifyBundle will, renders every format and writes the archive to out
-// atomically, readable by its owner only. When want is set (check
-// --evidence: the command's own outcome), a bundle whose verdict or
-// findings differ from it is not written: the evidence must say what the
-// command said, whatever the options.
-func CreateBundle(ctx context.Context, p *Plan, out string, bi BuildInfo, want *Outcome) (*Bundle, error) {
+// atomically, readable by its owner only.
+func CreateBundle(ctx context.Context, p *Plan, out string, bi BuildInfo) (*Bundle, error) {
+	return CreateBundleMatching(ctx, p, out, bi, nil)
+}
+
+// CreateBundleMatching is CreateBundle for a command that evaluated the
+// plan itself (check --evidence, run --evidence): want is its outcome, and
+// a bundle whose verdict or findings differ from it is not written, so the
+// evidence says what the command said, whatever the options.
+func CreateBundleMatching(ctx context.Context, p *Plan, out string, bi BuildInfo, want *Outcome) (*Bundle, error) {
 	if p.opts.Snapshot == "" {
 		return nil, Inputf("evidence: --snapshot FILE is required")
 	}
@@ -377,8 +382,13 @@ func reevaluate(ctx context.Context, st evidence.Staged, man *evidence.Manifest,
 		o, err = Run(ctx, p)
 	}
 	var te *TimeoutError
-	if errors.As(err, &te) || (err != nil && ctx.Err() != nil) {
-		return nil, err // no verdict on the bundle: out of time, or interrupted
+	if errors.As(err, &te) {
+		return nil, err
+	}
+	if err != nil && ctx.Err() != nil {
+		// Interrupted: no verdict on the bundle. The evaluator's cancel
+		// error does not wrap the context's, so name it here.
+		return nil, fmt.Errorf("verify interrupted during re-evaluation: %w", ctx.Err())
 	}
 	if err != nil {
 		return []string{"re-evaluation failed: " + strings.Join(strings.Fields(err.Error()), " ")}, nil

@@ -21,7 +21,7 @@ func createSample(t *testing.T) string {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "b.tar.gz")
-	if _, err := CreateBundle(ctx, p, out, BuildInfo{}, nil); err != nil {
+	if _, err := CreateBundle(ctx, p, out, BuildInfo{}); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -116,7 +116,7 @@ func TestCreateBundleAgreesWithCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "b.tar.gz")
-	if _, err := CreateBundle(ctx, p, out, BuildInfo{}, o); err != nil {
+	if _, err := CreateBundleMatching(ctx, p, out, BuildInfo{}, o); err != nil {
 		t.Fatalf("the check's own outcome: %v", err)
 	}
 	if d := Disagreements(o.Result, o.Result); d != nil {
@@ -138,7 +138,7 @@ func TestCreateBundleAgreesWithCheck(t *testing.T) {
 		t.Errorf("Disagreements = %q, want the verdict and %s", d, c.ID)
 	}
 	out2 := filepath.Join(t.TempDir(), "b.tar.gz")
-	if _, err := CreateBundle(ctx, p, out2, BuildInfo{}, &Outcome{Result: &other}); err == nil || !strings.Contains(err.Error(), "disagrees") {
+	if _, err := CreateBundleMatching(ctx, p, out2, BuildInfo{}, &Outcome{Result: &other}); err == nil || !strings.Contains(err.Error(), "disagrees") {
 		t.Errorf("another outcome: %v", err)
 	}
 	if _, err := os.Stat(out2); err == nil {

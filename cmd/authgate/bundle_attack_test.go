@@ -282,6 +282,30 @@ func TestVerifySandboxWithBinary(t *testing.T) {
 		}), evidence.SettingsPath)
 		verify(t, writeBundle(t, without(allowed, evidence.SignatureName)), 2, "--allow-builtin http.send")
 	})
+	t.Run("interrupted during re-evaluation", func(t *testing.T) {
+		const rel = "policies/user/0/exfil.rego"
+		slow := strings.Replace(benignControl, `violation contains {"message": "has users"} if input.aggregates.users > 0`, `violation contains {"message": "never"} if {
+	some i in numbers.range(1, 100000)
+	some j in numbers.range(1, 100000)
+	i * j == -1
+}`, 1)
+		b := writeBundle(t, without(rehash(t, edit(readBundle(t, clean), rel, func([]byte) []byte { return []byte(slow) }), rel), evidence.SignatureName))
+		for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+			tmp := t.TempDir()
+			start := time.Now()
+			r := runBinary(t, bin, tmp, 2*time.Minute, func(p *os.Process) {
+				time.Sleep(time.Second) // the sample's extraction takes milliseconds
+				p.Signal(sig)
+			}, "evidence", "verify", b)
+			if r.code != exitInconclusive || strings.Contains(r.stdout, "OK") || strings.Contains(r.stdout, "FAIL") {
+				t.Errorf("%v during re-evaluation: exit %d, want %d and no verdict on the bundle:\n%s%s", sig, r.code, exitInconclusive, r.stdout, r.stderr)
+			}
+			if took := time.Since(start); took > 30*time.Second {
+				t.Errorf("%v: verify took %s to stop", sig, took)
+			}
+			assertEmpty(t, tmp)
+		}
+	})
 }
 
 // bombWriter writes a multi-member gzip stream in which every 16 MiB run

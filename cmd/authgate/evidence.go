@@ -83,7 +83,7 @@ func cmdEvidenceCreate(ctx context.Context, args []string, stdout, _ io.Writer) 
 // evidence create, whose outcome is the bundle's.
 func createBundle(ctx context.Context, plan *gate.Plan, want *gate.Outcome, out string, w io.Writer) (*gate.Bundle, error) {
 	bi := readBuildInfo()
-	b, err := gate.CreateBundle(ctx, plan, out, gate.BuildInfo{Commit: bi.Commit, OPA: bi.OPA}, want)
+	b, err := gate.CreateBundleMatching(ctx, plan, out, gate.BuildInfo{Commit: bi.Commit, OPA: bi.OPA}, want)
 	if err != nil {
 		return nil, err
 	}
