@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -283,6 +284,13 @@ func TestLimits(t *testing.T) {
 		{"large params", []evidence.File{{Path: "data/params.json", Size: 9 << 20}}, `"data/params.json": 9437184 bytes, more than the limit of 8388608`},
 		{"large total", []evidence.File{{Path: "snapshot.json", Size: 2 << 30}, {Path: "baseline.json", Size: 2 << 30}}, "add up to at least 4294967296 bytes, more than the limit of 3221225472"},
 		{"overflow", []evidence.File{{Path: "snapshot.json", Size: 1 << 62}, {Path: "baseline.json", Size: 1 << 62}}, "more than the limit of 3221225472"},
+		{"many policies", func() []evidence.File {
+			var fs []evidence.File
+			for i := range 9 {
+				fs = append(fs, evidence.File{Path: fmt.Sprintf("policies/user/0/p%d.rego", i), Size: 8 << 20})
+			}
+			return fs
+		}(), "policies, settings and data add up to at least 75497472 bytes, more than the limit of 67108864"},
 		{"escaping path", []evidence.File{{Path: "../x"}}, "leaves the bundle"},
 		{"twice", []evidence.File{{Path: "x"}, {Path: "x"}}, "twice"},
 		{"itself", []evidence.File{{Path: "manifest.json"}}, "itself"},

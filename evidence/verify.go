@@ -32,6 +32,10 @@ const (
 	// results: settings, parameters, waivers, the taxonomy and the
 	// policies, which are read whole into memory.
 	DefaultMaxSmall int64 = 8 << 20
+	// DefaultMaxSmallTotal bounds those files together: they are parsed
+	// and compiled, which costs many times their size in memory (the
+	// built-in pack is about 130 KB).
+	DefaultMaxSmallTotal int64 = 64 << 20
 )
 
 // Limits bound what a verifier reads from a bundle; zero fields take the
@@ -40,6 +44,8 @@ type Limits struct {
 	MaxManifest int64
 	MaxTotal    int64
 	MaxSmall    int64
+	// MaxSmallTotal bounds the sum of the files MaxSmall bounds.
+	MaxSmallTotal int64
 }
 
 func (l Limits) orDefaults() Limits {
@@ -52,6 +58,9 @@ func (l Limits) orDefaults() Limits {
 	if l.MaxSmall <= 0 {
 		l.MaxSmall = DefaultMaxSmall
 	}
+	if l.MaxSmallTotal <= 0 {
+		l.MaxSmallTotal = DefaultMaxSmallTotal
+	}
 	return l
 }
 
@@ -61,11 +70,15 @@ type LimitError struct {
 	Entry string
 	// Size is the size found (or at least found), Limit the limit.
 	Size, Limit int64
-	// Total is set when the limit is Limits.MaxTotal.
-	Total bool
+	// Total is set when the limit is Limits.MaxTotal, Small when it is
+	// Limits.MaxSmallTotal.
+	Total, Small bool
 }
 
 func (e *LimitError) Error() string {
+	if e.Small {
+		return fmt.Sprintf("bundle: its policies, settings and data add up to at least %d bytes, more than the limit of %d", e.Size, e.Limit)
+	}
 	if e.Entry == "" {
 		return fmt.Sprintf("bundle: its files add up to at least %d bytes, more than the limit of %d", e.Size, e.Limit)
 	}
@@ -210,14 +223,15 @@ func ReadManifest(ctx context.Context, r io.Reader, l Limits) (manifest, sig []b
 // CheckLimits refuses a manifest whose files a verifier must not extract:
 // a path that is not clean or leaves the bundle, a duplicate, a negative
 // size, a file other than the snapshots and results larger than
-// l.MaxSmall, or files adding up to more than l.MaxTotal.
+// l.MaxSmall or such files adding up to more than l.MaxSmallTotal, or
+// files adding up to more than l.MaxTotal.
 func (m *Manifest) CheckLimits(l Limits) error {
 	l = l.orDefaults()
 	if len(m.Files) > MaxEntries {
 		return fmt.Errorf("manifest.json lists %d files, more than %d", len(m.Files), MaxEntries)
 	}
 	seen := map[string]bool{}
-	var total int64
+	var total, small int64
 	for _, f := range m.Files {
 		clean, why := cleanEntry(f.Path)
 		switch {
@@ -233,9 +247,14 @@ func (m *Manifest) CheckLimits(l Limits) error {
 			return &LimitError{Entry: clean, Size: f.Size, Limit: l.MaxSmall}
 		case f.Size > l.MaxTotal-total:
 			return &LimitError{Size: total + min(f.Size, l.MaxTotal), Limit: l.MaxTotal, Total: true}
+		case !large(clean) && f.Size > l.MaxSmallTotal-small:
+			return &LimitError{Size: small + f.Size, Limit: l.MaxSmallTotal, Small: true}
 		}
 		seen[clean] = true
 		total += f.Size
+		if !large(clean) {
+			small += f.Size
+		}
 	}
 	return nil
 }
