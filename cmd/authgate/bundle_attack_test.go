@@ -246,9 +246,10 @@ func TestVerifySandboxWithBinary(t *testing.T) {
 	if r.code != 1 || hits.Load() == 0 {
 		t.Fatalf("create with --allow-builtin http.send: exit %d, %d requests: %s", r.code, hits.Load(), r.stderr)
 	}
-	st, err := os.Stat(bundle)
-	if err != nil || st.Mode().Perm() != 0o600 {
-		t.Errorf("bundle mode %v (%v), want 0600: it holds every UPN", st.Mode(), err)
+	if st, err := os.Stat(bundle); err != nil {
+		t.Fatal(err)
+	} else if st.Mode().Perm() != 0o600 {
+		t.Errorf("bundle mode %v, want 0600: it holds every UPN", st.Mode())
 	}
 	es := readBundle(t, bundle)
 
@@ -498,8 +499,11 @@ func TestVerifyBombsWithBinary(t *testing.T) {
 		inBundle := writeBomb(t, files(map[string]bombFile{"snapshot.json": zero("snapshot.json")}, zero("zzz.bin")))
 		for _, p := range []string{noManifest, inBundle} {
 			st, err := os.Stat(p)
-			if err != nil || st.Size() > 4<<20 {
-				t.Fatalf("the bomb is %d bytes (%v), want about 2 MB", st.Size(), err)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Size() > 4<<20 {
+				t.Fatalf("the bomb is %d bytes, want about 2 MB", st.Size())
 			}
 		}
 		tmp := t.TempDir()
