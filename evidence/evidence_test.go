@@ -343,6 +343,7 @@ func TestRefusesUnsafeEntries(t *testing.T) {
 		{"device", []*tar.Header{{Typeflag: tar.TypeChar, Name: "dev"}}},
 		{"duplicate", []*tar.Header{reg("a"), reg("a")}},
 		{"duplicate manifest", []*tar.Header{reg("manifest.json"), reg("manifest.json")}},
+		{"manifest as a link", []*tar.Header{{Typeflag: tar.TypeSymlink, Name: "manifest.sig", Linkname: "/etc/passwd"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

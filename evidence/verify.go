@@ -193,6 +193,9 @@ func ReadManifest(ctx context.Context, r io.Reader, l Limits) (manifest, sig []b
 			return nil, nil, &LimitError{Size: total + min(hdr.Size, l.MaxTotal), Limit: l.MaxTotal, Total: true}
 		}
 		total += hdr.Size
+		if hdr.Typeflag == tar.TypeDir {
+			continue
+		}
 		limit := l.MaxManifest
 		switch clean {
 		case ManifestName:
