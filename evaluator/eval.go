@@ -24,6 +24,8 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	if e.cfg.chunkSize > 0 {
 		scan.ChunkSize = e.cfg.chunkSize
 	}
+	ctx, stop := withLimit(ctx, e.cfg.timeout)
+	defer stop()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -79,6 +81,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 		return nil, workErr
 	}
 	if scanErr != nil {
+		if isDeadline(ctx, scanErr) {
+			return nil, e.timeoutAt(-1)
+		}
 		return nil, scanErr
 	}
 	if err := info.Complete(); err != nil {
@@ -203,8 +208,12 @@ func (e *Engine) evalInto(ctx context.Context, q *rego.PreparedEvalQuery, in ast
 	if q == nil {
 		return nil
 	}
-	rs, err := q.Eval(ctx, rego.EvalParsedInput(in), rego.EvalTime(now))
+	rctx, running := withRunning(ctx)
+	rs, err := q.Eval(rctx, rego.EvalParsedInput(in), rego.EvalTime(now))
 	if err != nil {
+		if isDeadline(ctx, err) {
+			return e.timeoutAt(running.Load())
+		}
 		return e.runtimeError(err)
 	}
 	if len(rs) != 1 {
@@ -263,6 +272,10 @@ func (e *Engine) evalInto(ctx context.Context, q *rego.PreparedEvalQuery, in ast
 // (conflicting outputs, a builtin error under strict mode, ...).
 func (e *Engine) runtimeError(err error) error {
 	var te *topdown.Error
+	if topdown.IsCancel(err) {
+		// Cancelled by the caller (an interrupt): not a policy error.
+		return context.Canceled
+	}
 	if errors.As(err, &te) {
 		pe := &PolicyError{Msg: te.Code + ": " + strings.Join(strings.Fields(te.Message), " ")}
 		if te.Location != nil {

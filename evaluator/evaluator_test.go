@@ -193,7 +193,7 @@ func TestPolicyErrors(t *testing.T) {
 		{"wrong shape", map[string]string{"x.rego": meta("ACME-1", "tenant") + "package authgate.x\n\nviolation contains \"just a string\" if { true }\n"}, nil, "ACME-1: violation must hold objects"},
 		{"not a set", map[string]string{"x.rego": meta("ACME-1", "tenant") + "package authgate.x\n\nviolation := {\"message\": \"m\"}\n"}, nil, "violation must be a set"},
 		{"conflicting outputs", map[string]string{"x.rego": meta("ACME-1", "tenant") + "package authgate.x\n\nv := 1 if { true }\nv := 2 if { true }\nviolation contains {\"message\": \"m\"} if { v == 3 }\n"}, nil, "x.rego:15:1: ACME-1: eval_conflict_error: rule data.authgate.x.v produced conflicting values"},
-		{"reserved package", map[string]string{"x.rego": meta("ACME-1", "tenant") + "package authgate.builtin.mine\n\nviolation contains {\"message\": \"m\"} if { false }\n"}, nil, "reserved for the built-in pack"},
+		{"reserved package", map[string]string{"x.rego": meta("ACME-1", "tenant") + "package authgate.builtin.mine\n\nviolation contains {\"message\": \"m\"} if { false }\n"}, nil, "package authgate.builtin.mine is reserved"},
 		{"unknown parameter", nil, []evaluator.Option{evaluator.WithParams(map[string]any{"mfa_capable_minimum": 0.9})}, "parameter mfa_capable_minimum: unknown (known: "},
 		{"parameter type", nil, []evaluator.Option{evaluator.WithParams(map[string]any{"mfa_capable_min": "high"})}, "parameter mfa_capable_min: want number, got string"},
 	}

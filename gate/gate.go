@@ -325,10 +325,16 @@ func Run(ctx context.Context, p *Plan) (*Outcome, error) {
 		}
 	}
 	res, err := p.engine.Evaluate(ctx, p.opts.Snapshot, snapshot.ScanOptions{MaxBytes: p.opts.MaxSnapshotBytes})
-	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, &TimeoutError{Limit: p.opts.Timeout, Err: err}
+	// A result that arrives after the deadline is still late: OPA checks for
+	// cancellation only between steps, so a short evaluation can finish
+	// without noticing, and a gate must not pass on a run it was told to stop.
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		if err == nil {
+			err = ctx.Err()
 		}
+		return nil, &TimeoutError{Limit: p.opts.Timeout, Err: err}
+	}
+	if err != nil {
 		return nil, err
 	}
 	if len(p.waivers) > 0 {

@@ -184,9 +184,10 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-// validator returns the path of ../shared/schemas/validate.sh.
+// validator returns the path of the repository's validation script
+// (testdata/schemas/validate.sh, with the schemas beside it).
 func validator() string {
-	return filepath.Join("..", "..", "shared", "schemas", "validate.sh")
+	return filepath.Join("..", "testdata", "schemas", "validate.sh")
 }
 
 // needTool skips the test when a tool is missing, or fails it under CI.

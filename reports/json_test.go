@@ -334,3 +334,26 @@ func TestJSONUsage(t *testing.T) {
 		t.Error("usage member without usage")
 	}
 }
+
+// TestControlFieldsCoverTheModel fails when result.Control gains a JSON
+// field that the json writer does not write.
+func TestControlFieldsCoverTheModel(t *testing.T) {
+	written := map[string]bool{"violations": true}
+	for _, f := range controlFields(&result.Control{}) {
+		written[f.name] = true
+	}
+	typ := reflect.TypeFor[result.Control]()
+	for i := range typ.NumField() {
+		name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if !written[name] {
+			t.Errorf("result.Control field %s (json %q) is not written by the json writer", typ.Field(i).Name, name)
+		}
+		delete(written, name)
+	}
+	for name := range written {
+		t.Errorf("the json writer writes %q, which result.Control does not have", name)
+	}
+}

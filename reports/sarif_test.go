@@ -210,7 +210,7 @@ func TestArtifactURI(t *testing.T) {
 	}
 }
 
-// validate runs ../shared/schemas/validate.sh with args on file.
+// validate runs testdata/schemas/validate.sh with args on file.
 func validate(t *testing.T, file string, args ...string) {
 	t.Helper()
 	cmd := exec.Command("bash", append([]string{validator()}, append(args, file)...)...)

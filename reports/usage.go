@@ -39,20 +39,20 @@ func writeUsageText(b *bufio.Writer, u *result.UsageSummary) {
 	if u == nil {
 		return
 	}
-	fmt.Fprintf(b, "\nusage over %s (%s to %s):\n", oneLine(u.Period), oneLine(u.Start), oneLine(u.End))
+	fmt.Fprintf(b, "\nusage over %s (%s to %s):\n", Sanitize(u.Period), Sanitize(u.Start), Sanitize(u.End))
 	fmt.Fprintf(b, "    registration and reset failure rate per method, %s:\n", usageSource(u))
 	if len(u.Methods) == 0 {
 		b.WriteString("        no attempts in the period\n")
 	}
 	for _, m := range u.Methods {
-		fmt.Fprintf(b, "        %-22s %-12s %6s  (%d of %d failed)\n", oneLine(m.AuthMethod), oneLine(m.Feature), usagePct(m.FailureRate), m.Failed, m.Attempts)
+		fmt.Fprintf(b, "        %-22s %-12s %6s  (%d of %d failed)\n", Sanitize(m.AuthMethod), Sanitize(m.Feature), usagePct(m.FailureRate), m.Failed, m.Attempts)
 	}
 	fmt.Fprintf(b, "    multi-factor sign-ins: %s of %d (%d single-factor)\n", usagePct(u.MfaShare), u.TotalSignIns, u.SingleFactorSignIns)
 	if len(u.Days) > 0 {
 		b.WriteString("    daily MFA share:\n")
 	}
 	for _, d := range u.Days {
-		fmt.Fprintf(b, "        %s  %6s  (%d of %d)\n", oneLine(usageDay(d.Date)), usagePct(d.MfaShare), d.MultiFactor, d.Total)
+		fmt.Fprintf(b, "        %s  %6s  (%d of %d)\n", Sanitize(usageDay(d.Date)), usagePct(d.MfaShare), d.MultiFactor, d.Total)
 	}
 	if u.SignInsSource != "graph" {
 		b.WriteString("    sign-ins per method: not available (Graph gives them to delegated fetches only)\n")
@@ -60,7 +60,7 @@ func writeUsageText(b *bufio.Writer, u *result.UsageSummary) {
 	}
 	fmt.Fprintf(b, "    successful sign-ins per method (SMS and voice %s of %d):\n", usagePct(u.TelephonyShare), u.SuccessfulSignIns)
 	for _, m := range u.SignInsByMethod {
-		fmt.Fprintf(b, "        %-34s %6s  (%d)\n", oneLine(m.AuthenticationMethod), usagePct(m.Share), m.Successes)
+		fmt.Fprintf(b, "        %-34s %6s  (%d)\n", Sanitize(m.AuthenticationMethod), usagePct(m.Share), m.Successes)
 	}
 }
 
