@@ -145,3 +145,63 @@ func TestCreateBundleAgreesWithCheck(t *testing.T) {
 		t.Error("a bundle that disagrees with the check was written")
 	}
 }
+
+// sawDir is a context that records whether dir ever held an entry while
+// the code under test asked it whether to go on.
+type sawDir struct {
+	context.Context
+	dir  string
+	seen *bool
+}
+
+func (c sawDir) Err() error {
+	if es, _ := os.ReadDir(c.dir); len(es) > 0 {
+		*c.seen = true
+	}
+	return nil
+}
+
+// TestVerifyBundleChecksSignatureFirst: with a key, a bundle signed by
+// another is reported without a byte being extracted.
+func TestVerifyBundleChecksSignatureFirst(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	priv, _, err := evidence.Keygen(filepath.Join(dir, "signer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, otherPub, err := evidence.Keygen(filepath.Join(dir, "other"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "b.tar.gz")
+	p, err := Prepare(ctx, Options{Snapshot: sample, Evidence: out, SignKey: priv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CreateBundle(ctx, p, out, BuildInfo{}); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := evidence.LoadPublicKey(otherPub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	var seen bool
+	v, err := VerifyBundle(sawDir{ctx, tmp, &seen}, out, VerifyOptions{Pub: pub})
+	if err != nil || len(v.Problems) != 1 || !strings.Contains(v.Problems[0], "manifest.sig does not verify") {
+		t.Fatalf("another key: %+v, %v", v, err)
+	}
+	if seen {
+		t.Error("files were extracted before the signature was checked")
+	}
+	// The recorder does see an extraction when the signature holds.
+	signer, err := evidence.LoadPublicKey(filepath.Join(dir, "signer.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := VerifyBundle(sawDir{ctx, tmp, &seen}, out, VerifyOptions{Pub: signer}); err != nil || len(v.Problems) > 0 || !seen {
+		t.Errorf("the signer's key: %+v, %v, extraction seen %t", v, err, seen)
+	}
+}

@@ -264,6 +264,10 @@ func TestVerifySandboxWithBinary(t *testing.T) {
 		if n := hits.Load(); n != 0 {
 			t.Errorf("verify %v: %d requests reached the listener", args, n)
 		}
+		// A bad signature stops verify before it extracts anything.
+		if strings.HasPrefix(want, "manifest.sig") && r.tmpFiles > 0 {
+			t.Errorf("verify %v: %d files extracted before the signature was checked", args, r.tmpFiles)
+		}
 		assertEmpty(t, tmp)
 	}
 	t.Run("recorded allow-builtin", func(t *testing.T) {
