@@ -224,6 +224,9 @@ type Result struct {
 	Aggregates *Aggregates `json:"-"`
 	// Usage are the usage section's figures (SummarizeUsage); nil when the snapshot has none.
 	Usage *UsageSummary `json:"usage,omitempty"`
+	// MethodsPolicy summarises the methods policy section per method
+	// (methodspolicy.go); nil when the snapshot has none.
+	MethodsPolicy *PolicySummary `json:"methodsPolicy,omitempty"`
 }
 
 // FailOnNone disables the gate: no severity fails it.

@@ -75,7 +75,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		cloud:         "global",
 		graphURL:      srv.GraphURL(),
 		authorityHost: srv.AuthorityHost(),
-		api:           "v1.0",
+		api:           "beta", // the methods policy's beta-only settings (AM-POL-08, AM-POL-09)
+		include:       []string{fetch.IncludeAll},
 		summaries:     fetch.SummariesAuto,
 		rate:          fmt.Sprintf("%d/%s", demoRate, demoPer),
 		maxPages:      fetch.DefaultMaxPages,

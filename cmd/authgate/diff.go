@@ -56,7 +56,11 @@ func cmdDiff(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		if err != nil {
 			return nil, err
 		}
-		return trend.FromResult(path, res.Result), nil
+		in := trend.FromResult(path, res.Result)
+		if in.Policy, err = snapshot.PeekMethodsPolicy(path); err != nil {
+			return nil, err
+		}
+		return in, nil
 	}
 	oldIn, err := load(fs.Arg(0))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -62,7 +63,7 @@ func addFetchFlags(fs *pflag.FlagSet, o *fetchOptions) {
 	fs.BoolVar(&o.resume, "resume", false, "continue an interrupted fetch to the same output from its last completed page")
 	fs.IntVar(&o.maxPages, "max-pages", fetch.DefaultMaxPages, "stop (inconclusive) after `N` pages of the per-user report")
 	fs.BoolVar(&o.debug, "debug", false, "log every HTTP request to stderr: method, URL, status, duration, request id (secrets and tokens redacted)")
-	fs.StringSliceVar(&o.include, "include", nil, "optional `SECTION`s to add: "+strings.Join(fetch.Includes, "|")+" (usage: registration and reset failure rates per method and the MFA sign-in mix, Graph beta)")
+	fs.StringSliceVar(&o.include, "include", nil, "optional `SECTION`s to add: "+strings.Join(fetch.Includes, "|")+" (usage: registration and reset failure rates per method and the MFA sign-in mix, Graph beta; policy: the authentication methods policy and its target groups' users, needs "+fetch.PermissionMethodsPolicy+" and "+fetch.PermissionGroupMembers+"; all: every section)")
 	fs.StringVar(&o.usagePeriod, "usage-period", fetch.DefaultUsagePeriod, "period of --include usage: d1|d7|d30")
 	fs.StringVar(&o.maxPageBytes, "max-page-bytes", "64MiB", "largest Graph answer accepted, after decompression, `SIZE` (e.g. 64MiB); a larger page ends the fetch (exit 4)")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress display or progress lines on stderr")
@@ -149,6 +150,9 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 			fo.ProgressLines = stderr // a log: a plain line every 30 s
 		}
 	}
+	all := slices.Contains(o.include, fetch.IncludeAll)
+	fo.Usage = fo.Usage || all
+	fo.MethodsPolicy = all || slices.Contains(o.include, fetch.IncludePolicy)
 	if env.tune != nil {
 		env.tune(&fo)
 	}
@@ -182,6 +186,9 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 		m.UserCount, m.Pages, how, m.Requests, m.Retries, m.Throttled, len(m.Summaries)-derived, len(m.Summaries))
 	if u := usageLine(m); u != "" {
 		fmt.Fprintf(stderr, "authgate: %s\n", u)
+	}
+	if p := m.MethodsPolicy; p != nil {
+		fmt.Fprintf(stderr, "authgate: authentication methods policy (%s): %s %s\n", p.APIVersion, p.Source, p.Reason)
 	}
 	fmt.Fprintf(stderr, "authgate: wrote %s (sha256 of users %s)\n", res.Path, m.UsersSHA256)
 	return res.Path, nil
