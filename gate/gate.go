@@ -19,6 +19,9 @@ import (
 	"github.com/authgate/authgate/waivers"
 )
 
+// FailOnValues are the values of --fail-on, the strictest first.
+var FailOnValues = []string{"critical", "high", "medium", "low", "info", result.FailOnNone}
+
 // DefaultTimeout bounds one evaluation unless Options.Timeout says otherwise.
 const DefaultTimeout = 10 * time.Minute
 
@@ -103,7 +106,7 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 	}
 	if o.FailOn != result.FailOnNone {
 		if _, err := result.ParseSeverity(o.FailOn); err != nil {
-			return nil, Inputf("--fail-on: %v", err)
+			return nil, Inputf("--fail-on: unknown severity %q (valid: %s)", o.FailOn, strings.Join(FailOnValues, ", "))
 		}
 	}
 	if o.Timeout < 0 {

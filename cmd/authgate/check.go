@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/reports"
@@ -25,14 +26,17 @@ func addPolicyFlags(fs *pflag.FlagSet, o *gate.Options, withPolicy bool) {
 	fs.StringVar(&o.Config, "config", "", "configuration `FILE` (authgate.yaml with params:)")
 	fs.StringArrayVar(&o.Sets, "set", nil, "set a parameter, `name=value` (repeatable; the value is YAML: 0.9, [a, b])")
 	fs.StringArrayVar(&o.AllowBuiltins, "allow-builtin", nil, "let policies use a sandboxed Rego builtin (`NAME`: http.send, net.*, opa.runtime, ...)")
+	enumFlag(fs, "allow-builtin", evaluator.DeniedBuiltins...)
 }
 
 // addEvalFlags registers the flags of an evaluation: waivers, gate,
 // clock, limits, baseline and pseudonymisation.
 func addEvalFlags(fs *pflag.FlagSet, o *gate.Options) {
 	fs.StringVar(&o.Waivers, "waivers", "", "waivers `FILE` (YAML): accepted risks with owner, reason and expiry; adds to authgate.yaml's waivers")
-	fs.StringVar(&o.FailOn, "fail-on", "high", "lowest severity that fails the gate: critical|high|medium|low|info|none")
+	fs.StringVar(&o.FailOn, "fail-on", "high", "lowest severity that fails the gate: "+strings.Join(gate.FailOnValues, "|"))
+	enumFlag(fs, "fail-on", gate.FailOnValues...)
 	fs.StringVar(&o.EvalMode, "eval-mode", "stream", "evaluation `MODE`: stream (chunked, parallel) or document (whole document at once)")
+	enumFlag(fs, "eval-mode", string(evaluator.ModeStream), string(evaluator.ModeDocument))
 	fs.StringVar(&o.Now, "now", "", "evaluation time (RFC 3339) that time.now_ns returns; default: the snapshot's fetchedAt")
 	fs.Int64Var(&o.MaxSnapshotBytes, "max-snapshot-bytes", snapshot.DefaultMaxBytes, "refuse snapshots larger than `N` bytes")
 	fs.DurationVar(&o.Timeout, "timeout", gate.DefaultTimeout, "give up with exit 4 (inconclusive) when the evaluation takes longer than `DURATION`")
@@ -48,6 +52,8 @@ func addCheckFlags(fs *pflag.FlagSet, o *gate.Options) {
 	fs.StringVar(&o.Format, "format", "text", "output `FORMAT` for stdout or -o: "+strings.Join(reports.Formats(), "|"))
 	fs.StringVarP(&o.OutputFile, "output-file", "o", "", "write the --format output to `FILE` instead of stdout")
 	fs.StringArrayVar(&o.ExtraOutputs, "output", nil, "also write `FORMAT=PATH` (repeatable)")
+	enumFlag(fs, "format", reports.Formats()...)
+	enumFlag(fs, "output", reports.Formats()...)
 	fs.IntVar(&o.MaxPerControl, "max-per-control", 0, "violations listed per control (0: the format's default, 1000 in sarif and junit)")
 	addEvalFlags(fs, o)
 	fs.StringVar(&o.Evidence, "evidence", "", "also write an evidence bundle (tar.gz) to `FILE`")

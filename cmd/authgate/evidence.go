@@ -13,9 +13,9 @@ import (
 
 // evidenceSubcommands are the subcommands of `authgate evidence`.
 var evidenceSubcommands = []command{
-	{"create", "evaluate a snapshot and write a bundle: snapshot, results in every format, policies, data, manifest", cmdEvidenceCreate},
-	{"verify", "check every hash and the signature, then re-evaluate the bundle and compare with its results", cmdEvidenceVerify},
-	{"keygen", "make an Ed25519 key pair: PREFIX.key (0600) and PREFIX.pub", cmdEvidenceKeygen},
+	{"create", "evaluate a snapshot and write a bundle: snapshot, results in every format, policies, data, manifest", cmdEvidenceCreate, nil},
+	{"verify", "check every hash and the signature, then re-evaluate the bundle and compare with its results", cmdEvidenceVerify, nil},
+	{"keygen", "make an Ed25519 key pair: PREFIX.key (0600) and PREFIX.pub", cmdEvidenceKeygen, nil},
 }
 
 const evidenceSynopsis = `authgate evidence create --snapshot FILE -o BUNDLE.tar.gz [--sign-key KEY] [check flags]
