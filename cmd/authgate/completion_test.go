@@ -138,4 +138,3 @@ func quoteWords(ws []string) string {
 	}
 	return strings.Join(q, " ")
 }
-
