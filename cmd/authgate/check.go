@@ -51,7 +51,7 @@ func addCheckFlags(fs *pflag.FlagSet, o *gate.Options) {
 	addPolicyFlags(fs, o, true)
 	fs.StringVar(&o.Format, "format", "text", "output `FORMAT` for stdout or -o: "+strings.Join(reports.Formats(), "|"))
 	fs.StringVarP(&o.OutputFile, "output-file", "o", "", "write the --format output to `FILE` instead of stdout")
-	fs.StringArrayVar(&o.ExtraOutputs, "output", nil, "also write `FORMAT=PATH` (repeatable)")
+	fs.StringArrayVar(&o.ExtraOutputs, "output", nil, "also write another format, `FORMAT=PATH` (repeatable)")
 	enumFlag(fs, "format", reports.Formats()...)
 	enumFlag(fs, "output", reports.Formats()...)
 	fs.IntVar(&o.MaxPerControl, "max-per-control", 0, "violations listed per control (0: the format's default, 1000 in sarif and junit)")

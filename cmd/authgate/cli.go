@@ -41,6 +41,13 @@ func commands() []command {
 	}
 }
 
+// outputHelp is the one meaning of -o, shown by every command that has it.
+const outputHelp = `Output files (every command):
+  -o, --output-file FILE   the command's main output: fetch's snapshot, check's and
+                           run's --format report, diff's comparison, evidence's bundle
+  --output FORMAT=PATH     check and run only: also write another format (repeatable)
+`
+
 const exitCodesHelp = `Exit codes (every command):
   0  pass
   1  a failing control at or above --fail-on
@@ -53,7 +60,7 @@ func writeHelp(w io.Writer) {
 	fmt.Fprintf(w, "authgate keeps a Microsoft Entra tenant honest about how its people sign in.\n\n")
 	fmt.Fprintf(w, "Usage:\n  authgate <command> [flags]\n\nCommands:\n")
 	writeCommands(w, commands())
-	fmt.Fprintf(w, "\nRun 'authgate help <command>' or 'authgate <command> --help' for a command's flags.\n\n%s", exitCodesHelp)
+	fmt.Fprintf(w, "\nRun 'authgate help <command>' or 'authgate <command> --help' for a command's flags.\n\n%s\n%s", outputHelp, exitCodesHelp)
 }
 
 // writeCommands lists commands with their summaries, aligned.
@@ -144,7 +151,11 @@ func newFlagSet(name, synopsis string, stdout io.Writer) *pflag.FlagSet {
 	fs.SortFlags = false
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(stdout, "Usage:\n  authgate %s\n\nFlags:\n%s\n%s", synopsis, fs.FlagUsages(), exitCodesHelp)
+		fmt.Fprintf(stdout, "Usage:\n  authgate %s\n\nFlags:\n%s\n", synopsis, fs.FlagUsages())
+		if fs.Lookup("output-file") != nil {
+			fmt.Fprintf(stdout, "%s\n", outputHelp)
+		}
+		fmt.Fprint(stdout, exitCodesHelp)
 	}
 	return fs
 }

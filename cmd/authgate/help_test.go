@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -133,5 +134,68 @@ func TestHelpCommand(t *testing.T) {
 		if args[1] == "unknown" && !strings.Contains(stderr, "check, fetch, run, policy, diff, evidence") {
 			t.Errorf("help unknown does not list the commands: %q", stderr)
 		}
+	}
+}
+
+// TestOneMeaningOfO: in every command -o is --output-file, the command's
+// main output, and --output is FORMAT=PATH wherever --help shows it.
+func TestOneMeaningOfO(t *testing.T) {
+	withO := map[string]bool{}
+	walkCommands(t, func(path []string, fs *pflag.FlagSet) {
+		if fs == nil {
+			return
+		}
+		name := strings.Join(path, " ")
+		fs.VisitAll(func(f *pflag.Flag) {
+			if f.Shorthand == "o" {
+				withO[name] = true
+				if f.Name != "output-file" {
+					t.Errorf("%s: -o is --%s, want --output-file", name, f.Name)
+				}
+			}
+			if f.Name == "output" && !f.Hidden {
+				if ph, _ := pflag.UnquoteUsage(f); ph != "FORMAT=PATH" {
+					t.Errorf("%s: --output takes %s, want FORMAT=PATH", name, ph)
+				}
+			}
+		})
+		_, help, _ := cli(t, append(path, "--help")...)
+		if withO[name] && !strings.Contains(help, "-o, --output-file FILE   the command's main output") {
+			t.Errorf("%s --help does not explain -o", name)
+		}
+	})
+	for _, name := range []string{"fetch", "check", "run", "diff", "evidence create", "evidence keygen"} {
+		if !withO[name] {
+			t.Errorf("%s has no -o", name)
+		}
+	}
+}
+
+// TestLegacyEvidenceOutput: evidence's former --output still names the
+// bundle or key prefix, but check's FORMAT=PATH meaning is refused there
+// rather than taken as a file name.
+func TestLegacyEvidenceOutput(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := cli(t, "evidence", "keygen", "--output", filepath.Join(dir, "k"))
+	if code != 0 {
+		t.Fatalf("keygen --output: exit %d, %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "k.pub")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = cli(t, "evidence", "create", "--snapshot", sample, "--output", "json="+filepath.Join(dir, "r.json"))
+	if code != exitUsage || !strings.Contains(stderr, "FORMAT=PATH is check's --output") {
+		t.Fatalf("evidence create --output json=...: exit %d, %q", code, stderr)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("files written: %v", entries)
+	}
+	bundle := filepath.Join(dir, "b.tar.gz")
+	code, _, stderr = cli(t, "evidence", "create", "--snapshot", sample, "--output", bundle, "--fail-on", "none")
+	if code != 0 {
+		t.Fatalf("evidence create --output FILE: exit %d, %s", code, stderr)
+	}
+	if _, err := os.Stat(bundle); err != nil {
+		t.Fatal(err)
 	}
 }
