@@ -52,6 +52,7 @@ type config struct {
 	allow       []string
 	baseline    string // WithBaseline
 	timeout     time.Duration
+	progress    func(users int) // WithProgress
 }
 
 // Option configures New.
@@ -89,6 +90,11 @@ func WithMode(m Mode) Option { return func(c *config) { c.mode = m } }
 
 // WithWorkers sets how many chunks are evaluated at once (GOMAXPROCS by default).
 func WithWorkers(n int) Option { return func(c *config) { c.workers = n } }
+
+// WithProgress calls f with the number of users in each chunk once it is
+// evaluated, from the evaluating goroutines, so a caller can show how far a
+// long evaluation has got. f must be cheap and safe for concurrent use.
+func WithProgress(f func(users int)) Option { return func(c *config) { c.progress = f } }
 
 // WithChunkSize sets the users per chunk in ModeStream.
 func WithChunkSize(n int) Option { return func(c *config) { c.chunkSize = n } }

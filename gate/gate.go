@@ -59,6 +59,9 @@ type Options struct {
 
 	// Timeout bounds Run; 0 is DefaultTimeout.
 	Timeout time.Duration
+	// OnUsers, when set, is told of each chunk of users once evaluated
+	// (evaluator.WithProgress): the command shows progress with it.
+	OnUsers func(users int)
 	// Tool names the program in the results.
 	Tool result.Tool
 
@@ -223,6 +226,9 @@ func engineOptions(o Options, params map[string]any, now time.Time) ([]evaluator
 		evaluator.WithAllowedBuiltins(o.AllowBuiltins...), evaluator.WithParams(params), evaluator.WithMode(mode)}
 	if o.NoBuiltin {
 		eopts = append(eopts, evaluator.WithoutBuiltinControls())
+	}
+	if o.OnUsers != nil {
+		eopts = append(eopts, evaluator.WithProgress(o.OnUsers))
 	}
 	if o.Baseline != "" {
 		eopts = append(eopts, evaluator.WithBaseline(o.Baseline))

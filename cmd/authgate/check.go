@@ -45,8 +45,9 @@ func addEvalFlags(fs *pflag.FlagSet, o *gate.Options) {
 	fs.StringVar(&o.PseudonymKeyFile, "pseudonym-key-file", "", "read the pseudonym key from `FILE` instead of $"+pseudonym.EnvKey)
 }
 
-// addCheckFlags registers check's flags on fs (run adds fetch's).
-func addCheckFlags(fs *pflag.FlagSet, o *gate.Options) {
+// addCheckFlags registers check's flags on fs (run adds fetch's, whose
+// --quiet it shares).
+func addCheckFlags(fs *pflag.FlagSet, o *gate.Options, quiet *bool) {
 	fs.StringVar(&o.Snapshot, "snapshot", "", "snapshot `FILE` to check (required)")
 	addPolicyFlags(fs, o, true)
 	fs.StringVar(&o.Format, "format", "text", "output `FORMAT` for stdout or -o: "+strings.Join(reports.Formats(), "|"))
@@ -58,6 +59,9 @@ func addCheckFlags(fs *pflag.FlagSet, o *gate.Options) {
 	addEvalFlags(fs, o)
 	fs.StringVar(&o.Evidence, "evidence", "", "also write an evidence bundle (tar.gz) to `FILE`")
 	fs.StringVar(&o.SignKey, "sign-key", "", "sign the evidence bundle's manifest with this Ed25519 private key `FILE` (authgate evidence keygen)")
+	if fs.Lookup("quiet") == nil {
+		fs.BoolVarP(quiet, "quiet", "q", false, "no progress display or progress lines on stderr (shown when an evaluation takes over 5 s)")
+	}
 }
 
 // prepare validates o through the pipeline, naming this binary in results.
@@ -68,8 +72,9 @@ func prepare(ctx context.Context, o gate.Options) (*gate.Plan, error) {
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o gate.Options
+	var quiet bool
 	fs := newFlagSet("check", "check --snapshot FILE [flags]", stdout)
-	addCheckFlags(fs, &o)
+	addCheckFlags(fs, &o, &quiet)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -79,19 +84,24 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.Snapshot == "" {
 		return usagef("check: --snapshot FILE is required")
 	}
+	prog := newEvalProgress(stderr, quiet)
+	o.OnUsers = prog.onUsers()
 	plan, err := prepare(ctx, o)
 	if err != nil {
 		return err
 	}
-	_, err = check(ctx, plan, o.Evidence, stdout, stderr)
+	_, err = check(ctx, plan, o.Evidence, prog, stdout, stderr)
 	return err
 }
 
 // check runs a prepared plan and writes its outputs and, when asked, an
 // evidence bundle. It returns errGateFailed, after writing everything, when
-// the verdict is fail.
-func check(ctx context.Context, plan *gate.Plan, bundle string, stdout, stderr io.Writer) (*result.Result, error) {
+// the verdict is fail. prog, when not nil, shows the evaluation's progress
+// (its OnUsers must be the plan's).
+func check(ctx context.Context, plan *gate.Plan, bundle string, prog *evalProgress, stdout, stderr io.Writer) (*result.Result, error) {
+	prog.begin(len(plan.Controls()))
 	out, err := gate.Run(ctx, plan)
+	prog.end(err)
 	if err != nil {
 		return nil, err
 	}
