@@ -33,11 +33,11 @@ func addPolicyFlags(fs *pflag.FlagSet, o *gate.Options, withPolicy bool) {
 // clock, limits, baseline and pseudonymisation.
 func addEvalFlags(fs *pflag.FlagSet, o *gate.Options) {
 	fs.StringVar(&o.Waivers, "waivers", "", "waivers `FILE` (YAML): accepted risks with owner, reason and expiry; adds to authgate.yaml's waivers")
-	fs.StringVar(&o.FailOn, "fail-on", "high", "lowest severity that fails the gate: "+strings.Join(gate.FailOnValues, "|"))
+	fs.StringVar(&o.FailOn, "fail-on", "high", "lowest `SEVERITY` that fails the gate: "+strings.Join(gate.FailOnValues, "|"))
 	enumFlag(fs, "fail-on", gate.FailOnValues...)
 	fs.StringVar(&o.EvalMode, "eval-mode", "stream", "evaluation `MODE`: stream (chunked, parallel) or document (whole document at once)")
 	enumFlag(fs, "eval-mode", string(evaluator.ModeStream), string(evaluator.ModeDocument))
-	fs.StringVar(&o.Now, "now", "", "evaluation time (RFC 3339) that time.now_ns returns; default: the snapshot's fetchedAt")
+	fs.StringVar(&o.Now, "now", "", "evaluation `TIME` (RFC 3339) that time.now_ns returns; default: the snapshot's fetchedAt")
 	fs.Int64Var(&o.MaxSnapshotBytes, "max-snapshot-bytes", snapshot.DefaultMaxBytes, "refuse snapshots larger than `N` bytes")
 	fs.DurationVar(&o.Timeout, "timeout", gate.DefaultTimeout, "give up with exit 4 (inconclusive) when the evaluation takes longer than `DURATION`")
 	fs.StringVar(&o.Baseline, "baseline", "", "earlier snapshot `FILE` of the tenant: adds the trend controls AM-TRD-01..03 and a coverage-over-time chart")
