@@ -68,6 +68,8 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 			for chunk := range jobs {
 				if err := w.process(ctx, chunk, streamUsers, now); err != nil {
 					once.Do(func() { workErr = err; cancel() })
+				} else if e.cfg.progress != nil {
+					e.cfg.progress(len(chunk))
 				}
 			}
 		}()

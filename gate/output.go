@@ -140,7 +140,7 @@ func (p *Plan) Write(ctx context.Context, o *Outcome, stdout io.Writer, bi Build
 			return nil, err
 		}
 	}
-	b, err := p.stageBundle(ctx, &set, bi)
+	b, err := p.stageBundle(ctx, &set, bi, o)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func (p *Plan) WriteBundle(ctx context.Context, bi BuildInfo) (*Bundle, error) {
 	}
 	var set atomicfile.Set
 	defer set.Discard()
-	b, err := p.stageBundle(ctx, &set, bi)
+	b, err := p.stageBundle(ctx, &set, bi, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -182,8 +182,9 @@ func (p *Plan) WriteBundle(ctx context.Context, bi BuildInfo) (*Bundle, error) {
 }
 
 // stageBundle writes the evidence bundle, when the plan has one, to a
-// file of set; nil without one.
-func (p *Plan) stageBundle(ctx context.Context, set *atomicfile.Set, bi BuildInfo) (*Bundle, error) {
+// file of set; nil without one. want is the command's own outcome, which
+// the bundle's must equal (CreateBundleMatching); nil for evidence create.
+func (p *Plan) stageBundle(ctx context.Context, set *atomicfile.Set, bi BuildInfo, want *Outcome) (*Bundle, error) {
 	if p.opts.Evidence == "" {
 		return nil, nil
 	}
@@ -191,7 +192,7 @@ func (p *Plan) stageBundle(ctx context.Context, set *atomicfile.Set, bi BuildInf
 	if err != nil {
 		return nil, err
 	}
-	b, err := CreateBundle(ctx, p, tmp, bi)
+	b, err := CreateBundleMatching(ctx, p, tmp, bi, want)
 	if err != nil {
 		return nil, err
 	}

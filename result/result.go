@@ -77,6 +77,10 @@ type Param struct {
 	Name    string `json:"name"`
 	Default any    `json:"default"`
 	Value   any    `json:"value"`
+	// Minimum and Maximum bound a numeric parameter, when its control
+	// declares a range (METADATA custom.param_schema).
+	Minimum *float64 `json:"minimum,omitempty"`
+	Maximum *float64 `json:"maximum,omitempty"`
 }
 
 // Subject identifies the user a violation is about.

@@ -15,7 +15,7 @@ import (
 // report's output) and --snapshot-out.
 func addRunFlags(fs *pflag.FlagSet, fo *fetchOptions, o *gate.Options) {
 	addFetchFlags(fs, fo)
-	addCheckFlags(fs, o)
+	addCheckFlags(fs, o, &fo.quiet)
 	fs.StringVar(&fo.out, "snapshot-out", "", "keep the fetched snapshot in `FILE` (default: a temporary file, removed at the end)")
 	_ = fs.MarkHidden("snapshot") // the snapshot comes from the fetch
 }
@@ -45,6 +45,8 @@ func fetchThenCheck(ctx context.Context, fo *fetchOptions, env fetchEnv, o gate.
 	// other may overwrite.
 	o.SnapshotOut, fo.runOut = fo.out, true
 	o.Inputs = append(o.Inputs, gate.PathArg{Flag: "--client-certificate", Path: fo.clientCert})
+	prog := newEvalProgress(stderr, fo.quiet)
+	o.OnUsers = prog.onUsers()
 	plan, err := prepare(ctx, o)
 	if err != nil {
 		return err
@@ -61,6 +63,6 @@ func fetchThenCheck(ctx context.Context, fo *fetchOptions, env fetchEnv, o gate.
 	if err != nil {
 		return err
 	}
-	_, err = check(ctx, plan.WithSnapshot(path), stdout, stderr)
+	_, err = check(ctx, plan.WithSnapshot(path), prog, stdout, stderr)
 	return err
 }
