@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 
@@ -19,40 +18,12 @@ import (
 	"github.com/authgate/authgate/snapshot"
 )
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
-// binary builds authgate once for the tests that run it as a process.
-func binary(t *testing.T) string {
+// runBin runs the built binary bin in dir and returns its exit code,
+// stdout and stderr.
+func runBin(t *testing.T, bin, dir string, args ...string) (int, string, string) {
 	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "authgate-bin-*")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "authgate")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			binErr = errors.New(string(out))
-		}
-	})
-	if binErr != nil {
-		t.Fatalf("go build: %v", binErr)
-	}
-	return binPath
-}
-
-// runBin runs the built binary in dir with the environment env (added to
-// the test's) and returns its exit code, stdout and stderr.
-func runBin(t *testing.T, dir string, env []string, args ...string) (int, string, string) {
-	t.Helper()
-	cmd := exec.Command(binary(t), args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -98,6 +69,7 @@ func names(t *testing.T, dir string) string {
 // --snapshot-out on a character device are refused with exit 2 and leave
 // the device a device.
 func TestOutputOnADevice(t *testing.T) {
+	bin := builtBinary(t)
 	if runtime.GOOS != "linux" {
 		t.Skip("mknod is Linux's here")
 	}
@@ -120,7 +92,7 @@ func TestOutputOnADevice(t *testing.T) {
 		{"fetch", "-o", dev},
 		{"run", "--snapshot-out", dev},
 	} {
-		code, stdout, stderr := runBin(t, dir, nil, args...)
+		code, stdout, stderr := runBin(t, bin, dir, args...)
 		if code != exitUsage || !strings.Contains(stderr, "is a character device") || stdout != "" {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2 naming the device", strings.Join(args[:2], " "), code, stdout, stderr)
 		}
@@ -139,6 +111,7 @@ func TestOutputOnADevice(t *testing.T) {
 // output is refused with exit 2 before any evaluation, and the files stay
 // byte for byte; a symbolic link is refused and its target left alone.
 func TestOutputOverAnInput(t *testing.T) {
+	bin := builtBinary(t)
 	dir := t.TempDir()
 	snap, orig := copySample(t, dir, "s.json")
 	if err := os.Link(snap, filepath.Join(dir, "hard.json")); err != nil {
@@ -180,7 +153,7 @@ func TestOutputOverAnInput(t *testing.T) {
 		{[]string{"run", "--snapshot-out", "s.json", "--baseline", "s.json"}, "--snapshot-out s.json: is the --baseline file"},
 		{[]string{"fetch", "-o", "link.txt"}, "is a symbolic link"},
 	} {
-		code, stdout, stderr := runBin(t, dir, nil, tc.args...)
+		code, stdout, stderr := runBin(t, bin, dir, tc.args...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 || stdout != "" {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2 and %q", strings.Join(tc.args, " "), code, stdout, stderr, tc.want)
 		}
@@ -208,6 +181,7 @@ func TestOutputOverAnInput(t *testing.T) {
 // its outputs: the one that existed keeps its old content, the others do
 // not appear, and no temporary file stays.
 func TestOutputSetAllOrNothing(t *testing.T) {
+	bin := builtBinary(t)
 	if _, err := exec.LookPath("sh"); err != nil || runtime.GOOS != "linux" {
 		t.Skip("needs sh and RLIMIT_FSIZE")
 	}
@@ -217,7 +191,7 @@ func TestOutputSetAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Without a limit the set is written, and its last file is the largest.
-	code, _, stderr := runBin(t, dir, nil, "check", "--snapshot", "s.json", "-o", "a.txt", "--output", "markdown=b.md", "--output", "json=c.json")
+	code, _, stderr := runBin(t, bin, dir, "check", "--snapshot", "s.json", "-o", "a.txt", "--output", "markdown=b.md", "--output", "json=c.json")
 	if code != exitViolations {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -242,7 +216,7 @@ func TestOutputSetAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("sh", "-c", `ulimit -f "$1" && exec "$2" check --snapshot s.json -o a.txt --output markdown=b.md --output json=c.json --evidence e.tar.gz`,
-		"sh", itoa(int(limit)), binary(t))
+		"sh", itoa(int(limit)), bin)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
@@ -309,6 +283,7 @@ violation contains v if {
 // evidence bundle, while the same check without it does; reveal maps the
 // tokens back.
 func TestPseudonymizeLeaksNothing(t *testing.T) {
+	bin := builtBinary(t)
 	dir := t.TempDir()
 	snap, _ := copySample(t, dir, "s.json")
 	pol := filepath.Join(dir, "pol")
@@ -372,7 +347,7 @@ func TestPseudonymizeLeaksNothing(t *testing.T) {
 		}
 		return found
 	}
-	if code, _, stderr := runBin(t, dir, nil, outputs("plain")...); code != 0 {
+	if code, _, stderr := runBin(t, bin, dir, outputs("plain")...); code != 0 {
 		t.Fatalf("plain check: exit %d: %s", code, stderr)
 	}
 	if got := leaked("plain"); len(got) != len(formats) {
@@ -383,7 +358,7 @@ func TestPseudonymizeLeaksNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := append(outputs("pseudo"), "--pseudonymize", "--pseudonym-key-file", key)
-	if code, _, stderr := runBin(t, dir, nil, args...); code != 0 {
+	if code, _, stderr := runBin(t, bin, dir, args...); code != 0 {
 		t.Fatalf("pseudonymised check: exit %d: %s", code, stderr)
 	}
 	for f, s := range leaked("pseudo") {
@@ -430,7 +405,7 @@ func TestPseudonymizeLeaksNothing(t *testing.T) {
 	if !strings.Contains(string(b), upn) {
 		t.Fatal("the text output names no user by the pseudonym of their UPN")
 	}
-	code, out, stderr := runBin(t, dir, nil, "reveal", "--snapshot", snap, "--pseudonym-key-file", key, upn)
+	code, out, stderr := runBin(t, bin, dir, "reveal", "--snapshot", snap, "--pseudonym-key-file", key, upn)
 	if code != 0 || !strings.Contains(out, u.UserPrincipalName) {
 		t.Errorf("reveal %s: exit %d, %q %q; want %s", upn, code, out, stderr, u.UserPrincipalName)
 	}
