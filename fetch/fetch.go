@@ -77,6 +77,8 @@ type Options struct {
 	// UsagePeriod: d1, d7 or d30 (DefaultUsagePeriod when empty).
 	Usage       bool
 	UsagePeriod string
+	// Roles adds the roles section (--include roles, see fetchRoles).
+	Roles bool
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -111,6 +113,7 @@ type fetcher struct {
 	user    snapshot.UserRegistrationDetails
 	dec     *snapshot.UserDecoder
 	usage   *snapshot.Usage // the usage section, when Options.Usage
+	roles   *snapshot.Roles // the roles section, when Options.Roles
 }
 
 // Fetch fetches the reports into a snapshot at out. The document is written
@@ -195,6 +198,9 @@ func Fetch(ctx context.Context, out string, o Options) (_ *Result, err error) {
 	}
 	res.Restarted = restarted
 	if err := ft.fetchUsage(ctx); err != nil {
+		return nil, err
+	}
+	if err := ft.fetchRoles(ctx); err != nil {
 		return nil, err
 	}
 	m, err := ft.finish()
@@ -653,6 +659,7 @@ func (ft *fetcher) finish() (snapshot.Manifest, error) {
 		m.LastUpdated = &snapshot.TimeRange{Min: cp.LastMin, Max: cp.LastMax}
 	}
 	ft.attachUsage(&m)
+	ft.attachRoles(&m)
 	m, err := ft.w.Close(feature, method, m)
 	if err != nil {
 		return m, err

@@ -56,6 +56,9 @@ type Info struct {
 	// Usage is the optional usage section (fetch --include usage); nil when
 	// the snapshot has none (or it is null).
 	Usage *Usage
+	// Roles is the optional roles section (fetch --include roles); nil
+	// when the snapshot has none.
+	Roles *Roles
 }
 
 // Complete returns an error wrapping ErrIncomplete when the manifest says
@@ -280,6 +283,10 @@ func (s *scanner) document() error {
 			}
 		case "usage":
 			if err := s.usage(); err != nil {
+				return err
+			}
+		case "roles":
+			if err := s.roles(); err != nil {
 				return err
 			}
 		case "userRegistrationDetails": // a second one is a duplicate name, refused by the decoder

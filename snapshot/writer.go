@@ -35,6 +35,8 @@ type Writer struct {
 	users  int64
 	closed bool
 	usage  *Usage // written before the manifest when set (SetUsage)
+
+	roles *Roles // written before the manifest when set (SetRoles)
 }
 
 const (
@@ -163,6 +165,9 @@ func (w *Writer) Close(feature []FeatureSummary, method []MethodSummary, m Manif
 		return m, err
 	}
 	if err := w.writeUsage(); err != nil {
+		return m, err
+	}
+	if err := w.writeRoles(); err != nil {
 		return m, err
 	}
 	b, err := json.Marshal(m)

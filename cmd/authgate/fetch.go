@@ -61,7 +61,7 @@ func addFetchFlags(fs *pflag.FlagSet, o *fetchOptions) {
 	fs.BoolVar(&o.resume, "resume", false, "continue an interrupted fetch to the same output from its last completed page")
 	fs.IntVar(&o.maxPages, "max-pages", fetch.DefaultMaxPages, "stop (inconclusive) after `N` pages of the per-user report")
 	fs.BoolVar(&o.debug, "debug", false, "log every HTTP request to stderr: method, URL, status, duration, request id (secrets and tokens redacted)")
-	fs.StringSliceVar(&o.include, "include", nil, "optional `SECTION`s to add: "+strings.Join(fetch.Includes, "|")+" (usage: registration and reset failure rates per method and the MFA sign-in mix, Graph beta)")
+	fs.StringSliceVar(&o.include, "include", nil, "optional `SECTION`s to add: "+strings.Join(fetch.Includes, "|")+"|all (usage: registration and reset failure rates per method and the MFA sign-in mix, Graph beta; roles: directory role holders, PIM-eligible ones and role-assignable groups' members, needing "+fetch.RolesPermissions+")")
 	fs.StringVar(&o.usagePeriod, "usage-period", fetch.DefaultUsagePeriod, "period of --include usage: d1|d7|d30")
 }
 
@@ -103,6 +103,7 @@ func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string
 	if o.maxPages <= 0 {
 		return "", usagef("--max-pages %d: want a positive number", o.maxPages)
 	}
+	o.include = fetch.ExpandIncludes(o.include)
 	for _, in := range o.include {
 		if !slices.Contains(fetch.Includes, in) {
 			return "", usagef("--include %q: valid sections are %s", in, strings.Join(fetch.Includes, ", "))
@@ -158,6 +159,7 @@ func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string
 		Now:        o.now,
 	}
 	fo.Usage, fo.UsagePeriod = slices.Contains(o.include, fetch.IncludeUsage), o.usagePeriod
+	fo.Roles = slices.Contains(o.include, fetch.IncludeRoles)
 	if fo.Progress == nil {
 		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 			fo.Progress = f
