@@ -71,6 +71,8 @@ type Options struct {
 	TokenLifetime time.Duration
 	// NextLinkLast writes @odata.nextLink after value instead of before it.
 	NextLinkLast bool
+	// Roles configure the directory-role endpoints (roles.go).
+	Roles RolesOptions
 }
 
 // Stats are what the server saw. Counts are cumulative since New or
@@ -567,6 +569,9 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1<<20); return &b
 
 // handleGraph serves /v1.0/... and /beta/....
 func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
+	if s.serveRoles(w, r) {
+		return
+	}
 	version, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	ep, arg := EndpointOther, ""
 	const root = "reports/authenticationMethods/"
