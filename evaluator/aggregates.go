@@ -18,6 +18,8 @@ type Aggregates struct {
 	// Accounts maps each entry of the break_glass_accounts parameter, as
 	// given, to its row in the report, or nil when absent.
 	Accounts map[string]*AccountRow
+	// Roles is input.roles (roles.go); nil without a roles section.
+	Roles *RolesInput
 }
 
 // ScopeCounts are the users of one scope by capability, method and method class.
@@ -57,6 +59,9 @@ type aggregator struct {
 	classNames []string
 	watch      map[string][]string // lower-cased id or UPN -> entries as given
 	accounts   map[string]*AccountRow
+
+	roles *roleSet        // the administrator set of the roles section, or nil
+	seen  map[string]bool // role holders' ids seen in the report -> their isAdmin
 }
 
 type classCounts struct {
@@ -73,6 +78,7 @@ func newAggregator(classOf map[string][]int, classNames []string, watch map[stri
 }
 
 func (a *aggregator) add(u *snapshot.UserRegistrationDetails, mark []bool) {
+	u = a.withRoles(u)
 	a.tally.Add(u)
 	clear(mark)
 	for _, m := range u.MethodsRegistered {
@@ -125,6 +131,10 @@ func (a *aggregator) merge(o *aggregator) {
 		mine.noMethods += cc.noMethods
 	}
 	maps.Copy(a.accounts, o.accounts)
+	if len(o.seen) > 0 && a.seen == nil {
+		a.seen = map[string]bool{}
+	}
+	maps.Copy(a.seen, o.seen)
 }
 
 // result builds the Aggregates; entries lists the watched accounts as given.
@@ -145,6 +155,7 @@ func (a *aggregator) result(lastUpdated *snapshot.TimeRange, entries []string) *
 	for _, e := range entries {
 		out.Accounts[e] = a.accounts[e]
 	}
+	out.Roles = a.rolesResult()
 	return out
 }
 

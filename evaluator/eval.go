@@ -42,8 +42,13 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	streamUsers := e.cfg.mode == ModeStream && e.userQuery != nil
 
 	workers := make([]*worker, e.cfg.workers)
+	roles, err := e.rolesFor(path)
+	if err != nil {
+		return nil, err
+	}
 	for i := range workers {
 		workers[i] = e.newWorker()
+		workers[i].roles, workers[i].agg.roles = roles, roles
 	}
 	jobs := make(chan []snapshot.UserRegistrationDetails, len(workers))
 	var wg sync.WaitGroup
@@ -172,6 +177,7 @@ type worker struct {
 	mark  []bool
 	terms termCache
 	found [][]Violation
+	roles *roleSet // the roles section's administrator set, or nil
 }
 
 func (e *Engine) newWorker() *worker {
@@ -191,7 +197,7 @@ func (w *worker) process(ctx context.Context, chunk []snapshot.UserRegistrationD
 	if !evaluate {
 		return nil
 	}
-	in := ast.NewObject([2]*ast.Term{kUsers, usersTerm(chunk, w.terms)})
+	in := ast.NewObject([2]*ast.Term{kUsers, w.usersTermWithRoles(chunk)})
 	return w.e.evalInto(ctx, w.e.userQuery, in, now, nil, w.found, nil, chunk)
 }
 
@@ -385,6 +391,9 @@ func (e *Engine) assemble(info *snapshot.Info, agg *Aggregates, found [][]Violat
 	}
 	if info.Usage != nil {
 		anchors["usage"] = info.Usage.Offset // custom.anchor: usage (the AM-USE controls)
+	}
+	if info.Roles != nil {
+		anchors["roles"] = info.Roles.Offset // custom.anchor: roles (AM-ADM-05, AM-ADM-06)
 	}
 	meta := e.Controls()
 	for i, def := range e.controls {

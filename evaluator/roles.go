@@ -1,0 +1,316 @@
+package evaluator
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/authgate/authgate/snapshot"
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// privilegedRolesPath is where the built-in pack keeps the list of
+// privileged built-in role template ids, used when a role definition does
+// not carry Graph beta's isPrivileged.
+const privilegedRolesPath = "data/privileged-roles.json"
+
+// ParamPrivilegedOnly narrows the administrator set to holders of
+// privileged roles.
+const ParamPrivilegedOnly = "admin_roles_privileged_only"
+
+// Role assignment kinds.
+const (
+	AssignmentActive   = "active"
+	AssignmentEligible = "eligible"
+)
+
+// HeldRole is one directory role a user holds or may activate, directly or
+// through a role-assignable group.
+type HeldRole struct {
+	RoleDefinitionID string `json:"roleDefinitionId"`
+	TemplateID       string `json:"templateId"`
+	RoleName         string `json:"roleName"`
+	Privileged       bool   `json:"privileged"`
+	// Assignment is "active" (permanent or PIM-activated) or "eligible".
+	Assignment string `json:"assignment"`
+	// ViaGroupID and ViaGroup name the group the role is held through;
+	// empty for a direct assignment.
+	ViaGroupID string `json:"viaGroupId"`
+	ViaGroup   string `json:"viaGroup"`
+	// Description is what findings print: "Global Administrator (eligible,
+	// via group PIM-Admins)".
+	Description string `json:"description"`
+}
+
+// RoleHolder is a user who holds or may activate a role, as tenant controls
+// see it in input.roles.holders.
+type RoleHolder struct {
+	ID                string     `json:"id"`
+	UserPrincipalName string     `json:"userPrincipalName"`
+	DisplayName       string     `json:"displayName"`
+	Roles             []HeldRole `json:"roles"`
+	// InReport is true when the per-user report has a row for the user;
+	// IsAdmin is that row's isAdmin.
+	InReport bool `json:"inReport"`
+	IsAdmin  bool `json:"isAdmin"`
+}
+
+// RolesInput is input.roles: the roles section as the controls read it.
+type RolesInput struct {
+	Eligibility       string `json:"eligibility"`
+	EligibilityReason string `json:"eligibilityReason"`
+	PrivilegedOnly    bool   `json:"privilegedOnly"`
+	// PrivilegedSource says where "privileged" came from.
+	PrivilegedSource string       `json:"privilegedSource"`
+	Holders          []RoleHolder `json:"holders"`
+}
+
+// roleSet is the administrator set a roles section gives, by user id.
+type roleSet struct {
+	holders map[string]*RoleHolder
+	in      RolesInput
+}
+
+// privilegedList is the shipped list of privileged built-in roles.
+type privilegedList struct {
+	Version string `json:"version"`
+	Roles   []struct {
+		TemplateID string `json:"templateId"`
+	} `json:"roles"`
+}
+
+func loadPrivileged(fsys fs.FS) (map[string]bool, string, error) {
+	out := map[string]bool{}
+	if fsys == nil {
+		return out, "", nil
+	}
+	b, err := fs.ReadFile(fsys, privilegedRolesPath)
+	if err != nil {
+		return nil, "", fmt.Errorf("load %s: %w", privilegedRolesPath, err)
+	}
+	var l privilegedList
+	if err := json.Unmarshal(b, &l); err != nil {
+		return nil, "", fmt.Errorf("load %s: %w", privilegedRolesPath, err)
+	}
+	for _, r := range l.Roles {
+		out[strings.ToLower(r.TemplateID)] = true
+	}
+	return out, l.Version, nil
+}
+
+// rolesFor reads the roles section of the snapshot at path and builds the
+// administrator set, or returns nil when the snapshot has none.
+func (e *Engine) rolesFor(path string) (*roleSet, error) {
+	r, err := snapshot.PeekRoles(path)
+	if err != nil || r == nil {
+		return nil, err
+	}
+	ix, p, m := r.Index()
+	if p != "" {
+		return nil, &snapshot.Error{File: path, Path: p, Msg: m}
+	}
+	list, version, err := loadPrivileged(e.cfg.builtinFS)
+	if err != nil {
+		return nil, err
+	}
+	only, _ := e.params[ParamPrivilegedOnly].(bool)
+	return buildRoleSet(r, ix, list, version, only), nil
+}
+
+func buildRoleSet(r *snapshot.Roles, ix *snapshot.RoleIndex, list map[string]bool, version string, only bool) *roleSet {
+	rs := &roleSet{holders: map[string]*RoleHolder{}}
+	usedGraph, usedList := false, false
+	held := func(g snapshot.RoleGrant, assignment, groupID, groupName string) HeldRole {
+		h := HeldRole{RoleDefinitionID: g.RoleDefinitionID, TemplateID: g.RoleDefinitionID, RoleName: g.RoleDefinitionID, Assignment: assignment, ViaGroupID: groupID, ViaGroup: groupName}
+		d, ok := ix.Definitions[g.RoleDefinitionID]
+		if ok {
+			h.RoleName = cmpOr(d.DisplayName, g.RoleDefinitionID)
+			h.TemplateID = cmpOr(d.TemplateID, d.ID)
+		}
+		if ok && d.IsPrivileged != nil {
+			h.Privileged, usedGraph = *d.IsPrivileged, true
+		} else {
+			h.Privileged, usedList = list[strings.ToLower(h.TemplateID)], true
+		}
+		h.Description = describeRole(h)
+		return h
+	}
+	add := func(id, upn, name string, h HeldRole) {
+		if only && !h.Privileged {
+			return
+		}
+		u := rs.holders[id]
+		if u == nil {
+			u = &RoleHolder{ID: id, UserPrincipalName: upn, DisplayName: name}
+			rs.holders[id] = u
+		}
+		if u.UserPrincipalName == "" {
+			u.UserPrincipalName, u.DisplayName = upn, cmpOr(u.DisplayName, name)
+		}
+		if !slices.Contains(u.Roles, h) {
+			u.Roles = append(u.Roles, h)
+		}
+	}
+	for _, set := range []struct {
+		grants     []snapshot.RoleGrant
+		assignment string
+	}{{ix.Active, AssignmentActive}, {ix.Eligible, AssignmentEligible}} {
+		for _, g := range set.grants {
+			kind := ""
+			if g.Principal != nil {
+				kind = g.Principal.Kind()
+			}
+			if grp, ok := ix.Groups[g.PrincipalID]; ok && (kind == "" || kind == "group") {
+				name := cmpOr(grp.DisplayName, g.PrincipalID)
+				for _, m := range grp.Users {
+					add(m.ID, m.UserPrincipalName, m.DisplayName, held(g, set.assignment, g.PrincipalID, name))
+				}
+				continue
+			}
+			if kind != "" && kind != "user" {
+				continue // service principals and groups without members
+			}
+			upn, name := "", ""
+			if g.Principal != nil {
+				upn, name = g.Principal.UserPrincipalName, g.Principal.DisplayName
+			}
+			add(g.PrincipalID, upn, name, held(g, set.assignment, "", ""))
+		}
+	}
+	for _, u := range rs.holders {
+		slices.SortFunc(u.Roles, func(a, b HeldRole) int { return strings.Compare(a.Description, b.Description) })
+	}
+	rs.in = RolesInput{Eligibility: r.Eligibility, EligibilityReason: r.EligibilityReason, PrivilegedOnly: only}
+	switch {
+	case usedGraph && usedList:
+		rs.in.PrivilegedSource = "Graph beta isPrivileged, else authgate's privileged-roles list " + version
+	case usedList:
+		rs.in.PrivilegedSource = "authgate's privileged-roles list " + version
+	default:
+		rs.in.PrivilegedSource = "Graph beta isPrivileged"
+	}
+	return rs
+}
+
+// describeRole is what a finding prints for a held role.
+func describeRole(h HeldRole) string {
+	parts := []string{h.Assignment}
+	if h.ViaGroup != "" {
+		parts = append(parts, "via group "+h.ViaGroup)
+	}
+	return h.RoleName + " (" + strings.Join(parts, ", ") + ")"
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// isAdmin reports whether u is in the administrator set: isAdmin, or a
+// role holder.
+func (rs *roleSet) isAdmin(u *snapshot.UserRegistrationDetails) bool {
+	if u.IsAdmin {
+		return true
+	}
+	if rs == nil {
+		return false
+	}
+	_, ok := rs.holders[u.ID]
+	return ok
+}
+
+var kDirectoryRoles = ast.StringTerm("directoryRoles")
+
+// usersTermWithRoles is usersTerm plus, on every role holder, a
+// "directoryRoles" array of the roles held (see HeldRole).
+func (w *worker) usersTermWithRoles(chunk []snapshot.UserRegistrationDetails) *ast.Term {
+	t := usersTerm(chunk, w.terms)
+	if w.roles == nil {
+		return t
+	}
+	arr := t.Value.(*ast.Array)
+	for i := range chunk {
+		h, ok := w.roles.holders[chunk[i].ID]
+		if !ok {
+			continue
+		}
+		v, err := ast.InterfaceToValue(heldJSON(h.Roles))
+		if err != nil {
+			continue
+		}
+		arr.Elem(i).Value.(ast.Object).Insert(kDirectoryRoles, ast.NewTerm(v))
+	}
+	return t
+}
+
+func heldJSON(roles []HeldRole) []any {
+	out := make([]any, len(roles))
+	for i, h := range roles {
+		out[i] = map[string]any{
+			"roleDefinitionId": h.RoleDefinitionID, "templateId": h.TemplateID, "roleName": h.RoleName,
+			"privileged": h.Privileged, "assignment": h.Assignment, "viaGroupId": h.ViaGroupID,
+			"viaGroup": h.ViaGroup, "description": h.Description,
+		}
+	}
+	return out
+}
+
+// seenHolder records, for the aggregator, a role holder's row.
+func (a *aggregator) seeHolder(u *snapshot.UserRegistrationDetails) {
+	if a.roles == nil {
+		return
+	}
+	if _, ok := a.roles.holders[u.ID]; ok {
+		if a.seen == nil {
+			a.seen = map[string]bool{}
+		}
+		a.seen[u.ID] = u.IsAdmin
+	}
+}
+
+// rolesJSON is input.roles: null without a roles section.
+func (a *Aggregates) rolesJSON() any {
+	if a.Roles == nil {
+		return nil
+	}
+	b, _ := json.Marshal(a.Roles)
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// rolesResult fills the holders' report status from what the workers saw.
+func (a *aggregator) rolesResult() *RolesInput {
+	if a.roles == nil {
+		return nil
+	}
+	in := a.roles.in
+	in.Holders = make([]RoleHolder, 0, len(a.roles.holders))
+	for _, id := range slices.Sorted(maps.Keys(a.roles.holders)) {
+		h := *a.roles.holders[id]
+		h.IsAdmin, h.InReport = a.seen[id]
+		in.Holders = append(in.Holders, h)
+	}
+	return &in
+}
+
+// withRoles records u's row when u holds a role and returns u as the admin
+// scope counts it: a role holder whose row says isAdmin false counts as an
+// administrator (a copy, the chunk is left as read).
+func (a *aggregator) withRoles(u *snapshot.UserRegistrationDetails) *snapshot.UserRegistrationDetails {
+	if a.roles == nil {
+		return u
+	}
+	a.seeHolder(u)
+	if !u.IsAdmin && a.roles.isAdmin(u) {
+		c := *u
+		c.IsAdmin = true
+		return &c
+	}
+	return u
+}
