@@ -76,6 +76,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		summaries:     fetch.SummariesAuto,
 		rate:          fmt.Sprintf("%d/%s", demoRate, demoPer),
 		maxPages:      fetch.DefaultMaxPages,
+		include:       []string{fetch.IncludeAll}, // every section, so every control has data
 		httpClient:    srv.Client(),
 		lookupEnv: func(name string) (string, bool) {
 			if name == "AZURE_CLIENT_SECRET" {

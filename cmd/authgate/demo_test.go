@@ -36,6 +36,15 @@ func TestDemo(t *testing.T) {
 			t.Errorf("stdout does not name %s", e.Name())
 		}
 	}
+	// The demo fetches every section: the role holders isAdmin misses are
+	// named by AM-ADM-04 in the text results.
+	text, err := os.ReadFile(filepath.Join(dir, "results.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), "AM-ADM-04") || !strings.Contains(string(text), "(eligible") || !strings.Contains(string(text), "via group PIM-Admins") {
+		t.Errorf("results.txt does not name the eligible and group-held administrators:\n%s", text)
+	}
 	if err := cmdDemo(context.Background(), []string{"--users", "-1"}, &stdout, &stderr); exitCode(err) != exitUsage {
 		t.Errorf("--users -1: %v", err)
 	}
