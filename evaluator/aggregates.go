@@ -61,6 +61,7 @@ type aggregator struct {
 	accounts   map[string]*AccountRow
 
 	roles *roleSet        // the administrator set of the roles section, or nil
+	ex    *exclState      // the exclusions' counts, or nil
 	seen  map[string]bool // role holders' ids seen in the report -> their isAdmin
 }
 
@@ -99,6 +100,9 @@ func (a *aggregator) add(u *snapshot.UserRegistrationDetails, mark []bool) {
 	if len(a.watch) > 0 {
 		a.watchUser(u)
 	}
+	if a.ex != nil {
+		a.ex.see(u, mark)
+	}
 }
 
 func (a *aggregator) addClasses(scope string, u *snapshot.UserRegistrationDetails, mark []bool) {
@@ -135,6 +139,9 @@ func (a *aggregator) merge(o *aggregator) {
 		a.seen = map[string]bool{}
 	}
 	maps.Copy(a.seen, o.seen)
+	if a.ex != nil {
+		a.ex.merge(o.ex)
+	}
 }
 
 // result builds the Aggregates; entries lists the watched accounts as given.

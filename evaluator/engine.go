@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authgate/authgate/scope"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
@@ -55,6 +56,8 @@ type config struct {
 	allow        []string
 	taxonomyPath string
 	baseline     string // WithBaseline
+
+	exclusions *scope.Set // WithExclusions
 }
 
 // Option configures New.

@@ -42,13 +42,13 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	streamUsers := e.cfg.mode == ModeStream && e.userQuery != nil
 
 	workers := make([]*worker, e.cfg.workers)
-	roles, err := e.rolesFor(path)
+	roles, groups, err := e.rolesFor(path)
 	if err != nil {
 		return nil, err
 	}
 	for i := range workers {
 		workers[i] = e.newWorker()
-		workers[i].roles, workers[i].agg.roles = roles, roles
+		workers[i].roles, workers[i].agg.roles, workers[i].agg.ex = roles, roles, e.newExcl(groups)
 	}
 	jobs := make(chan []snapshot.UserRegistrationDetails, len(workers))
 	var wg sync.WaitGroup
@@ -136,10 +136,16 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 			}
 		}
 	}
+	excluded, err := e.applyExclusions(ctx, agg.ex, info, aggregates, roles, found, now)
+	if err != nil {
+		return nil, err
+	}
 	if keepAll {
 		e.resolveOffsets(found, all)
 	}
-	return e.assemble(info, aggregates, found, skips), nil
+	res := e.assemble(info, aggregates, found, skips)
+	res.Exclusions = excluded
+	return res, nil
 }
 
 // usesNow reports whether any compiled rule calls time.now_ns.

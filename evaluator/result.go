@@ -3,6 +3,8 @@ package evaluator
 import (
 	"fmt"
 	"strings"
+
+	"github.com/authgate/authgate/scope"
 )
 
 // Severity ranks a control. The zero value is SeverityInfo; higher is worse.
@@ -224,6 +226,9 @@ type Result struct {
 	Aggregates *Aggregates `json:"-"`
 	// Usage are the usage section's figures (evaluator/usage.go); nil when the snapshot has none.
 	Usage *UsageSummary `json:"usage,omitempty"`
+	// Exclusions lists each declared exclusion with the users it took out
+	// of each control's scope (WithExclusions); empty when none were given.
+	Exclusions []scope.Status `json:"exclusions,omitempty"`
 }
 
 // FailOnNone disables the gate: no severity fails it.

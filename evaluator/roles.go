@@ -101,23 +101,25 @@ func loadPrivileged(fsys fs.FS) (map[string]bool, string, error) {
 	return out, l.Version, nil
 }
 
-// rolesFor reads the roles section of the snapshot at path and builds the
-// administrator set, or returns nil when the snapshot has none.
-func (e *Engine) rolesFor(path string) (*roleSet, error) {
-	r, err := snapshot.PeekRoles(path)
+// rolesFor reads the roles and exclusionGroups sections of the snapshot at
+// path and builds the administrator set (nil when the snapshot has no roles
+// section) and the groups exclusions can name (the role-assignable groups
+// and the exclusion groups, with their members).
+func (e *Engine) rolesFor(path string) (*roleSet, []snapshot.RoleGroup, error) {
+	r, groups, err := snapshot.PeekRoles(path)
 	if err != nil || r == nil {
-		return nil, err
+		return nil, groups, err
 	}
 	ix, p, m := r.Index()
 	if p != "" {
-		return nil, &snapshot.Error{File: path, Path: p, Msg: m}
+		return nil, nil, &snapshot.Error{File: path, Path: p, Msg: m}
 	}
 	list, version, err := loadPrivileged(e.cfg.builtinFS)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	only, _ := e.params[ParamPrivilegedOnly].(bool)
-	return buildRoleSet(r, ix, list, version, only), nil
+	return buildRoleSet(r, ix, list, version, only), slices.Concat(r.Groups, groups), nil
 }
 
 func buildRoleSet(r *snapshot.Roles, ix *snapshot.RoleIndex, list map[string]bool, version string, only bool) *roleSet {

@@ -238,49 +238,92 @@ func (s *scanner) roles() error {
 	return nil
 }
 
-// PeekRoles reads only the roles member of the snapshot at path, skipping
-// the users without decoding them, so that the evaluator knows the role
-// holders before it streams the users. It returns nil when there is none.
-// Scan validates the rest of the document.
-func PeekRoles(path string) (*Roles, error) {
+// PeekRoles reads only the roles and exclusionGroups members of the
+// snapshot at path, skipping the users without decoding them, so that the
+// evaluator knows the role holders and the excluded groups' members before
+// it streams the users. Either is nil when the snapshot has none. Scan
+// validates the rest of the document.
+func PeekRoles(path string) (*Roles, []RoleGroup, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open snapshot: %w", err)
+		return nil, nil, fmt.Errorf("open snapshot: %w", err)
 	}
 	defer f.Close()
 	s := &scanner{path: path, dec: jsontext.NewDecoder(bufio.NewReaderSize(f, 1<<20)), info: &Info{Path: path}}
 	if k := s.dec.PeekKind(); k != '{' {
 		if _, err := s.dec.ReadToken(); err == io.EOF {
-			return nil, s.fail("", "empty file: want a JSON object")
+			return nil, nil, s.fail("", "empty file: want a JSON object")
 		}
-		return nil, s.fail("", "want a JSON object")
+		return nil, nil, s.fail("", "want a JSON object")
 	}
 	if _, err := s.dec.ReadToken(); err != nil {
-		return nil, s.syntax(err)
+		return nil, nil, s.syntax(err)
 	}
 	for s.dec.PeekKind() != '}' {
 		tok, err := s.dec.ReadToken()
 		if err != nil {
-			return nil, s.syntax(err)
+			return nil, nil, s.syntax(err)
 		}
-		if tok.String() != "roles" {
-			if err := s.dec.SkipValue(); err != nil {
-				return nil, s.syntax(err)
+		switch tok.String() {
+		case "roles":
+			err = s.roles()
+		case "exclusionGroups":
+			err = s.exclusionGroups()
+		default:
+			err = s.dec.SkipValue()
+			if err != nil {
+				err = s.syntax(err)
 			}
-			continue
 		}
-		if err := s.roles(); err != nil {
-			return nil, err
+		if err != nil {
+			return nil, nil, err
 		}
-		return s.info.Roles, nil
 	}
-	return nil, nil
+	return s.info.Roles, s.info.ExclusionGroups, nil
 }
+
+// exclusionGroups decodes the optional exclusionGroups member: the groups
+// authgate.yaml's exclusions name, with their transitive user members
+// (fetch --config). null reads as absent.
+func (s *scanner) exclusionGroups() error {
+	var gs []RoleGroup
+	if err := s.value("exclusionGroups", &gs); err != nil {
+		return err
+	}
+	for i, g := range gs {
+		if g.ID == "" {
+			return s.fail(fmt.Sprintf("exclusionGroups[%d].id", i), "empty")
+		}
+		for j, raw := range g.Members {
+			var u RolePrincipal
+			if err := json.Unmarshal(raw, &u); err != nil || u.ID == "" {
+				return s.fail(fmt.Sprintf("exclusionGroups[%d].members[%d]", i, j), "%s", rowProblem(err, "id"))
+			}
+		}
+	}
+	s.info.ExclusionGroups = gs
+	return nil
+}
+
+// SetExclusionGroups makes Close write gs as the "exclusionGroups" member.
+func (w *Writer) SetExclusionGroups(gs []RoleGroup) { w.groups = gs }
 
 // SetRoles makes Close write r as the "roles" member, before the manifest.
 func (w *Writer) SetRoles(r *Roles) { w.roles = r }
 
 func (w *Writer) writeRoles() error {
+	if w.groups != nil {
+		b, err := json.Marshal(w.groups, json.Deterministic(true))
+		if err != nil {
+			return fmt.Errorf("write snapshot exclusion groups: %w", err)
+		}
+		if err := w.write(",\n\"exclusionGroups\":", false); err != nil {
+			return err
+		}
+		if err := w.writeBytes(b, false); err != nil {
+			return err
+		}
+	}
 	if w.roles == nil {
 		return nil
 	}

@@ -75,7 +75,7 @@ func TestRolesRoundTrip(t *testing.T) {
 			t.Errorf("roleDefinitions[%d] = %s, want verbatim %s", i, r.RoleDefinitions[i], want.RoleDefinitions[i])
 		}
 	}
-	peek, err := PeekRoles(path)
+	peek, _, err := PeekRoles(path)
 	if err != nil || peek == nil || len(peek.RoleAssignments) != 1 || peek.Offset != r.Offset {
 		t.Fatalf("PeekRoles = %+v, %v", peek, err)
 	}
@@ -94,7 +94,7 @@ func TestRolesRoundTrip(t *testing.T) {
 	}
 
 	none := writeRolesSnapshot(t, nil, nil)
-	if r, err := PeekRoles(none); r != nil || err != nil {
+	if r, g, err := PeekRoles(none); r != nil || g != nil || err != nil {
 		t.Errorf("PeekRoles without a section = %v, %v", r, err)
 	}
 }

@@ -59,6 +59,9 @@ type Info struct {
 	// Roles is the optional roles section (fetch --include roles); nil
 	// when the snapshot has none.
 	Roles *Roles
+	// ExclusionGroups are the groups exclusions name, with their members
+	// (fetch --config); nil when the snapshot has none.
+	ExclusionGroups []RoleGroup
 }
 
 // Complete returns an error wrapping ErrIncomplete when the manifest says
@@ -287,6 +290,10 @@ func (s *scanner) document() error {
 			}
 		case "roles":
 			if err := s.roles(); err != nil {
+				return err
+			}
+		case "exclusionGroups":
+			if err := s.exclusionGroups(); err != nil {
 				return err
 			}
 		case "userRegistrationDetails": // a second one is a duplicate name, refused by the decoder

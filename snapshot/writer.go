@@ -36,7 +36,8 @@ type Writer struct {
 	closed bool
 	usage  *Usage // written before the manifest when set (SetUsage)
 
-	roles *Roles // written before the manifest when set (SetRoles)
+	roles  *Roles      // written before the manifest when set (SetRoles)
+	groups []RoleGroup // written before the manifest when set (SetExclusionGroups)
 }
 
 const (
