@@ -79,6 +79,9 @@ type Options struct {
 	UsagePeriod string
 	// Roles adds the roles section (--include roles, see fetchRoles).
 	Roles bool
+	// ExclusionGroups are group ids whose transitive user members are
+	// fetched into the exclusionGroups section (fetch --config).
+	ExclusionGroups []string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -114,6 +117,8 @@ type fetcher struct {
 	dec     *snapshot.UserDecoder
 	usage   *snapshot.Usage // the usage section, when Options.Usage
 	roles   *snapshot.Roles // the roles section, when Options.Roles
+
+	exclusionGroups []snapshot.RoleGroup // when Options.ExclusionGroups
 }
 
 // Fetch fetches the reports into a snapshot at out. The document is written

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -49,6 +50,9 @@ var rolesLicenceCodes = []string{"AadPremiumLicenseRequired"}
 // usage section it runs after the per-user list, so a resumed fetch asks
 // again rather than trusting a checkpoint.
 func (ft *fetcher) fetchRoles(ctx context.Context) error {
+	if err := ft.fetchExclusionGroups(ctx); err != nil {
+		return err
+	}
 	if !ft.o.Roles {
 		return nil
 	}
@@ -139,6 +143,11 @@ func (ft *fetcher) roleRows(ctx context.Context, op, first string) ([]jsontext.V
 // attachRoles hands the roles section to the writer and records its
 // sources in the manifest's summaries.
 func (ft *fetcher) attachRoles(m *snapshot.Manifest) {
+	if ft.exclusionGroups != nil {
+		ft.w.SetExclusionGroups(ft.exclusionGroups)
+		m.Summaries = append(m.Summaries, snapshot.SummarySource{Report: ReportExclusionGroups, UserTypes: "all", UserRoles: "all",
+			Source: snapshot.SourceGraph, Reason: strconv.Itoa(len(ft.exclusionGroups)) + " groups named by exclusions"})
+	}
 	r := ft.roles
 	if r == nil {
 		return
@@ -172,4 +181,45 @@ func ExpandIncludes(in []string) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// ReportExclusionGroups names the exclusion groups' members in the manifest.
+const ReportExclusionGroups = "exclusionGroups"
+
+// fetchExclusionGroups lists the transitive user members of each group
+// Options.ExclusionGroups names (authgate.yaml's exclusions, through fetch
+// --config), with the group's displayName, so that check can match the
+// exclusions without Graph.
+func (ft *fetcher) fetchExclusionGroups(ctx context.Context) error {
+	if len(ft.o.ExclusionGroups) == 0 {
+		return nil
+	}
+	g, v := ft.o.Cloud.GraphURL, ft.o.APIVersion
+	ids := slices.Compact(slices.Sorted(slices.Values(ft.o.ExclusionGroups)))
+	out := make([]snapshot.RoleGroup, 0, len(ids))
+	for _, id := range ids {
+		body, err := ft.cl.get(ctx, "get group "+id, g+"/"+v+"/groups/"+url.PathEscape(id)+"?$select=id,displayName")
+		if err != nil {
+			var ge *GraphError
+			if errors.As(err, &ge) && ge.StatusCode == http.StatusForbidden {
+				ge.Remedy = "grant the application (or the signed-in user) GroupMember.Read.All, which exclusions by group need"
+			}
+			return err
+		}
+		var grp struct {
+			ID          string `json:"id"`
+			DisplayName string `json:"displayName"`
+		}
+		if err := json.Unmarshal(body, &grp); err != nil || !strings.EqualFold(grp.ID, id) {
+			return pagingErrorf("get group %s: the answer is not that group", id)
+		}
+		members, err := ft.roleRows(ctx, "list "+ReportGroupMembers+" of group "+id,
+			g+"/"+v+"/groups/"+url.PathEscape(id)+"/transitiveMembers/microsoft.graph.user?"+url.Values{"$select": {"id,userPrincipalName,displayName"}, "$top": {"999"}}.Encode())
+		if err != nil {
+			return err
+		}
+		out = append(out, snapshot.RoleGroup{ID: id, DisplayName: grp.DisplayName, Members: members})
+	}
+	ft.exclusionGroups = out
+	return nil
 }

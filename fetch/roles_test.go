@@ -2,6 +2,7 @@ package fetch_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -81,8 +82,14 @@ func TestRolesFetched(t *testing.T) {
 	if d := ix.Definitions[graphfake.RoleGlobalAdmin]; d.DisplayName != "Global Administrator" || d.IsPrivileged == nil || !*d.IsPrivileged {
 		t.Errorf("Global Administrator definition %+v: want isPrivileged true from beta", d)
 	}
-	if len(r.Groups) != len(fx.Groups) {
-		t.Fatalf("groups %d, want %d", len(r.Groups), len(fx.Groups))
+	roleGroups := 0
+	for _, g := range fx.Groups {
+		if !g.NoRole {
+			roleGroups++
+		}
+	}
+	if len(r.Groups) != roleGroups {
+		t.Fatalf("groups %d, want the %d that hold a role", len(r.Groups), roleGroups)
 	}
 	for _, g := range r.Groups {
 		if len(g.Members) != len(fx.Groups[g.ID].Members) || g.DisplayName != fx.Groups[g.ID].Name {
@@ -160,5 +167,42 @@ func TestExpandIncludes(t *testing.T) {
 	}
 	if got := fetch.ExpandIncludes([]string{"roles"}); !slices.Equal(got, []string{"roles"}) {
 		t.Errorf("ExpandIncludes(roles) = %v", got)
+	}
+}
+
+// TestExclusionGroupsFetched: the groups exclusions name are fetched with
+// their transitive members; an unknown group ends the fetch naming it.
+func TestExclusionGroupsFetched(t *testing.T) {
+	s := newServer(t, 300, graphfake.Options{})
+	info, err := fetchRoles(t, s, func(o *fetch.Options) {
+		o.Roles = false
+		o.ExclusionGroups = []string{graphfake.ServiceAccountsGroup}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx := s.Tenant().Roles()
+	if info.Roles != nil || len(info.ExclusionGroups) != 1 {
+		t.Fatalf("roles %v, exclusion groups %d", info.Roles != nil, len(info.ExclusionGroups))
+	}
+	g := info.ExclusionGroups[0]
+	var upns []string
+	for _, m := range g.Members {
+		var u struct{ UserPrincipalName string }
+		if err := json.Unmarshal(m, &u); err != nil {
+			t.Fatal(err)
+		}
+		upns = append(upns, u.UserPrincipalName)
+	}
+	slices.Sort(upns)
+	want := slices.Sorted(slices.Values(fx.ServiceAccounts))
+	if g.ID != graphfake.ServiceAccountsGroup || g.DisplayName == "" || !slices.Equal(upns, want) {
+		t.Errorf("group %s %q members %v, want %v", g.ID, g.DisplayName, upns, want)
+	}
+
+	_, err = fetchRoles(t, s, func(o *fetch.Options) { o.ExclusionGroups = []string{"00000000-dead-beef-0000-000000000000"} })
+	var ge *fetch.GraphError
+	if !errors.As(err, &ge) || ge.StatusCode != 404 || !strings.Contains(err.Error(), "00000000-dead-beef-0000-000000000000") {
+		t.Errorf("unknown group: err = %v, want a 404 naming it", err)
 	}
 }

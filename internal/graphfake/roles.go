@@ -1,6 +1,7 @@
 package graphfake
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,6 +16,15 @@ const (
 	EndpointRoleAssignments Endpoint = "roleAssignments"
 	EndpointRoleEligibility Endpoint = "roleEligibilityScheduleInstances"
 	EndpointGroupMembers    Endpoint = "transitiveMembers"
+	EndpointGroup           Endpoint = "groups/{id}"
+)
+
+// ServiceAccountsGroup is a group of the emulated tenant that holds no role:
+// a few member accounts a demo exclusion names (shared mailboxes and
+// service accounts), see RoleFixture.ServiceAccounts.
+const (
+	ServiceAccountsGroup     = "5e2f1a3b-7c4d-4e5f-8a6b-9c0d1e2f3a4b"
+	serviceAccountsGroupName = "Shared-and-Service-Accounts"
 )
 
 // Role permissions: a token needs RolesPermission (or both schedule read
@@ -104,12 +114,16 @@ type RoleFixture struct {
 	GroupHeld []string
 	// EligibleOnly are the UPNs of users whose only role is eligible.
 	EligibleOnly []string
+	// ServiceAccounts are the UPNs of ServiceAccountsGroup's members.
+	ServiceAccounts []string
 }
 
 // RoleFixtureGroup is a role-assignable group of the fixture.
 type RoleFixtureGroup struct {
 	Name    string
 	Members []int // user indexes
+	// NoRole marks a group that holds no role.
+	NoRole bool
 }
 
 // Roles returns the tenant's directory roles, consistent with its users:
@@ -127,7 +141,7 @@ func (t Tenant) Roles() RoleFixture {
 		switch {
 		case u.IsAdmin:
 			admins = append(admins, i)
-		case u.UserType == "member" && len(plain) < 5:
+		case u.UserType == "member" && len(plain) < 10:
 			plain = append(plain, i)
 		}
 	}
@@ -165,6 +179,12 @@ func (t Tenant) Roles() RoleFixture {
 		grant(userID(t.Seed, plain[3]), "user", upn(plain[3]), RoleCustomAuditorID, false)
 		f.BlindSpot = append(f.BlindSpot, upn(plain[3]))
 	}
+	if len(plain) >= 8 {
+		f.Groups[ServiceAccountsGroup] = RoleFixtureGroup{Name: serviceAccountsGroupName, Members: plain[5:8], NoRole: true}
+		for _, i := range plain[5:8] {
+			f.ServiceAccounts = append(f.ServiceAccounts, upn(i))
+		}
+	}
 	grant(RoleOrphanPrincipal, "user", RoleOrphanPrincipalUPN, RoleExchangeAdmin, false)
 	grant(RoleServicePrincipal, "servicePrincipal", "Provisioning Connector", RoleUserAdmin, false)
 	slices.Sort(f.BlindSpot)
@@ -182,6 +202,8 @@ func rolesEndpoint(rest string) (Endpoint, string, bool) {
 		return EndpointRoleEligibility, "", true
 	case strings.HasPrefix(rest, "groups/") && strings.HasSuffix(rest, "/transitiveMembers/microsoft.graph.user"):
 		return EndpointGroupMembers, strings.TrimSuffix(strings.TrimPrefix(rest, "groups/"), "/transitiveMembers/microsoft.graph.user"), true
+	case strings.HasPrefix(rest, "groups/") && !strings.Contains(strings.TrimPrefix(rest, "groups/"), "/"):
+		return EndpointGroup, strings.TrimPrefix(rest, "groups/"), true
 	}
 	return "", "", false
 }
@@ -230,7 +252,7 @@ func (s *Server) serveRoles(w http.ResponseWriter, r *http.Request) bool {
 	}
 	if s.opts.Roles.CheckPermissions {
 		need := RolesPermission
-		if ep == EndpointGroupMembers {
+		if ep == EndpointGroupMembers || ep == EndpointGroup {
 			need = GroupMemberPermission
 		}
 		if !slicesContains(claims.permissions(), need) {
@@ -279,6 +301,18 @@ func (s *Server) serveRoles(w http.ResponseWriter, r *http.Request) bool {
 			}
 			rows = append(rows, row)
 		}
+	case EndpointGroup:
+		id, _ := url.PathUnescape(arg)
+		g, ok := fx.Groups[id]
+		if !ok {
+			s.graphError(w, r, http.StatusNotFound, "Request_ResourceNotFound", "Resource '"+id+"' does not exist or one of its queried reference-property objects are not present.")
+			return true
+		}
+		b, _ := json.Marshal(map[string]any{"@odata.context": base + "/$metadata#groups(id,displayName)/$entity", "id": id, "displayName": g.Name})
+		w.Header().Set("Content-Type", "application/json; odata.metadata=minimal; charset=utf-8")
+		s.writeBody(w, r, http.StatusOK, b, f)
+		s.recordStatus(http.StatusOK)
+		return true
 	case EndpointGroupMembers:
 		id, _ := url.PathUnescape(arg)
 		g, ok := fx.Groups[id]
