@@ -22,7 +22,8 @@ func WithExclusions(s *scope.Set) Option { return func(c *config) { c.exclusions
 type exclState struct {
 	set     *scope.Set
 	members scope.GroupMembers
-	tenant  []string // the tenant controls some entry covers, sorted
+	covered []string // the controls some entry covers
+	tenant  []string // those of them that are tenant-scoped
 	// newAgg makes an aggregator for the excluded users of one key.
 	newAgg func() *aggregator
 
@@ -41,12 +42,12 @@ func (e *Engine) newExcl(groups []snapshot.RoleGroup) *exclState {
 	x := &exclState{set: s, children: map[string]*aggregator{}, admin: map[string]bool{}}
 	x.members = groupMembers(groups)
 	for _, c := range e.controls {
-		if c.Scope != ScopeTenant {
-			continue
-		}
 		for i := range s.Len() {
 			if s.Covers(i, c.ID) {
-				x.tenant = append(x.tenant, c.ID)
+				x.covered = append(x.covered, c.ID)
+				if c.Scope == ScopeTenant {
+					x.tenant = append(x.tenant, c.ID)
+				}
 				break
 			}
 		}
@@ -99,10 +100,14 @@ func (x *exclState) see(u *snapshot.UserRegistrationDetails, mark []bool) {
 		x.admin[strings.ToLower(u.UserPrincipalName)] = u.IsAdmin
 	}
 	var key []string
-	for _, c := range x.tenant {
-		if i := x.set.Excludes(c, su, x.members); i >= 0 {
+	for _, c := range x.covered {
+		i := x.set.Excludes(c, su, x.members)
+		if i < 0 {
+			continue
+		}
+		x.removed[i][c]++
+		if slices.Contains(x.tenant, c) {
 			key = append(key, c)
-			x.removed[i][c]++
 		}
 	}
 	if len(key) == 0 {
@@ -226,9 +231,12 @@ func (e *Engine) applyExclusions(ctx context.Context, x *exclState, info *snapsh
 				kept = append(kept, v)
 				continue
 			}
+			// Users of the report were counted as they were read; a subject
+			// outside it (a role holder without a row, a missing break-glass
+			// account) is counted here, once.
 			key := strings.ToLower(u.ID + "|" + u.UserPrincipalName)
 			_, inReport := x.admin[strings.ToLower(u.ID)]
-			if _, ok := seen[key]; !ok && (c.Scope != ScopeTenant || !inReport) {
+			if _, ok := seen[key]; !ok && !inReport {
 				seen[key] = i
 				st[i].Removed[c.ID]++
 			}

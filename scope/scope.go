@@ -217,8 +217,10 @@ type Status struct {
 	// the control).
 	Users int64 `json:"users"`
 	// Removed maps each control id to how many users the entry took out of
-	// its scope: findings not raised for user controls, users left out of
-	// the shares for tenant controls.
+	// its scope: users of the report the control no longer judges or counts
+	// (whether or not they had a finding), plus subjects outside the report
+	// whose findings it dropped. A user matched by several entries counts
+	// for the first.
 	Removed map[string]int64 `json:"removed"`
 	// ReviewOverdue is true when review_by is before the evaluation date.
 	ReviewOverdue bool `json:"reviewOverdue,omitempty"`

@@ -27,6 +27,17 @@ var now = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
 // emulator of users users and returns its path and the emulator's tenant.
 func fetchSnapshot(t *testing.T, users int, ro graphfake.RolesOptions, roles bool) (string, graphfake.Tenant) {
 	t.Helper()
+	return fetchWith(t, users, ro, roles, nil)
+}
+
+// fetchSnapshotWith fetches with the given exclusion groups too.
+func fetchSnapshotWith(t *testing.T, users int, roles bool, groups []string) (string, graphfake.Tenant) {
+	t.Helper()
+	return fetchWith(t, users, graphfake.RolesOptions{}, roles, groups)
+}
+
+func fetchWith(t *testing.T, users int, ro graphfake.RolesOptions, roles bool, groups []string) (string, graphfake.Tenant) {
+	t.Helper()
 	s, err := graphfake.New(graphfake.Options{
 		Tenant:   graphfake.Tenant{Seed: 11, Users: users, Now: now},
 		ClientID: clientID, ClientSecret: secret, Rate: -1, PageSize: 100, Roles: ro,
@@ -50,7 +61,7 @@ func fetchSnapshot(t *testing.T, users int, ro graphfake.RolesOptions, roles boo
 	_, err = fetch.Fetch(context.Background(), out, fetch.Options{
 		Credential: cred, AuthMode: fetch.AuthClientSecret, TenantID: s.TenantID(), Cloud: cloud,
 		HTTPClient: s.Client(), RetryDelay: 10 * time.Millisecond, TryTimeout: 2 * time.Second,
-		Tool: "test", Now: func() time.Time { return now }, Roles: roles,
+		Tool: "test", Now: func() time.Time { return now }, Roles: roles, ExclusionGroups: groups,
 	})
 	if err != nil {
 		t.Fatalf("fetch: %v", err)
