@@ -152,6 +152,9 @@ func (j *jsonWriter) Write(w io.Writer, r *evaluator.Result) error {
 	if r.Usage != nil {
 		e.field("", false, "usage", r.Usage)
 	}
+	if len(r.Exclusions) > 0 {
+		e.field("", false, "exclusions", r.Exclusions)
+	}
 	e.raw("\n}\n")
 	if e.err != nil {
 		return fmt.Errorf("write json: %w", e.err)

@@ -87,6 +87,13 @@ func (t *textWriter) Write(w io.Writer, r *evaluator.Result) error {
 		}
 	}
 
+	if ex := exclusionLines(r); len(ex) > 0 {
+		fmt.Fprintf(b, "\nexclusions (users out of scope):\n")
+		for _, l := range ex {
+			fmt.Fprintf(b, "    - %s\n", oneLine(l))
+		}
+	}
+
 	writeUsageText(b, r.Usage)
 
 	m := r.Summary

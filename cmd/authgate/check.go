@@ -18,6 +18,7 @@ import (
 	"github.com/authgate/authgate/policies"
 	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/scope"
 	"github.com/authgate/authgate/snapshot"
 	"github.com/authgate/authgate/waivers"
 	"github.com/spf13/pflag"
@@ -280,6 +281,8 @@ type checkPlan struct {
 	engine  *evaluator.Engine
 	waivers []waivers.Entry
 	pseudo  *pseudonym.Pseudonymizer
+
+	exclusions *scope.Set // authgate.yaml's exclusions, or nil
 }
 
 // prepare validates every flag and file of a check and compiles the
@@ -309,11 +312,21 @@ func (o *checkOptions) prepare(ctx context.Context) (*checkPlan, error) {
 	if err != nil {
 		return nil, err
 	}
+	excl, err := o.cfg.exclusions(nil)
+	if err != nil {
+		return nil, err
+	}
+	if excl != nil {
+		opts = append(opts, evaluator.WithExclusions(excl))
+	}
 	engine, err := evaluator.New(ctx, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &checkPlan{outs: outs, engine: engine, waivers: wvs, pseudo: pseudo}, nil
+	if _, err := checkExclusions(o.cfg, engine); err != nil {
+		return nil, err
+	}
+	return &checkPlan{outs: outs, engine: engine, waivers: wvs, pseudo: pseudo, exclusions: excl}, nil
 }
 
 // runCheck evaluates o.snapshot and writes the requested outputs. It returns
@@ -350,6 +363,7 @@ func (o *checkOptions) execute(ctx context.Context, p *checkPlan, stdout, stderr
 		waivers.Apply(res, wvs, now)
 		reportWaivers(stderr, res)
 	}
+	reportExclusions(stderr, p.exclusions, res)
 	if pseudo != nil {
 		pseudo.Result(res)
 	}

@@ -36,6 +36,8 @@ type fetchOptions struct {
 	debug         bool
 	include       []string
 	usagePeriod   string
+	config        string   // fetch --config: authgate.yaml whose exclusion groups to resolve
+	groups        []string // exclusion groups to resolve (run: from check's --config)
 
 	// Set by tests and demo, not by flags.
 	httpClient *http.Client                // Graph and token requests (the emulator's TLS)
@@ -70,6 +72,7 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("fetch", "fetch -o FILE [flags]", stdout)
 	fs.StringVarP(&o.out, "output-file", "o", "", "snapshot `FILE` to write (required; written atomically, mode 0600)")
 	addFetchFlags(fs, &o)
+	fs.StringVar(&o.config, "config", "", "configuration `FILE` (authgate.yaml): fetch the members of the groups its exclusions name")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -160,6 +163,11 @@ func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string
 	}
 	fo.Usage, fo.UsagePeriod = slices.Contains(o.include, fetch.IncludeUsage), o.usagePeriod
 	fo.Roles = slices.Contains(o.include, fetch.IncludeRoles)
+	groups, err := exclusionGroups(o.config)
+	if err != nil {
+		return "", err
+	}
+	fo.ExclusionGroups = append(groups, o.groups...)
 	if fo.Progress == nil {
 		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 			fo.Progress = f

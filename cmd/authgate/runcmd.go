@@ -45,6 +45,7 @@ func runRun(ctx context.Context, fo *fetchOptions, co *checkOptions, stdout, std
 	if err != nil {
 		return err
 	}
+	fo.groups = plan.exclusions.Groups() // the exclusions' groups are fetched with the snapshot
 	if fo.out == "" {
 		dir, err := os.MkdirTemp("", "authgate-run-*")
 		if err != nil {

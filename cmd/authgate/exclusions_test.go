@@ -1,0 +1,93 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/authgate/authgate/internal/graphfake"
+)
+
+// TestRunExclusions: `authgate run --config authgate.yaml --include roles`
+// fetches the members of the groups the exclusions name, takes them out of
+// their controls, lists each entry with its removed users in the JSON
+// result, and warns about an overdue review and an entry matching nobody;
+// an entry naming an unknown control exits 2 before any fetch.
+func TestRunExclusions(t *testing.T) {
+	s := newTestEmulator(t, 300)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "authgate.yaml")
+	yaml := `exclusions:
+  - groups: [` + graphfake.ServiceAccountsGroup + `]
+    controls: [AM-USR-02, AM-PWL-01]
+    reason: shared mailboxes and service accounts
+    owner: it@contoso.example
+    review_by: 2020-01-01
+  - subjects: ["nobody-*@contoso.example"]
+    controls: [all]
+    reason: a typo
+    owner: it@contoso.example
+`
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "r.json")
+	code, _, stderr := runWithEmulator(t, s, "run", "--config", cfg, "--include", "roles", "--format", "json", "--output-file", out, "--snapshot-out", filepath.Join(dir, "s.json"))
+	if code != exitOK && code != exitViolations {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"exclusions[0]", "due for review on 2020-01-01", "exclusions[1]", "matched no user"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	res, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Exclusions []struct {
+			Index   int              `json:"index"`
+			Users   int64            `json:"users"`
+			Removed map[string]int64 `json:"removed"`
+		} `json:"exclusions"`
+	}
+	if err := json.Unmarshal(res, &doc); err != nil {
+		t.Fatal(err)
+	}
+	n := int64(len(s.Tenant().Roles().ServiceAccounts))
+	if len(doc.Exclusions) != 2 || doc.Exclusions[0].Users != n || doc.Exclusions[0].Removed["AM-PWL-01"] != n || doc.Exclusions[0].Removed["AM-USR-02"] != n || doc.Exclusions[1].Users != 0 {
+		t.Errorf("JSON exclusions %+v, want the group's %d users removed from AM-USR-02 and AM-PWL-01", doc.Exclusions, n)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "s.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap struct {
+		ExclusionGroups []struct {
+			ID      string            `json:"id"`
+			Members []json.RawMessage `json:"members"`
+		} `json:"exclusionGroups"`
+	}
+	if err := json.Unmarshal(b, &snap); err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.ExclusionGroups) != 1 || int64(len(snap.ExclusionGroups[0].Members)) != n {
+		t.Errorf("snapshot exclusionGroups %+v, want the group with %d members", snap.ExclusionGroups, n)
+	}
+
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("exclusions:\n  - subjects: [a@x]\n    controls: [AM-NOPE-01]\n    reason: r\n    owner: o\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.ResetStats()
+	code, _, stderr = runWithEmulator(t, s, "run", "--config", bad, "--include", "roles")
+	if code != exitUsage || !strings.Contains(stderr, "exclusions[0]") || !strings.Contains(stderr, "AM-NOPE-01") {
+		t.Errorf("unknown control: exit %d, stderr %s", code, stderr)
+	}
+	if st := s.Stats(); st.TokensIssued != 0 {
+		t.Errorf("a bad config still fetched (%d tokens)", st.TokensIssued)
+	}
+}
