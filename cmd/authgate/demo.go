@@ -85,13 +85,18 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return "", false // the demo ignores the caller's AZURE_* settings
 		},
 	}
+	cfgPath, err := writeDemoConfig(dir)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	fo.config = cfgPath // the exclusion's group is fetched with the snapshot
 	snap, err := runFetch(ctx, &fo, stdout, stderr)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 
-	co := checkOptions{snapshot: snap, format: "text", failOn: "high", evalMode: "stream"}
-	files := []string{snap}
+	co := checkOptions{snapshot: snap, format: "text", failOn: "high", evalMode: "stream", config: cfgPath}
+	files := []string{snap, cfgPath}
 	for _, f := range reports.Formats() {
 		ext := demoExt[f]
 		if ext == "" {

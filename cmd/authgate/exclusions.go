@@ -3,9 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 
 	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/internal/atomicfile"
+	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/scope"
 )
 
@@ -54,4 +57,23 @@ func reportExclusions(stderr io.Writer, s *scope.Set, res *evaluator.Result) {
 	for _, w := range s.Warnings(res.Exclusions, time.Time{}) { // overdue was settled at the evaluation date
 		fmt.Fprintf(stderr, "authgate: warning: %s\n", w)
 	}
+}
+
+// writeDemoConfig writes the demo's authgate.yaml: one exclusion, the
+// emulated tenant's shared and service accounts group, so that every output
+// shows an exclusion and the users it takes out of scope.
+func writeDemoConfig(dir string) (string, error) {
+	p := filepath.Join(dir, "authgate.yaml")
+	body := `# The demo's configuration: one exclusion (see docs/policies.md).
+exclusions:
+  - groups: [` + graphfake.ServiceAccountsGroup + `]   # shared mailboxes and service accounts
+    controls: [AM-USR-01, AM-USR-02, AM-PWL-01, AM-WEAK-01]
+    reason: shared mailboxes and service accounts nobody signs in to interactively
+    owner: it-identity@contoso.example
+    review_by: 2027-06-30
+`
+	if err := atomicfile.Write(p, 0o600, func(w io.Writer) error { _, err := io.WriteString(w, body); return err }); err != nil {
+		return "", err
+	}
+	return p, nil
 }
