@@ -107,12 +107,17 @@ func loadPrivileged(fsys fs.FS) (map[string]bool, string, error) {
 // and the exclusion groups, with their members).
 func (e *Engine) rolesFor(path string) (*roleSet, []snapshot.RoleGroup, error) {
 	r, groups, err := snapshot.PeekRoles(path)
-	if err != nil || r == nil {
-		return nil, groups, err
+	if err != nil {
+		// A document the peek cannot read fails the scan that follows,
+		// which names the fault the way every other bad snapshot is named.
+		return nil, nil, nil
 	}
-	ix, p, m := r.Index()
+	if r == nil {
+		return nil, groups, nil
+	}
+	ix, p, _ := r.Index()
 	if p != "" {
-		return nil, nil, &snapshot.Error{File: path, Path: p, Msg: m}
+		return nil, nil, nil // refused by the scan, at the same path
 	}
 	list, version, err := loadPrivileged(e.cfg.builtinFS)
 	if err != nil {
