@@ -129,3 +129,26 @@ func TestRolesBad(t *testing.T) {
 		})
 	}
 }
+
+// TestTopLevelSpans: the byte-level walk finds only top-level members,
+// whatever strings and nested values hold, and gives up on what is not an
+// object.
+func TestTopLevelSpans(t *testing.T) {
+	doc := `{"a":[{"roles":{"x":1}},"]\"roles\":{","{[\\"],"roles" : {"k":["}"]} ,"exclusionGroups":null}`
+	spans, ok := topLevelSpans(strings.NewReader(doc), "roles", "exclusionGroups")
+	if !ok {
+		t.Fatal("not followed")
+	}
+	got := map[string]string{}
+	for k, sp := range spans {
+		got[k] = doc[sp[0]:sp[1]]
+	}
+	if got["roles"] != `{"k":["}"]}` || got["exclusionGroups"] != "null" || len(got) != 2 {
+		t.Errorf("spans %q", got)
+	}
+	for _, bad := range []string{"", "[1]", `{"roles":`, `{"a":"unterminated}`} {
+		if _, ok := topLevelSpans(strings.NewReader(bad), "roles"); ok {
+			t.Errorf("%q followed", bad)
+		}
+	}
+}
