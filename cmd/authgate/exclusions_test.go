@@ -34,7 +34,12 @@ func TestRunExclusions(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "r.json")
-	code, _, stderr := runWithEmulator(t, s, "run", "--config", cfg, "--include", "roles", "--format", "json", "--output-file", out, "--snapshot-out", filepath.Join(dir, "s.json"))
+	others := map[string]string{"sarif": filepath.Join(dir, "r.sarif"), "junit": filepath.Join(dir, "r.xml"), "markdown": filepath.Join(dir, "r.md"), "text": filepath.Join(dir, "r.txt")}
+	args := []string{"--config", cfg, "--include", "roles", "--format", "json", "--output-file", out, "--snapshot-out", filepath.Join(dir, "s.json")}
+	for f, p := range others {
+		args = append(args, "--output", f+"="+p)
+	}
+	code, _, stderr := runWithEmulator(t, s, "run", args...)
 	if code != exitOK && code != exitViolations {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -60,6 +65,16 @@ func TestRunExclusions(t *testing.T) {
 	n := int64(len(s.Tenant().Roles().ServiceAccounts))
 	if len(doc.Exclusions) != 2 || doc.Exclusions[0].Users != n || doc.Exclusions[0].Removed["AM-PWL-01"] != n || doc.Exclusions[0].Removed["AM-USR-02"] != n || doc.Exclusions[1].Users != 0 {
 		t.Errorf("JSON exclusions %+v, want the group's %d users removed from AM-USR-02 and AM-PWL-01", doc.Exclusions, n)
+	}
+	for f, p := range others {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.ReplaceAll(string(b), `\`, "") // Markdown escapes [ ] * @
+		if !strings.Contains(text, "exclusions[0] group "+graphfake.ServiceAccountsGroup) || !strings.Contains(text, "users removed: AM-PWL-01 3, AM-USR-02 3") || !strings.Contains(text, "matched no user") {
+			t.Errorf("%s output does not list the exclusions:\n%s", f, b)
+		}
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "s.json"))
 	if err != nil {
