@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bufio"
 	"fmt"
 	"maps"
 	"slices"
@@ -43,4 +44,16 @@ func prefixGroups(gs []string) []string {
 		out[i] = "group " + g
 	}
 	return out
+}
+
+// exclusions draws the "Exclusions" section: one row per declared entry.
+func (h *htmlWriter) exclusions(b *bufio.Writer, r *evaluator.Result) {
+	if len(r.Exclusions) == 0 {
+		return
+	}
+	b.WriteString("<section id=\"exclusions\">\n<h2>Exclusions (users out of scope)</h2>\n<ul>\n")
+	for i, l := range exclusionLines(r) {
+		fmt.Fprintf(b, "<li data-overdue=\"%t\" data-users=\"%d\">%s</li>\n", r.Exclusions[i].ReviewOverdue, r.Exclusions[i].Users, esc(oneLine(l)))
+	}
+	b.WriteString("</ul>\n</section>\n")
 }

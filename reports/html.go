@@ -183,6 +183,7 @@ func (h *htmlWriter) Write(w io.Writer, r *evaluator.Result) error {
 	h.controls(b, r)
 	h.violators(b, r)
 	h.waivers(b, r)
+	h.exclusions(b, r)
 	h.manifest(b, r)
 	fmt.Fprintf(b, "<script>%s</script>\n</body>\n</html>\n", htmlJS)
 	if err := b.Flush(); err != nil {

@@ -34,7 +34,7 @@ func TestRunExclusions(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "r.json")
-	others := map[string]string{"sarif": filepath.Join(dir, "r.sarif"), "junit": filepath.Join(dir, "r.xml"), "markdown": filepath.Join(dir, "r.md"), "text": filepath.Join(dir, "r.txt")}
+	others := map[string]string{"sarif": filepath.Join(dir, "r.sarif"), "junit": filepath.Join(dir, "r.xml"), "markdown": filepath.Join(dir, "r.md"), "text": filepath.Join(dir, "r.txt"), "html": filepath.Join(dir, "r.html")}
 	args := []string{"--config", cfg, "--include", "roles", "--format", "json", "--output-file", out, "--snapshot-out", filepath.Join(dir, "s.json")}
 	for f, p := range others {
 		args = append(args, "--output", f+"="+p)
