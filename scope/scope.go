@@ -112,10 +112,10 @@ func New(source string, entries []Exclusion, isControl func(string) bool) (*Set,
 					return nil, fmt.Errorf("%s: subjects[%d] %q: not a valid pattern: %v", at, j, sub, err)
 				}
 				c.patterns = append(c.patterns, v)
-			case strings.Contains(v, "@"):
-				c.upns[v] = true
 			default:
-				c.ids[v] = true
+				// An exact subject matches an id or a UPN: a pseudonymised
+				// UPN is a token without "@".
+				c.ids[v], c.upns[v] = true, true
 			}
 		}
 		for j, g := range e.Groups {

@@ -366,6 +366,7 @@ func (o *checkOptions) execute(ctx context.Context, p *checkPlan, stdout, stderr
 	reportExclusions(stderr, p.exclusions, res)
 	if pseudo != nil {
 		pseudo.Result(res)
+		pseudonymizeExclusions(pseudo, res)
 	}
 	res.Tool = evaluator.Tool{Name: "authgate", Version: readBuildInfo().Version}
 	if err := res.Decide(o.failOn); err != nil {

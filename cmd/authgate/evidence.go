@@ -18,6 +18,7 @@ import (
 	"github.com/authgate/authgate/policies"
 	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/scope"
 	"github.com/authgate/authgate/snapshot"
 	"github.com/authgate/authgate/waivers"
 	"github.com/spf13/pflag"
@@ -178,6 +179,9 @@ type bundleSettings struct {
 	NoBuiltin     bool     `json:"noBuiltin,omitempty"`
 	AllowBuiltins []string `json:"allowBuiltins,omitempty"`
 	MaxWaiverDays int      `json:"maxWaiverDays"`
+	// Exclusions are authgate.yaml's (subjects tokenised in a
+	// pseudonymised bundle), so that the bundle re-evaluates with them.
+	Exclusions []scope.Exclusion `json:"exclusions,omitempty"`
 }
 
 // Paths inside a bundle.
@@ -300,6 +304,7 @@ func createEvidence(ctx context.Context, co *checkOptions, a *auditOptions, out 
 		}
 	}
 	settings := bundleSettings{FailOn: co.failOn, Now: co.now, NoBuiltin: co.noBuiltin, AllowBuiltins: co.allow, MaxWaiverDays: cfg.maxWaiverDays()}
+	settings.Exclusions = bundleExclusions(cfg, p)
 	if err := writeJSONFile(filepath.Join(dir, bundleSettingsFile), settings); err != nil {
 		return nil, err
 	}
@@ -322,6 +327,7 @@ func createEvidence(ctx context.Context, co *checkOptions, a *auditOptions, out 
 		OPAVersion: bi.OPA, PackVersion: engine.TaxonomyVersion(),
 		EvaluatedAt: evalAt.UTC().Format(time.RFC3339), Now: co.now, TenantID: res.Snapshot.TenantID,
 		Verdict: string(res.Verdict), FailOn: res.FailOn, Pseudonymized: p != nil, Params: engine.Params(),
+		Exclusions: res.Exclusions,
 	}
 	var written *evidence.Manifest
 	err = atomicfile.Write(out, 0o644, func(w io.Writer) error {
@@ -428,6 +434,13 @@ func evaluateBundle(ctx context.Context, dir string, tool evaluator.Tool) (*eval
 		if now, err = time.Parse(time.RFC3339, m.FetchedAt); err != nil {
 			return nil, nil, time.Time{}, &snapshot.Error{File: snap, Path: "manifest.fetchedAt", Msg: fmt.Sprintf("%q is not an RFC 3339 time", m.FetchedAt)}
 		}
+	}
+	if len(s.Exclusions) > 0 {
+		set, err := scope.New(bundleSettingsFile, s.Exclusions, nil)
+		if err != nil {
+			return nil, nil, time.Time{}, invalid(err)
+		}
+		opts = append(opts, evaluator.WithExclusions(set))
 	}
 	engine, err := evaluator.New(ctx, opts...)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/internal/atomicfile"
 	"github.com/authgate/authgate/internal/graphfake"
+	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/scope"
 )
 
@@ -76,4 +77,43 @@ exclusions:
 		return "", err
 	}
 	return p, nil
+}
+
+// pseudonymizeExclusions replaces the exclusions' subjects (ids, UPNs,
+// patterns) with tokens, so a pseudonymised result names nobody through
+// them; an exact id or UPN gets the token its findings would carry.
+func pseudonymizeExclusions(p *pseudonym.Pseudonymizer, res *evaluator.Result) {
+	if p == nil {
+		return
+	}
+	for i := range res.Exclusions {
+		subs := make([]string, len(res.Exclusions[i].Subjects))
+		for j, s := range res.Exclusions[i].Subjects {
+			subs[j] = p.ID(s)
+		}
+		res.Exclusions[i].Subjects = subs
+	}
+}
+
+// bundleExclusions are the exclusions an evidence bundle re-evaluates
+// with. In a pseudonymised bundle each subject becomes its token, which
+// matches the tokenised rows for an exact id or UPN; a pattern's token
+// matches nobody and the bundle's snapshot has no group members, so such
+// entries are reported as matching nobody there rather than naming anyone.
+func bundleExclusions(cfg *config, p *pseudonym.Pseudonymizer) []scope.Exclusion {
+	if cfg == nil || len(cfg.Exclusions) == 0 {
+		return nil
+	}
+	out := make([]scope.Exclusion, len(cfg.Exclusions))
+	for i, e := range cfg.Exclusions {
+		if p != nil {
+			subs := make([]string, len(e.Subjects))
+			for j, s := range e.Subjects {
+				subs[j] = p.ID(s)
+			}
+			e.Subjects = subs
+		}
+		out[i] = e
+	}
+	return out
 }

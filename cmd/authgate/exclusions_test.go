@@ -106,3 +106,48 @@ func TestRunExclusions(t *testing.T) {
 		t.Errorf("a bad config still fetched (%d tokens)", st.TokensIssued)
 	}
 }
+
+// TestExclusionsPseudonymized: a pseudonymised run names no excluded
+// account through its exclusion, in the outputs or in the evidence
+// bundle's manifest, which lists the exclusions with their counts.
+func TestExclusionsPseudonymized(t *testing.T) {
+	s := newTestEmulator(t, 200)
+	upn := s.Tenant().Roles().ServiceAccounts[0]
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "authgate.yaml")
+	yaml := "exclusions:\n  - subjects: [" + upn + "]\n    controls: [all]\n    reason: service account\n    owner: it@contoso.example\n"
+	key := filepath.Join(dir, "key")
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(key, []byte(strings.Repeat("k", 40)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, bundle := filepath.Join(dir, "r.json"), filepath.Join(dir, "e.tar.gz")
+	code, _, stderr := runWithEmulator(t, s, "run", "--config", cfg, "--format", "json", "--output-file", out,
+		"--output", "text="+filepath.Join(dir, "r.txt"), "--pseudonymize", "--pseudonym-key-file", key, "--evidence", bundle)
+	if code != exitOK && code != exitViolations {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, p := range []string{out, filepath.Join(dir, "r.txt")} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(strings.ToLower(string(b)), strings.ToLower(upn)) {
+			t.Errorf("%s names the excluded %s", p, upn)
+		}
+		if !strings.Contains(string(b), "exclusions") {
+			t.Errorf("%s does not list the exclusion", p)
+		}
+	}
+	var man []byte
+	for _, e := range readBundle(t, bundle) {
+		if e.name == "manifest.json" {
+			man = e.data
+		}
+	}
+	if !strings.Contains(string(man), `"exclusions"`) || !strings.Contains(string(man), `"users": 1`) || strings.Contains(strings.ToLower(string(man)), strings.ToLower(upn)) {
+		t.Errorf("evidence manifest:\n%s", man)
+	}
+}
