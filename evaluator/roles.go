@@ -62,7 +62,10 @@ type RoleHolder struct {
 type RolesInput struct {
 	Eligibility       string `json:"eligibility"`
 	EligibilityReason string `json:"eligibilityReason"`
-	PrivilegedOnly    bool   `json:"privilegedOnly"`
+	// GroupEligibilityReason says why PIM for Groups eligibilities could
+	// not be read; "" when they were.
+	GroupEligibilityReason string `json:"groupEligibilityReason"`
+	PrivilegedOnly         bool   `json:"privilegedOnly"`
 	// PrivilegedSource says where "privileged" came from.
 	PrivilegedSource string       `json:"privilegedSource"`
 	Holders          []RoleHolder `json:"holders"`
@@ -175,6 +178,9 @@ func buildRoleSet(r *snapshot.Roles, ix *snapshot.RoleIndex, list map[string]boo
 				for _, m := range grp.Users {
 					add(m.ID, m.UserPrincipalName, m.DisplayName, held(g, set.assignment, g.PrincipalID, name))
 				}
+				for _, m := range grp.Eligible { // PIM for Groups: one activation from membership
+					add(m.ID, m.UserPrincipalName, m.DisplayName, held(g, AssignmentEligible, g.PrincipalID, name))
+				}
 				continue
 			}
 			if kind != "" && kind != "user" {
@@ -190,7 +196,7 @@ func buildRoleSet(r *snapshot.Roles, ix *snapshot.RoleIndex, list map[string]boo
 	for _, u := range rs.holders {
 		slices.SortFunc(u.Roles, func(a, b HeldRole) int { return strings.Compare(a.Description, b.Description) })
 	}
-	rs.in = RolesInput{Eligibility: r.Eligibility, EligibilityReason: r.EligibilityReason, PrivilegedOnly: only}
+	rs.in = RolesInput{Eligibility: r.Eligibility, EligibilityReason: r.EligibilityReason, GroupEligibilityReason: r.GroupEligibilityReason, PrivilegedOnly: only}
 	switch {
 	case usedGraph && usedList:
 		rs.in.PrivilegedSource = "Graph beta isPrivileged, else authgate's privileged-roles list " + version

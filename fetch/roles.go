@@ -34,6 +34,8 @@ const (
 	ReportRoleAssignments = "roleAssignments"
 	ReportRoleEligibility = "roleEligibilityScheduleInstances"
 	ReportGroupMembers    = "transitiveMembers"
+	// ReportGroupEligibility is PIM for Groups' eligibilityScheduleInstances.
+	ReportGroupEligibility = "groupEligibilityScheduleInstances"
 )
 
 // remedyRoles replaces the reports' remedy on a 403 from a roles endpoint.
@@ -98,7 +100,22 @@ func (ft *fetcher) fetchRoles(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		r.Groups = append(r.Groups, snapshot.RoleGroup{ID: id, DisplayName: groups[id], Members: members})
+		rg := snapshot.RoleGroup{ID: id, DisplayName: groups[id], Members: members}
+		if r.GroupEligibilityReason == "" {
+			rg.EligibleMembers, err = ft.roleRows(ctx, "list "+ReportGroupEligibility+" of group "+id,
+				g+"/"+v+"/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?"+url.Values{"$filter": {"groupId eq '" + id + "'"}, "$expand": {"principal"}}.Encode())
+			if errors.As(err, &ge) && (slices.Contains(rolesLicenceCodes, ge.Code) || ge.StatusCode == http.StatusForbidden) {
+				// PIM for Groups needs P2 and its own permission
+				// (PrivilegedEligibilitySchedule.Read.AzureADGroup): without
+				// them the fetch goes on and says what could not be read.
+				rg.EligibleMembers, err = nil, nil
+				r.GroupEligibilityReason = "Graph answered " + strconv.Itoa(ge.StatusCode) + " " + ge.Code + " to " + ge.Op + ": users eligible for role-assignable groups (PIM for Groups) could not be read"
+			}
+			if err != nil {
+				return err
+			}
+		}
+		r.Groups = append(r.Groups, rg)
 	}
 	if r.Groups == nil {
 		r.Groups = []snapshot.RoleGroup{}
@@ -166,6 +183,13 @@ func (ft *fetcher) attachRoles(m *snapshot.Manifest) {
 		src(ReportRoleEligibility, elig, reason),
 		src(ReportGroupMembers, snapshot.SourceGraph, strconv.Itoa(len(r.Groups))+" role-assignable groups"),
 	})
+	if len(r.Groups) > 0 {
+		src, reason := snapshot.SourceGraph, ""
+		if r.GroupEligibilityReason != "" {
+			src, reason = snapshot.SourceOmitted, r.GroupEligibilityReason
+		}
+		m.Summaries = append(m.Summaries, snapshot.SummarySource{Report: ReportGroupEligibility, UserTypes: "all", UserRoles: "all", Source: src, Reason: reason})
+	}
 }
 
 // ExpandIncludes replaces "all" in the --include values with every

@@ -96,6 +96,14 @@ func TestRolesFetched(t *testing.T) {
 			t.Errorf("group %s %q: %d members, want %d", g.ID, g.DisplayName, len(g.Members), len(fx.Groups[g.ID].Members))
 		}
 	}
+	for _, g := range r.Groups {
+		if want := len(fx.Groups[g.ID].Eligible); len(g.EligibleMembers) != want {
+			t.Errorf("group %s: %d PIM for Groups eligibilities, want %d", g.DisplayName, len(g.EligibleMembers), want)
+		}
+	}
+	if r.GroupEligibilityReason != "" {
+		t.Errorf("group eligibility reason %q", r.GroupEligibilityReason)
+	}
 	// Verbatim: properties authgate does not read are kept.
 	if !strings.Contains(string(r.RoleDefinitions[0]), `"rolePermissions"`) || !strings.Contains(string(r.RoleAssignments[0]), `"appScopeId":null`) {
 		t.Errorf("objects not kept verbatim: %s / %s", r.RoleDefinitions[0], r.RoleAssignments[0])
@@ -129,6 +137,9 @@ func TestRolesWithoutP2(t *testing.T) {
 	}
 	if len(r.RoleAssignments) == 0 {
 		t.Error("active assignments missing")
+	}
+	if !strings.Contains(r.GroupEligibilityReason, graphfake.CodeLicenseRequired) {
+		t.Errorf("PIM for Groups without P2: reason %q", r.GroupEligibilityReason)
 	}
 }
 

@@ -46,6 +46,10 @@ type Roles struct {
 	// Groups are the role-assignable groups that hold or are eligible for a
 	// role, with their transitive user members, sorted by id.
 	Groups []RoleGroup `json:"groups"`
+	// GroupEligibilityReason says why the groups' PIM for Groups
+	// eligibilities could not be read (no P2, or a permission missing);
+	// empty when they were.
+	GroupEligibilityReason string `json:"groupEligibilityReason,omitempty"`
 
 	// Offset is the byte offset of the object in the snapshot, or -1.
 	Offset int64 `json:"-"`
@@ -58,6 +62,12 @@ type RoleGroup struct {
 	// Members are GET /groups/{id}/transitiveMembers/microsoft.graph.user,
 	// verbatim, sorted by id.
 	Members []jsontext.Value `json:"members"`
+	// EligibleMembers are the group's PIM for Groups eligibilities (GET
+	// /identityGovernance/privilegedAccess/group/eligibilityScheduleInstances
+	// filtered on the group, with $expand=principal), verbatim, sorted by
+	// id; users eligible to become members hold the group's roles as
+	// eligible.
+	EligibleMembers []jsontext.Value `json:"eligibleMembers,omitempty"`
 }
 
 // RoleDefinition is the part of a unifiedRoleDefinition the controls read.
@@ -105,10 +115,12 @@ type RoleIndex struct {
 	Groups      map[string]GroupMembers // by group id
 }
 
-// GroupMembers are a group's name and user members.
+// GroupMembers are a group's name, user members and the users eligible to
+// become members (PIM for Groups).
 type GroupMembers struct {
 	DisplayName string
 	Users       []RolePrincipal
+	Eligible    []RolePrincipal
 }
 
 // Index decodes the typed view of r, or returns the JSON path and problem
@@ -153,6 +165,28 @@ func (r *Roles) Index() (*RoleIndex, string, string) {
 				return nil, fmt.Sprintf("roles.groups[%d].members[%d]", i, j), rowProblem(err, "id")
 			}
 			gm.Users = append(gm.Users, u)
+		}
+		for j, raw := range g.EligibleMembers {
+			var e struct {
+				PrincipalID string         `json:"principalId"`
+				AccessID    string         `json:"accessId"`
+				Principal   *RolePrincipal `json:"principal"`
+			}
+			if err := json.Unmarshal(raw, &e); err != nil || e.PrincipalID == "" {
+				return nil, fmt.Sprintf("roles.groups[%d].eligibleMembers[%d]", i, j), rowProblem(err, "principalId")
+			}
+			if !strings.EqualFold(e.AccessID, "member") && e.AccessID != "" {
+				continue // an owner manages the group but does not hold its roles
+			}
+			u := RolePrincipal{ID: e.PrincipalID}
+			if e.Principal != nil {
+				u = *e.Principal
+				u.ID = e.PrincipalID
+			}
+			if k := u.Kind(); k != "" && k != "user" {
+				continue
+			}
+			gm.Eligible = append(gm.Eligible, u)
 		}
 		ix.Groups[g.ID] = gm
 	}

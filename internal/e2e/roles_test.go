@@ -125,7 +125,7 @@ func TestRoleHoldersAreAdministrators(t *testing.T) {
 	for _, m := range msgs {
 		all = append(all, m...)
 	}
-	if !slices.Contains(all, "User "+fx.EligibleOnly[len(fx.EligibleOnly)-1]+" holds Global Administrator (eligible) but the per-user report does not flag them isAdmin.") {
+	if !slices.Contains(all, "User "+fx.EligibleGlobalAdmin+" holds Global Administrator (eligible) but the per-user report does not flag them isAdmin.") {
 		t.Errorf("no AM-ADM-04 finding names the eligible Global Administrator: %v", msgs)
 	}
 
@@ -146,8 +146,15 @@ func TestRoleHoldersAreAdministrators(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("AM-ADM-04: %v; judged by AM-ADM-01..03: %v", msgs, judged)
-	if ga := fx.EligibleOnly[len(fx.EligibleOnly)-1]; len(judged) == 0 || !judged[ga] {
+	if len(fx.GroupEligible) == 0 {
+		t.Fatal("fixture: no PIM for Groups eligible user")
+	}
+	for _, u := range fx.GroupEligible {
+		if want := "User " + u + " holds Privileged Role Administrator (eligible, via group PIM-Admins) but the per-user report does not flag them isAdmin."; !slices.Contains(msgs[u], want) {
+			t.Errorf("AM-ADM-04 on the PIM for Groups eligible %s: %q, want %q", u, msgs[u], want)
+		}
+	}
+	if ga := fx.EligibleGlobalAdmin; len(judged) == 0 || !judged[ga] {
 		t.Errorf("the admin controls judged %v, want at least the eligible Global Administrator %s", judged, ga)
 	}
 
@@ -201,8 +208,14 @@ func TestRolesWithoutP2Judged(t *testing.T) {
 	fx := tenant.Roles()
 	r := evaltest.Evaluate(t, path)
 	c := control(t, r, "AM-ADM-06")
-	if c.Status != evaluator.StatusFail || len(c.Violations) != 1 || !strings.Contains(c.Violations[0].Message, "AadPremiumLicenseRequired") {
-		t.Fatalf("AM-ADM-06 %s %+v, want one finding with Graph's answer", c.Status, c.Violations)
+	// Role eligibility and PIM for Groups are both refused: one finding each.
+	if c.Status != evaluator.StatusFail || len(c.Violations) != 2 {
+		t.Fatalf("AM-ADM-06 %s %+v, want two findings with Graph's answer", c.Status, c.Violations)
+	}
+	for _, v := range c.Violations {
+		if !strings.Contains(v.Message, "AadPremiumLicenseRequired") {
+			t.Errorf("AM-ADM-06 finding without Graph's answer: %s", v.Message)
+		}
 	}
 	got, _ := subjects(control(t, r, "AM-ADM-04"))
 	for _, u := range got {

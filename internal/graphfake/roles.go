@@ -17,6 +17,8 @@ const (
 	EndpointRoleEligibility Endpoint = "roleEligibilityScheduleInstances"
 	EndpointGroupMembers    Endpoint = "transitiveMembers"
 	EndpointGroup           Endpoint = "groups/{id}"
+	// EndpointGroupEligibility is PIM for Groups' eligibilityScheduleInstances.
+	EndpointGroupEligibility Endpoint = "groupEligibilityScheduleInstances"
 )
 
 // ServiceAccountsGroup is a group of the emulated tenant that holds no role:
@@ -114,6 +116,12 @@ type RoleFixture struct {
 	GroupHeld []string
 	// EligibleOnly are the UPNs of users whose only role is eligible.
 	EligibleOnly []string
+	// EligibleGlobalAdmin is the UPN of the member isAdmin misses who is
+	// eligible for Global Administrator directly.
+	EligibleGlobalAdmin string
+	// GroupEligible are the UPNs of users eligible to become members of a
+	// role-assignable group (PIM for Groups).
+	GroupEligible []string
 	// ServiceAccounts are the UPNs of ServiceAccountsGroup's members.
 	ServiceAccounts []string
 }
@@ -122,6 +130,8 @@ type RoleFixture struct {
 type RoleFixtureGroup struct {
 	Name    string
 	Members []int // user indexes
+	// Eligible are the users eligible to become members (PIM for Groups).
+	Eligible []int
 	// NoRole marks a group that holds no role.
 	NoRole bool
 }
@@ -167,6 +177,9 @@ func (t Tenant) Roles() RoleFixture {
 		grant(userID(t.Seed, plain[0]), "user", upn(plain[0]), RoleGlobalAdmin, true)
 		f.EligibleOnly = append(f.EligibleOnly, upn(plain[0]))
 		pim := RoleFixtureGroup{Name: roleGroupPIMAdminsName, Members: []int{plain[1]}}
+		if len(plain) >= 9 {
+			pim.Eligible = []int{plain[8]} // PIM for Groups: eligible to become a member
+		}
 		if len(admins) > 0 {
 			pim.Members = append(pim.Members, admins[0])
 		}
@@ -176,6 +189,13 @@ func (t Tenant) Roles() RoleFixture {
 		grant(RoleGroupHelpdesk, "group", roleGroupHelpdeskName, RoleHelpdeskAdmin, false)
 		f.BlindSpot = []string{upn(plain[0]), upn(plain[1]), upn(plain[2])}
 		f.GroupHeld = []string{upn(plain[1]), upn(plain[2])}
+		f.EligibleGlobalAdmin = upn(plain[0])
+		for _, i := range pim.Eligible {
+			f.BlindSpot = append(f.BlindSpot, upn(i))
+			f.GroupHeld = append(f.GroupHeld, upn(i))
+			f.EligibleOnly = append(f.EligibleOnly, upn(i))
+			f.GroupEligible = append(f.GroupEligible, upn(i))
+		}
 		grant(userID(t.Seed, plain[3]), "user", upn(plain[3]), RoleCustomAuditorID, false)
 		f.BlindSpot = append(f.BlindSpot, upn(plain[3]))
 	}
@@ -202,6 +222,8 @@ func rolesEndpoint(rest string) (Endpoint, string, bool) {
 		return EndpointRoleEligibility, "", true
 	case strings.HasPrefix(rest, "groups/") && strings.HasSuffix(rest, "/transitiveMembers/microsoft.graph.user"):
 		return EndpointGroupMembers, strings.TrimSuffix(strings.TrimPrefix(rest, "groups/"), "/transitiveMembers/microsoft.graph.user"), true
+	case rest == "identityGovernance/privilegedAccess/group/eligibilityScheduleInstances":
+		return EndpointGroupEligibility, "", true
 	case strings.HasPrefix(rest, "groups/") && !strings.Contains(strings.TrimPrefix(rest, "groups/"), "/"):
 		return EndpointGroup, strings.TrimPrefix(rest, "groups/"), true
 	}
@@ -260,7 +282,7 @@ func (s *Server) serveRoles(w http.ResponseWriter, r *http.Request) bool {
 			return true
 		}
 	}
-	if ep == EndpointRoleEligibility && s.opts.Roles.NoP2 {
+	if (ep == EndpointRoleEligibility || ep == EndpointGroupEligibility) && s.opts.Roles.NoP2 {
 		s.graphError(w, r, http.StatusBadRequest, CodeLicenseRequired, MsgLicenseRequired)
 		return true
 	}
@@ -300,6 +322,22 @@ func (s *Server) serveRoles(w http.ResponseWriter, r *http.Request) bool {
 				row["roleEligibilityScheduleId"] = g.ID
 			}
 			rows = append(rows, row)
+		}
+	case EndpointGroupEligibility:
+		ctx = base + "/$metadata#identityGovernance/privilegedAccess/group/eligibilityScheduleInstances(principal())"
+		id, ok := strings.CutPrefix(q.Get("$filter"), "groupId eq '")
+		id, ok2 := strings.CutSuffix(id, "'")
+		if !ok || !ok2 {
+			s.graphError(w, r, http.StatusBadRequest, CodeBadRequest, "The request must filter on groupId: $filter=groupId eq '{id}'.")
+			return true
+		}
+		for k, i := range fx.Groups[id].Eligible {
+			u := GenerateUser(s.opts.Tenant.Seed, i, s.opts.Tenant.Now)
+			rows = append(rows, map[string]any{
+				"id": guid(mix(uint64(s.opts.Tenant.Seed)^0x9e11), uint64(k+1)), "groupId": id, "principalId": u.ID, "accessId": "member",
+				"memberType": "direct", "startDateTime": s.opts.Tenant.Now.AddDate(0, -1, 0).Format(time.RFC3339), "endDateTime": nil,
+				"principal": map[string]any{"@odata.type": "#microsoft.graph.user", "id": u.ID, "userPrincipalName": u.UserPrincipalName, "displayName": u.UserDisplayName},
+			})
 		}
 	case EndpointGroup:
 		id, _ := url.PathUnescape(arg)

@@ -14,3 +14,13 @@ test_read_skips if {
 test_no_roles_skips if {
 	ctl.skip == {"the snapshot has no roles section (fetch --include roles)"} with input as {"roles": null}
 }
+
+test_group_eligibility_unavailable_reported if {
+	vs := ctl.violation with input as {"roles": {"eligibility": "graph", "groupEligibilityReason": "Graph answered 403 Forbidden"}}
+	vs == {{"message": "Users eligible to join role-assignable groups (PIM for Groups) could not be read, so they were not judged as administrators: Graph answered 403 Forbidden."}}
+	count(ctl.skip) == 0 with input as {"roles": {"eligibility": "graph", "groupEligibilityReason": "Graph answered 403 Forbidden"}}
+}
+
+test_no_roles_no_violation if {
+	count(ctl.violation) == 0 with input as {"roles": null}
+}
