@@ -328,6 +328,13 @@ func toViolation(c *controlDef, raw any) (Violation, error) {
 		sub.ID, _ = sm["id"].(string)
 		sub.UserPrincipalName, _ = sm["userPrincipalName"].(string)
 		sub.DisplayName, _ = sm["displayName"].(string)
+		if rs, ok := sm["roles"].([]any); ok {
+			for _, r := range rs {
+				if r, ok := r.(string); ok && r != "" {
+					sub.Roles = append(sub.Roles, r)
+				}
+			}
+		}
 		if sub.ID == "" && sub.UserPrincipalName == "" {
 			return bad("subject has neither an \"id\" nor a \"userPrincipalName\" string: %s", jsonString(s))
 		}

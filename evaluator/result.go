@@ -86,6 +86,10 @@ type Subject struct {
 	ID                string `json:"id"`
 	UserPrincipalName string `json:"userPrincipalName"`
 	DisplayName       string `json:"displayName"`
+	// Roles name the directory roles that make the user an administrator
+	// ("Global Administrator (eligible, via group PIM-Admins)"), on the
+	// findings of admin controls when the snapshot has a roles section.
+	Roles []string `json:"roles,omitempty"`
 }
 
 // Waiver is an accepted risk that applies to a violation.

@@ -181,6 +181,17 @@ func appendViolation(b []byte, v *evaluator.Violation) []byte {
 		b = appendField(b, in2, "id", s.ID, false)
 		b = appendField(b, ","+in2, "userPrincipalName", s.UserPrincipalName, false)
 		b = appendField(b, ","+in2, "displayName", s.DisplayName, false)
+		if len(s.Roles) > 0 {
+			b = append(b, ","+in2+`"roles": [`...)
+			for i, r := range s.Roles {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, in2+"  "...)
+				b = appendString(b, r)
+			}
+			b = append(b, in2+"]"...)
+		}
 		b = append(b, in1+"}"...)
 	}
 	b = appendField(b, ","+in1, "message", v.Message, false)

@@ -245,7 +245,7 @@ func BenchmarkWriteJSON(b *testing.B) { benchmarkWrite(b, "json") }
 func TestAppendViolation(t *testing.T) {
 	for typ, want := range map[reflect.Type]int{
 		reflect.TypeFor[evaluator.Violation](): 6, // Subject, Message, Value, Threshold, Waiver, Offset (json:"-")
-		reflect.TypeFor[evaluator.Subject]():   3,
+		reflect.TypeFor[evaluator.Subject]():   4,
 		reflect.TypeFor[evaluator.Waiver]():    6,
 	} {
 		if typ.NumField() != want {
@@ -262,6 +262,7 @@ func TestAppendViolation(t *testing.T) {
 		{"odd floats", evaluator.Violation{Message: "m", Value: f64(1e-7), Threshold: f64(1e21)}},
 		{"integral floats", evaluator.Violation{Message: "m", Value: f64(3), Threshold: f64(-0.5)}},
 		{"user", evaluator.Violation{Subject: sub, Message: "admin is not MFA-capable", Offset: 5}},
+		{"admin roles", evaluator.Violation{Subject: &evaluator.Subject{ID: "i", Roles: []string{"Global Administrator (eligible)", "Helpdesk Administrator (active, via group \"Ops\")"}}, Message: "m"}},
 		{"empty strings", evaluator.Violation{Subject: &evaluator.Subject{}}},
 		{"escapes", evaluator.Violation{Subject: &evaluator.Subject{ID: "x", DisplayName: "q\"b\\s\n\t\x01<&> Zoë \u2028 \xff"}, Message: "é"}},
 		{"waiver full", evaluator.Violation{Subject: sub, Message: "m", Waiver: &evaluator.Waiver{Control: "C", Subject: "S", Reason: "R", Owner: "O", Expires: "E", Ticket: "T"}}},

@@ -112,6 +112,11 @@ func TestRoleHoldersAreAdministrators(t *testing.T) {
 	r := evaltest.Evaluate(t, path)
 
 	adm04 := control(t, r, "AM-ADM-04")
+	for _, v := range adm04.Violations {
+		if v.Subject == nil || len(v.Subject.Roles) == 0 || !strings.Contains(v.Message, v.Subject.Roles[0][:strings.Index(v.Subject.Roles[0], " (")]) {
+			t.Errorf("AM-ADM-04 subject %+v does not carry the roles of %q", v.Subject, v.Message)
+		}
+	}
 	got, msgs := subjects(adm04)
 	if !slices.Equal(got, fx.BlindSpot) {
 		t.Errorf("AM-ADM-04 names %v, want %v", got, fx.BlindSpot)

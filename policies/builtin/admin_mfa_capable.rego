@@ -49,6 +49,6 @@ violation contains v if {
 	not u.isMfaCapable
 	v := {
 		"message": sprintf("Administrator %s is not MFA-capable: no strong method allowed by the authentication methods policy is registered.", [lib.admin_name(u)]),
-		"subject": lib.subject(u),
+		"subject": lib.admin_subject(u),
 	}
 }

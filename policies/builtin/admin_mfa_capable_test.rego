@@ -47,6 +47,6 @@ test_role_holder_not_flagged_is_judged if {
 	vs := ctl.violation with input as f.users([f.user({"isAdmin": false, "isMfaCapable": false, "directoryRoles": roles})])
 	vs == {{
 		"message": "Administrator ana.lima@contoso.example [Global Administrator (eligible); Privileged Role Administrator (eligible, via group PIM-Admins)] is not MFA-capable: no strong method allowed by the authentication methods policy is registered.",
-		"subject": {"id": "00000000-0000-0000-0000-000000000001", "userPrincipalName": "ana.lima@contoso.example", "displayName": "Ana Lima"},
+		"subject": {"id": "00000000-0000-0000-0000-000000000001", "userPrincipalName": "ana.lima@contoso.example", "displayName": "Ana Lima", "roles": ["Global Administrator (eligible)", "Privileged Role Administrator (eligible, via group PIM-Admins)"]},
 	}}
 }

@@ -50,6 +50,6 @@ violation contains v if {
 	not lib.phishing_resistant(u)
 	v := {
 		"message": sprintf("Administrator %s has no phishing-resistant method registered.", [lib.admin_name(u)]),
-		"subject": lib.subject(u),
+		"subject": lib.admin_subject(u),
 	}
 }

@@ -49,6 +49,6 @@ violation contains v if {
 	some r in object.get(u, "directoryRoles", [])
 	v := {
 		"message": sprintf("User %s holds %s but the per-user report does not flag them isAdmin.", [lib.name(u), r.description]),
-		"subject": lib.subject(u),
+		"subject": lib.admin_subject(u),
 	}
 }

@@ -23,11 +23,11 @@ test_unflagged_holder_named_per_role if {
 	vs == {
 		{
 			"message": "User ana.lima@contoso.example holds Global Administrator (eligible) but the per-user report does not flag them isAdmin.",
-			"subject": {"id": "00000000-0000-0000-0000-000000000001", "userPrincipalName": "ana.lima@contoso.example", "displayName": "Ana Lima"},
+			"subject": {"id": "00000000-0000-0000-0000-000000000001", "userPrincipalName": "ana.lima@contoso.example", "displayName": "Ana Lima", "roles": ["Global Administrator (eligible)", "Privileged Role Administrator (eligible, via group PIM-Admins)"]},
 		},
 		{
 			"message": "User ana.lima@contoso.example holds Privileged Role Administrator (eligible, via group PIM-Admins) but the per-user report does not flag them isAdmin.",
-			"subject": {"id": "00000000-0000-0000-0000-000000000001", "userPrincipalName": "ana.lima@contoso.example", "displayName": "Ana Lima"},
+			"subject": {"id": "00000000-0000-0000-0000-000000000001", "userPrincipalName": "ana.lima@contoso.example", "displayName": "Ana Lima", "roles": ["Global Administrator (eligible)", "Privileged Role Administrator (eligible, via group PIM-Admins)"]},
 		},
 	}
 }

@@ -38,7 +38,7 @@ violation contains v if {
 	roles := concat("; ", sort([r.description | some r in h.roles]))
 	v := {
 		"message": sprintf("User %s holds %s but has no row in the per-user registration report (disabled, deleted or outside the report), so no control judges how they sign in.", [holder_name(h), roles]),
-		"subject": {"id": h.id, "userPrincipalName": h.userPrincipalName, "displayName": h.displayName},
+		"subject": {"id": h.id, "userPrincipalName": h.userPrincipalName, "displayName": h.displayName, "roles": sort([r.description | some r in h.roles])},
 	}
 }
 

@@ -15,7 +15,7 @@ test_missing_holder_fails if {
 	]}}
 	vs == {{
 		"message": "User b holds Exchange Administrator (active); Global Administrator (eligible) but has no row in the per-user registration report (disabled, deleted or outside the report), so no control judges how they sign in.",
-		"subject": {"id": "b", "userPrincipalName": "", "displayName": ""},
+		"subject": {"id": "b", "userPrincipalName": "", "displayName": "", "roles": ["Exchange Administrator (active)", "Global Administrator (eligible)"]},
 	}}
 }
 

@@ -57,7 +57,7 @@ violation contains v if {
 	factor := telephony_second_factor(u)
 	v := {
 		"message": sprintf("Administrator %s uses %s as second factor.", [lib.admin_name(u), factor]),
-		"subject": lib.subject(u),
+		"subject": lib.admin_subject(u),
 	}
 }
 

@@ -58,6 +58,14 @@ admin_name(u) := sprintf("%s [%s]", [name(u), t]) if {
 
 admin_name(u) := name(u) if roles_text(u) == ""
 
+# admin_subject(u) is the violation subject of administrator u: subject(u)
+# plus, when the roles section makes them one, the roles' descriptions.
+admin_subject(u) := object.union(subject(u), {"roles": sort([r.description | some r in u.directoryRoles])}) if {
+	count(object.get(u, "directoryRoles", [])) > 0
+}
+
+admin_subject(u) := subject(u) if count(object.get(u, "directoryRoles", [])) == 0
+
 # subject(u) is the violation subject of user u.
 subject(u) := {
 	"id": object.get(u, "id", ""),
