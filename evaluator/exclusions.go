@@ -9,6 +9,7 @@ import (
 
 	jsonv2 "github.com/go-json-experiment/json"
 
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/scope"
 	"github.com/authgate/authgate/snapshot"
 )
@@ -25,12 +26,12 @@ type exclState struct {
 	covered []string // the controls some entry covers
 	tenant  []string // those of them that are tenant-scoped
 	// newAgg makes an aggregator for the excluded users of one key.
-	newAgg func() *aggregator
+	newAgg func() *result.Aggregator
 
-	matched  []int64                // users matched per entry
-	removed  []map[string]int64     // entry -> control -> users removed (tenant controls)
-	children map[string]*aggregator // excluded tenant controls (joined) -> their users' counts
-	admin    map[string]bool        // lower-cased id and UPN of matched users -> in the admin set
+	matched  []int64                       // users matched per entry
+	removed  []map[string]int64            // entry -> control -> users removed (tenant controls)
+	children map[string]*result.Aggregator // excluded tenant controls (joined) -> their users' counts
+	admin    map[string]bool               // lower-cased id and UPN of matched users -> in the admin set
 }
 
 // newExcl prepares a worker's exclusion state, or nil without exclusions.
@@ -39,13 +40,13 @@ func (e *Engine) newExcl(groups []snapshot.RoleGroup) *exclState {
 	if s.Len() == 0 {
 		return nil
 	}
-	x := &exclState{set: s, children: map[string]*aggregator{}, admin: map[string]bool{}}
+	x := &exclState{set: s, children: map[string]*result.Aggregator{}, admin: map[string]bool{}}
 	x.members = groupMembers(groups)
 	for _, c := range e.controls {
 		for i := range s.Len() {
 			if s.Covers(i, c.ID) {
 				x.covered = append(x.covered, c.ID)
-				if c.Scope == ScopeTenant {
+				if c.Scope == result.ScopeTenant {
 					x.tenant = append(x.tenant, c.ID)
 				}
 				break
@@ -57,7 +58,7 @@ func (e *Engine) newExcl(groups []snapshot.RoleGroup) *exclState {
 	for i := range x.removed {
 		x.removed[i] = map[string]int64{}
 	}
-	x.newAgg = func() *aggregator { return newAggregator(e.taxonomy.classOf, e.taxonomy.classes, nil) }
+	x.newAgg = func() *result.Aggregator { return result.NewAggregator(e.taxonomy.classOf, e.taxonomy.classes, nil) }
 	return x
 }
 
@@ -119,7 +120,7 @@ func (x *exclState) see(u *snapshot.UserRegistrationDetails, mark []bool) {
 		child = x.newAgg()
 		x.children[k] = child
 	}
-	child.add(u, mark)
+	child.Add(u, mark)
 }
 
 func (x *exclState) merge(o *exclState) {
@@ -134,7 +135,7 @@ func (x *exclState) merge(o *exclState) {
 	}
 	for k, child := range o.children {
 		if mine := x.children[k]; mine != nil {
-			mine.merge(child)
+			mine.Merge(child)
 		} else {
 			x.children[k] = child
 		}
@@ -144,9 +145,9 @@ func (x *exclState) merge(o *exclState) {
 
 // minus returns the aggregates of control id: base less the users the
 // exclusions take out of its scope.
-func (x *exclState) minus(id string, base *Aggregates, lastUpdated *snapshot.TimeRange) *Aggregates {
+func (x *exclState) minus(id string, base *result.Aggregates, lastUpdated *snapshot.TimeRange) *result.Aggregates {
 	out := *base
-	out.Scopes = map[string]*ScopeCounts{}
+	out.Scopes = map[string]*result.ScopeCounts{}
 	for name, sc := range base.Scopes {
 		c := *sc
 		c.Methods = maps.Clone(sc.Methods)
@@ -157,7 +158,7 @@ func (x *exclState) minus(id string, base *Aggregates, lastUpdated *snapshot.Tim
 		if !slices.Contains(strings.Split(k, ","), id) {
 			continue
 		}
-		ex := child.result(lastUpdated, nil)
+		ex := child.Finish(lastUpdated, nil)
 		out.Users -= ex.Users
 		for name, sc := range ex.Scopes {
 			o := out.Scopes[name]
@@ -187,7 +188,7 @@ func (x *exclState) minus(id string, base *Aggregates, lastUpdated *snapshot.Tim
 // their own aggregates, then drops every finding whose subject an
 // exclusion takes out of its control's scope. It returns the entries'
 // statuses.
-func (e *Engine) applyExclusions(ctx context.Context, x *exclState, info *snapshot.Info, base *Aggregates, roles *roleSet, found [][]Violation, now time.Time) ([]scope.Status, error) {
+func (e *Engine) applyExclusions(ctx context.Context, x *exclState, info *snapshot.Info, base *result.Aggregates, roles *roleSet, found [][]result.Violation, now time.Time) ([]scope.Status, error) {
 	if x == nil {
 		return nil, nil
 	}

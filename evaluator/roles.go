@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -21,60 +22,10 @@ const privilegedRolesPath = "data/privileged-roles.json"
 // privileged roles.
 const ParamPrivilegedOnly = "admin_roles_privileged_only"
 
-// Role assignment kinds.
-const (
-	AssignmentActive   = "active"
-	AssignmentEligible = "eligible"
-)
-
-// HeldRole is one directory role a user holds or may activate, directly or
-// through a role-assignable group.
-type HeldRole struct {
-	RoleDefinitionID string `json:"roleDefinitionId"`
-	TemplateID       string `json:"templateId"`
-	RoleName         string `json:"roleName"`
-	Privileged       bool   `json:"privileged"`
-	// Assignment is "active" (permanent or PIM-activated) or "eligible".
-	Assignment string `json:"assignment"`
-	// ViaGroupID and ViaGroup name the group the role is held through;
-	// empty for a direct assignment.
-	ViaGroupID string `json:"viaGroupId"`
-	ViaGroup   string `json:"viaGroup"`
-	// Description is what findings print: "Global Administrator (eligible,
-	// via group PIM-Admins)".
-	Description string `json:"description"`
-}
-
-// RoleHolder is a user who holds or may activate a role, as tenant controls
-// see it in input.roles.holders.
-type RoleHolder struct {
-	ID                string     `json:"id"`
-	UserPrincipalName string     `json:"userPrincipalName"`
-	DisplayName       string     `json:"displayName"`
-	Roles             []HeldRole `json:"roles"`
-	// InReport is true when the per-user report has a row for the user;
-	// IsAdmin is that row's isAdmin.
-	InReport bool `json:"inReport"`
-	IsAdmin  bool `json:"isAdmin"`
-}
-
-// RolesInput is input.roles: the roles section as the controls read it.
-type RolesInput struct {
-	Eligibility       string `json:"eligibility"`
-	EligibilityReason string `json:"eligibilityReason"`
-	// GroupEligibilityReason says why PIM for Groups eligibilities could
-	// not be read; "" when they were.
-	GroupEligibilityReason string `json:"groupEligibilityReason"`
-	PrivilegedOnly         bool   `json:"privilegedOnly"`
-	// PrivilegedSource says where "privileged" came from.
-	PrivilegedSource string       `json:"privilegedSource"`
-	Holders          []RoleHolder `json:"holders"`
-}
-
 // roleSet is the administrator set a roles section gives, by user id.
 type roleSet struct {
-	holders map[string]*RoleHolder
-	in      RolesInput
+	holders map[string]*result.RoleHolder
+	in      result.RolesInput
 }
 
 // privilegedList is the shipped list of privileged built-in roles.
@@ -131,10 +82,10 @@ func (e *Engine) rolesFor(path string) (*roleSet, []snapshot.RoleGroup, error) {
 }
 
 func buildRoleSet(r *snapshot.Roles, ix *snapshot.RoleIndex, list map[string]bool, version string, only bool) *roleSet {
-	rs := &roleSet{holders: map[string]*RoleHolder{}}
+	rs := &roleSet{holders: map[string]*result.RoleHolder{}}
 	usedGraph, usedList := false, false
-	held := func(g snapshot.RoleGrant, assignment, groupID, groupName string) HeldRole {
-		h := HeldRole{RoleDefinitionID: g.RoleDefinitionID, TemplateID: g.RoleDefinitionID, RoleName: g.RoleDefinitionID, Assignment: assignment, ViaGroupID: groupID, ViaGroup: groupName}
+	held := func(g snapshot.RoleGrant, assignment, groupID, groupName string) result.HeldRole {
+		h := result.HeldRole{RoleDefinitionID: g.RoleDefinitionID, TemplateID: g.RoleDefinitionID, RoleName: g.RoleDefinitionID, Assignment: assignment, ViaGroupID: groupID, ViaGroup: groupName}
 		d, ok := ix.Definitions[g.RoleDefinitionID]
 		if ok {
 			h.RoleName = cmpOr(d.DisplayName, g.RoleDefinitionID)
@@ -148,13 +99,13 @@ func buildRoleSet(r *snapshot.Roles, ix *snapshot.RoleIndex, list map[string]boo
 		h.Description = describeRole(h)
 		return h
 	}
-	add := func(id, upn, name string, h HeldRole) {
+	add := func(id, upn, name string, h result.HeldRole) {
 		if only && !h.Privileged {
 			return
 		}
 		u := rs.holders[id]
 		if u == nil {
-			u = &RoleHolder{ID: id, UserPrincipalName: upn, DisplayName: name}
+			u = &result.RoleHolder{ID: id, UserPrincipalName: upn, DisplayName: name}
 			rs.holders[id] = u
 		}
 		if u.UserPrincipalName == "" {
@@ -167,7 +118,7 @@ func buildRoleSet(r *snapshot.Roles, ix *snapshot.RoleIndex, list map[string]boo
 	for _, set := range []struct {
 		grants     []snapshot.RoleGrant
 		assignment string
-	}{{ix.Active, AssignmentActive}, {ix.Eligible, AssignmentEligible}} {
+	}{{ix.Active, result.AssignmentActive}, {ix.Eligible, result.AssignmentEligible}} {
 		for _, g := range set.grants {
 			kind := ""
 			if g.Principal != nil {
@@ -179,7 +130,7 @@ func buildRoleSet(r *snapshot.Roles, ix *snapshot.RoleIndex, list map[string]boo
 					add(m.ID, m.UserPrincipalName, m.DisplayName, held(g, set.assignment, g.PrincipalID, name))
 				}
 				for _, m := range grp.Eligible { // PIM for Groups: one activation from membership
-					add(m.ID, m.UserPrincipalName, m.DisplayName, held(g, AssignmentEligible, g.PrincipalID, name))
+					add(m.ID, m.UserPrincipalName, m.DisplayName, held(g, result.AssignmentEligible, g.PrincipalID, name))
 				}
 				continue
 			}
@@ -194,9 +145,9 @@ func buildRoleSet(r *snapshot.Roles, ix *snapshot.RoleIndex, list map[string]boo
 		}
 	}
 	for _, u := range rs.holders {
-		slices.SortFunc(u.Roles, func(a, b HeldRole) int { return strings.Compare(a.Description, b.Description) })
+		slices.SortFunc(u.Roles, func(a, b result.HeldRole) int { return strings.Compare(a.Description, b.Description) })
 	}
-	rs.in = RolesInput{Eligibility: r.Eligibility, EligibilityReason: r.EligibilityReason, GroupEligibilityReason: r.GroupEligibilityReason, PrivilegedOnly: only}
+	rs.in = result.RolesInput{Eligibility: r.Eligibility, EligibilityReason: r.EligibilityReason, GroupEligibilityReason: r.GroupEligibilityReason, PrivilegedOnly: only}
 	switch {
 	case usedGraph && usedList:
 		rs.in.PrivilegedSource = "Graph beta isPrivileged, else authgate's privileged-roles list " + version
@@ -209,7 +160,7 @@ func buildRoleSet(r *snapshot.Roles, ix *snapshot.RoleIndex, list map[string]boo
 }
 
 // describeRole is what a finding prints for a held role.
-func describeRole(h HeldRole) string {
+func describeRole(h result.HeldRole) string {
 	parts := []string{h.Assignment}
 	if h.ViaGroup != "" {
 		parts = append(parts, "via group "+h.ViaGroup)
@@ -240,7 +191,7 @@ func (rs *roleSet) isAdmin(u *snapshot.UserRegistrationDetails) bool {
 var kDirectoryRoles = ast.StringTerm("directoryRoles")
 
 // usersTermWithRoles is usersTerm plus, on every role holder, a
-// "directoryRoles" array of the roles held (see HeldRole).
+// "directoryRoles" array of the roles held (see result.HeldRole).
 func (w *worker) usersTermWithRoles(chunk []snapshot.UserRegistrationDetails) *ast.Term {
 	t := usersTerm(chunk, w.terms)
 	if w.roles == nil {
@@ -261,7 +212,7 @@ func (w *worker) usersTermWithRoles(chunk []snapshot.UserRegistrationDetails) *a
 	return t
 }
 
-func heldJSON(roles []HeldRole) []any {
+func heldJSON(roles []result.HeldRole) []any {
 	out := make([]any, len(roles))
 	for i, h := range roles {
 		out[i] = map[string]any{
@@ -273,21 +224,29 @@ func heldJSON(roles []HeldRole) []any {
 	return out
 }
 
-// seenHolder records, for the aggregator, a role holder's row.
-func (a *aggregator) seeHolder(u *snapshot.UserRegistrationDetails) {
-	if a.roles == nil {
-		return
-	}
-	if _, ok := a.roles.holders[u.ID]; ok {
-		if a.seen == nil {
-			a.seen = map[string]bool{}
+// seeHolder records a role holder's row.
+func (w *worker) seeHolder(u *snapshot.UserRegistrationDetails) {
+	if _, ok := w.roles.holders[u.ID]; ok {
+		if w.seen == nil {
+			w.seen = map[string]bool{}
 		}
-		a.seen[u.ID] = u.IsAdmin
+		w.seen[u.ID] = u.IsAdmin
+	}
+}
+
+// mergeScope adds another worker's role rows and exclusion counts.
+func (w *worker) mergeScope(o *worker) {
+	if len(o.seen) > 0 && w.seen == nil {
+		w.seen = map[string]bool{}
+	}
+	maps.Copy(w.seen, o.seen)
+	if w.ex != nil {
+		w.ex.merge(o.ex)
 	}
 }
 
 // rolesJSON is input.roles: null without a roles section.
-func (a *Aggregates) rolesJSON() any {
+func rolesJSON(a *result.Aggregates) any {
 	if a.Roles == nil {
 		return nil
 	}
@@ -297,16 +256,17 @@ func (a *Aggregates) rolesJSON() any {
 	return out
 }
 
-// rolesResult fills the holders' report status from what the workers saw.
-func (a *aggregator) rolesResult() *RolesInput {
-	if a.roles == nil {
+// rolesResult fills the holders' report status from the rows the workers
+// saw (seen); nil without a roles section.
+func rolesResult(roles *roleSet, seen map[string]bool) *result.RolesInput {
+	if roles == nil {
 		return nil
 	}
-	in := a.roles.in
-	in.Holders = make([]RoleHolder, 0, len(a.roles.holders))
-	for _, id := range slices.Sorted(maps.Keys(a.roles.holders)) {
-		h := *a.roles.holders[id]
-		h.IsAdmin, h.InReport = a.seen[id]
+	in := roles.in
+	in.Holders = make([]result.RoleHolder, 0, len(roles.holders))
+	for _, id := range slices.Sorted(maps.Keys(roles.holders)) {
+		h := *roles.holders[id]
+		h.IsAdmin, h.InReport = seen[id]
 		in.Holders = append(in.Holders, h)
 	}
 	return &in
@@ -315,12 +275,12 @@ func (a *aggregator) rolesResult() *RolesInput {
 // withRoles records u's row when u holds a role and returns u as the admin
 // scope counts it: a role holder whose row says isAdmin false counts as an
 // administrator (a copy, the chunk is left as read).
-func (a *aggregator) withRoles(u *snapshot.UserRegistrationDetails) *snapshot.UserRegistrationDetails {
-	if a.roles == nil {
+func (w *worker) withRoles(u *snapshot.UserRegistrationDetails) *snapshot.UserRegistrationDetails {
+	if w.roles == nil {
 		return u
 	}
-	a.seeHolder(u)
-	if !u.IsAdmin && a.roles.isAdmin(u) {
+	w.seeHolder(u)
+	if !u.IsAdmin && w.roles.isAdmin(u) {
 		c := *u
 		c.IsAdmin = true
 		return &c

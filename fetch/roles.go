@@ -59,7 +59,7 @@ func (ft *fetcher) fetchRoles(ctx context.Context) error {
 		return nil
 	}
 	g := ft.o.Cloud.GraphURL
-	v := ft.o.APIVersion
+	v := string(ft.o.APIVersion)
 	r := &snapshot.Roles{Eligibility: snapshot.EligibilityGraph}
 	var err error
 	// beta carries isPrivileged, Microsoft's own label of the privileged
@@ -192,21 +192,6 @@ func (ft *fetcher) attachRoles(m *snapshot.Manifest) {
 	}
 }
 
-// ExpandIncludes replaces "all" in the --include values with every
-// optional section, keeping the others as given.
-func ExpandIncludes(in []string) []string {
-	var out []string
-	for _, s := range in {
-		if s == IncludeAll {
-			out = append(out, Includes...)
-		} else {
-			out = append(out, s)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
 // ReportExclusionGroups names the exclusion groups' members in the manifest.
 const ReportExclusionGroups = "exclusionGroups"
 
@@ -218,11 +203,11 @@ func (ft *fetcher) fetchExclusionGroups(ctx context.Context) error {
 	if len(ft.o.ExclusionGroups) == 0 {
 		return nil
 	}
-	g, v := ft.o.Cloud.GraphURL, ft.o.APIVersion
+	g, v := ft.o.Cloud.GraphURL, string(ft.o.APIVersion)
 	ids := slices.Compact(slices.Sorted(slices.Values(ft.o.ExclusionGroups)))
 	out := make([]snapshot.RoleGroup, 0, len(ids))
 	for _, id := range ids {
-		body, err := ft.cl.get(ctx, "get group "+id, g+"/"+v+"/groups/"+url.PathEscape(id)+"?$select=id,displayName")
+		body, err := ft.cl.get(ctx, "get group "+id, "group "+id, g+"/"+v+"/groups/"+url.PathEscape(id)+"?$select=id,displayName")
 		if err != nil {
 			var ge *GraphError
 			if errors.As(err, &ge) && ge.StatusCode == http.StatusForbidden {

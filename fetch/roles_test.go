@@ -12,6 +12,7 @@ import (
 
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/internal/graphfake"
+	"github.com/authgate/authgate/internal/tenantgen"
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -79,7 +80,7 @@ func TestRolesFetched(t *testing.T) {
 	if p != "" {
 		t.Fatalf("index: %s: %s", p, m)
 	}
-	if d := ix.Definitions[graphfake.RoleGlobalAdmin]; d.DisplayName != "Global Administrator" || d.IsPrivileged == nil || !*d.IsPrivileged {
+	if d := ix.Definitions[tenantgen.RoleGlobalAdmin]; d.DisplayName != "Global Administrator" || d.IsPrivileged == nil || !*d.IsPrivileged {
 		t.Errorf("Global Administrator definition %+v: want isPrivileged true from beta", d)
 	}
 	roleGroups := 0
@@ -171,13 +172,20 @@ func TestRolesForeignNextLink(t *testing.T) {
 	}
 }
 
-func TestExpandIncludes(t *testing.T) {
-	got := fetch.ExpandIncludes([]string{"all", "usage"})
-	if !slices.Equal(got, fetch.Includes) && !slices.Equal(got, slices.Sorted(slices.Values(fetch.Includes))) {
-		t.Errorf("ExpandIncludes(all, usage) = %v, want %v", got, fetch.Includes)
+// TestParseIncludesAll: "all" asks for every section, alone or with
+// others; "roles" alone leaves usage out.
+func TestParseIncludesAll(t *testing.T) {
+	for _, in := range [][]string{{"all"}, {"all", "usage"}, {"usage", "roles"}} {
+		got, err := fetch.ParseIncludes(in)
+		if err != nil || got != (fetch.Sections{Usage: true, Roles: true}) {
+			t.Errorf("ParseIncludes(%v) = %+v, %v", in, got, err)
+		}
 	}
-	if got := fetch.ExpandIncludes([]string{"roles"}); !slices.Equal(got, []string{"roles"}) {
-		t.Errorf("ExpandIncludes(roles) = %v", got)
+	if got, err := fetch.ParseIncludes([]string{"roles"}); err != nil || got != (fetch.Sections{Roles: true}) {
+		t.Errorf("ParseIncludes(roles) = %+v, %v", got, err)
+	}
+	if _, err := fetch.ParseIncludes([]string{"everything"}); err == nil || !strings.Contains(err.Error(), "roles, all") {
+		t.Errorf("ParseIncludes(everything): %v", err)
 	}
 }
 
@@ -187,7 +195,7 @@ func TestExclusionGroupsFetched(t *testing.T) {
 	s := newServer(t, 300, graphfake.Options{})
 	info, err := fetchRoles(t, s, func(o *fetch.Options) {
 		o.Roles = false
-		o.ExclusionGroups = []string{graphfake.ServiceAccountsGroup}
+		o.ExclusionGroups = []string{tenantgen.ServiceAccountsGroup}
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +215,7 @@ func TestExclusionGroupsFetched(t *testing.T) {
 	}
 	slices.Sort(upns)
 	want := slices.Sorted(slices.Values(fx.ServiceAccounts))
-	if g.ID != graphfake.ServiceAccountsGroup || g.DisplayName == "" || !slices.Equal(upns, want) {
+	if g.ID != tenantgen.ServiceAccountsGroup || g.DisplayName == "" || !slices.Equal(upns, want) {
 		t.Errorf("group %s %q members %v, want %v", g.ID, g.DisplayName, upns, want)
 	}
 

@@ -1,19 +1,18 @@
 package reports
 
 import (
-	"bufio"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // exclusionLines describes each declared exclusion, in declaration order:
 // who it names, why, whose it is, and how many users it took out of which
 // control, so that a reader sees the scope as clearly as the verdict.
-func exclusionLines(r *evaluator.Result) []string {
+func exclusionLines(r *result.Result) []string {
 	var out []string
 	for _, x := range r.Exclusions {
 		who := slices.Concat(x.Subjects, prefixGroups(x.Groups))
@@ -26,9 +25,9 @@ func exclusionLines(r *evaluator.Result) []string {
 		case x.Users == 0:
 			l += "; matched no user: remove it or fix its subjects"
 		case len(removed) == 0:
-			l += fmt.Sprintf("; matched %d %s, removed from no control", x.Users, plural(int(x.Users), "user", "users"))
+			l += fmt.Sprintf("; matched %d %s, removed from no control", x.Users, Plural(int(x.Users), "user", "users"))
 		default:
-			l += fmt.Sprintf("; matched %d %s; users removed: %s", x.Users, plural(int(x.Users), "user", "users"), strings.Join(removed, ", "))
+			l += fmt.Sprintf("; matched %d %s; users removed: %s", x.Users, Plural(int(x.Users), "user", "users"), strings.Join(removed, ", "))
 		}
 		if x.ReviewOverdue {
 			l += fmt.Sprintf("; review was due on %s", x.ReviewBy)
@@ -46,14 +45,9 @@ func prefixGroups(gs []string) []string {
 	return out
 }
 
-// exclusions draws the "Exclusions" section: one row per declared entry.
-func (h *htmlWriter) exclusions(b *bufio.Writer, r *evaluator.Result) {
-	if len(r.Exclusions) == 0 {
-		return
-	}
-	b.WriteString("<section id=\"exclusions\">\n<h2>Exclusions (users out of scope)</h2>\n<ul>\n")
-	for i, l := range exclusionLines(r) {
-		fmt.Fprintf(b, "<li data-overdue=\"%t\" data-users=\"%d\">%s</li>\n", r.Exclusions[i].ReviewOverdue, r.Exclusions[i].Users, esc(oneLine(l)))
-	}
-	b.WriteString("</ul>\n</section>\n")
+// htmlExclusion is one row of the HTML report's "Exclusions" section.
+type htmlExclusion struct {
+	Overdue bool
+	Users   int64
+	Line    string
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authgate/authgate/internal/graphfake"
+	"github.com/authgate/authgate/internal/tenantgen"
 )
 
 // TestRunExclusions: `authgate run --config authgate.yaml --include roles`
@@ -20,7 +20,7 @@ func TestRunExclusions(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "authgate.yaml")
 	yaml := `exclusions:
-  - groups: [` + graphfake.ServiceAccountsGroup + `]
+  - groups: [` + tenantgen.ServiceAccountsGroup + `]
     controls: [AM-USR-02, AM-PWL-01]
     reason: shared mailboxes and service accounts
     owner: it@contoso.example
@@ -72,7 +72,7 @@ func TestRunExclusions(t *testing.T) {
 			t.Fatal(err)
 		}
 		text := strings.ReplaceAll(string(b), `\`, "") // Markdown escapes [ ] * @
-		if !strings.Contains(text, "exclusions[0] group "+graphfake.ServiceAccountsGroup) || !strings.Contains(text, "users removed: AM-PWL-01 3, AM-USR-02 3") || !strings.Contains(text, "matched no user") {
+		if !strings.Contains(text, "exclusions[0] group "+tenantgen.ServiceAccountsGroup) || !strings.Contains(text, "users removed: AM-PWL-01 3, AM-USR-02 3") || !strings.Contains(text, "matched no user") {
 			t.Errorf("%s output does not list the exclusions:\n%s", f, b)
 		}
 	}

@@ -9,12 +9,13 @@ import (
 
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/internal/evaltest"
-	"github.com/authgate/authgate/internal/graphfake"
+	"github.com/authgate/authgate/internal/tenantgen"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/scope"
 )
 
 // findings returns control id's findings as subject UPN -> messages.
-func findings(t *testing.T, r *evaluator.Result, id string) map[string][]string {
+func findings(t *testing.T, r *result.Result, id string) map[string][]string {
 	t.Helper()
 	_, msgs := subjects(control(t, r, id))
 	return msgs
@@ -28,7 +29,7 @@ var countsRE = regexp.MustCompile(`\((\d+) of (\d+)\)`)
 // unless include_admins; an overdue review_by and an entry matching nobody
 // are reported.
 func TestExclusions(t *testing.T) {
-	path0, tenant := fetchSnapshotWith(t, 600, true, []string{graphfake.ServiceAccountsGroup})
+	path0, tenant := fetchSnapshotWith(t, 600, true, []string{tenantgen.ServiceAccountsGroup})
 	fx := tenant.Roles()
 	params := evaluator.WithParams(map[string]any{"passwordless_min": 1.0})
 	base := evaltest.Evaluate(t, path0, params)
@@ -36,7 +37,7 @@ func TestExclusions(t *testing.T) {
 	const pattern = "user00[0-2]*@contoso.example" // members 0..299
 	entries := []scope.Exclusion{
 		{Subjects: []string{strings.ToUpper(pattern)}, Controls: []string{"AM-WEAK-01"}, Reason: "shared mailboxes", Owner: "it@contoso.example"},
-		{Groups: []string{graphfake.ServiceAccountsGroup}, Controls: []string{"AM-USR-02", "AM-PWL-01"}, Reason: "service accounts", Owner: "it@contoso.example", ReviewBy: "2020-01-01"},
+		{Groups: []string{tenantgen.ServiceAccountsGroup}, Controls: []string{"AM-USR-02", "AM-PWL-01"}, Reason: "service accounts", Owner: "it@contoso.example", ReviewBy: "2020-01-01"},
 		{Subjects: []string{fx.BlindSpot[0]}, Controls: []string{"AM-ADM-04"}, Reason: "no include_admins", Owner: "secops@contoso.example"},
 		{Subjects: []string{fx.BlindSpot[1]}, Controls: []string{"AM-ADM-04"}, Reason: "break-glass", Owner: "secops@contoso.example", IncludeAdmins: true},
 		{Subjects: []string{"nobody-*@contoso.example"}, Controls: []string{scope.All}, Reason: "typo", Owner: "it@contoso.example"},
@@ -89,7 +90,7 @@ func TestExclusions(t *testing.T) {
 			t.Errorf("AM-USR-02 lost %s, who is not in the group", upn)
 		}
 	}
-	pwl := func(r *evaluator.Result) (string, string) {
+	pwl := func(r *result.Result) (string, string) {
 		c := control(t, r, "AM-PWL-01")
 		if len(c.Violations) != 1 {
 			t.Fatalf("AM-PWL-01: %+v", c.Violations)

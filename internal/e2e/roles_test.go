@@ -13,6 +13,8 @@ import (
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/internal/evaltest"
 	"github.com/authgate/authgate/internal/graphfake"
+	"github.com/authgate/authgate/internal/tenantgen"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -25,21 +27,21 @@ var now = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
 
 // fetchSnapshot fetches a snapshot with the roles section from a fresh
 // emulator of users users and returns its path and the emulator's tenant.
-func fetchSnapshot(t *testing.T, users int, ro graphfake.RolesOptions, roles bool) (string, graphfake.Tenant) {
+func fetchSnapshot(t *testing.T, users int, ro graphfake.RolesOptions, roles bool) (string, tenantgen.Tenant) {
 	t.Helper()
 	return fetchWith(t, users, ro, roles, nil)
 }
 
 // fetchSnapshotWith fetches with the given exclusion groups too.
-func fetchSnapshotWith(t *testing.T, users int, roles bool, groups []string) (string, graphfake.Tenant) {
+func fetchSnapshotWith(t *testing.T, users int, roles bool, groups []string) (string, tenantgen.Tenant) {
 	t.Helper()
 	return fetchWith(t, users, graphfake.RolesOptions{}, roles, groups)
 }
 
-func fetchWith(t *testing.T, users int, ro graphfake.RolesOptions, roles bool, groups []string) (string, graphfake.Tenant) {
+func fetchWith(t *testing.T, users int, ro graphfake.RolesOptions, roles bool, groups []string) (string, tenantgen.Tenant) {
 	t.Helper()
 	s, err := graphfake.New(graphfake.Options{
-		Tenant:   graphfake.Tenant{Seed: 11, Users: users, Now: now},
+		Tenant:   tenantgen.Tenant{Seed: 11, Users: users, Now: now},
 		ClientID: clientID, ClientSecret: secret, Rate: -1, PageSize: 100, Roles: ro,
 	})
 	if err != nil {
@@ -69,7 +71,7 @@ func fetchWith(t *testing.T, users int, ro graphfake.RolesOptions, roles bool, g
 	return out, s.Tenant()
 }
 
-func control(t *testing.T, r *evaluator.Result, id string) *evaluator.Control {
+func control(t *testing.T, r *result.Result, id string) *result.Control {
 	t.Helper()
 	for i := range r.Controls {
 		if r.Controls[i].ID == id {
@@ -82,7 +84,7 @@ func control(t *testing.T, r *evaluator.Result, id string) *evaluator.Control {
 
 // subjects returns the UPNs a control's findings name, sorted, with each
 // message.
-func subjects(c *evaluator.Control) ([]string, map[string][]string) {
+func subjects(c *result.Control) ([]string, map[string][]string) {
 	var upns []string
 	msgs := map[string][]string{}
 	for _, v := range c.Violations {
@@ -180,7 +182,7 @@ func TestRoleHoldersAreAdministrators(t *testing.T) {
 	if isAdminRows != int64(len(fx.BlindSpot)) {
 		t.Errorf("%d holders in the report not flagged isAdmin, want %d", isAdminRows, len(fx.BlindSpot))
 	}
-	if pwl.Status == evaluator.StatusFail {
+	if pwl.Status == result.StatusFail {
 		found := false
 		for _, v := range pwl.Violations {
 			found = found || strings.Contains(v.Message, " of "+strconv.FormatInt(want, 10)+")")
@@ -197,10 +199,10 @@ func TestRoleHoldersAreAdministrators(t *testing.T) {
 	}
 
 	adm05 := control(t, r, "AM-ADM-05")
-	if got, _ := subjects(adm05); !slices.Equal(got, []string{graphfake.RoleOrphanPrincipalUPN}) || adm05.Severity != evaluator.SeverityMedium {
-		t.Errorf("AM-ADM-05 names %v (%s), want %s", got, adm05.Severity, graphfake.RoleOrphanPrincipalUPN)
+	if got, _ := subjects(adm05); !slices.Equal(got, []string{tenantgen.RoleOrphanPrincipalUPN}) || adm05.Severity != result.SeverityMedium {
+		t.Errorf("AM-ADM-05 names %v (%s), want %s", got, adm05.Severity, tenantgen.RoleOrphanPrincipalUPN)
 	}
-	if c := control(t, r, "AM-ADM-06"); c.Status != evaluator.StatusSkipped {
+	if c := control(t, r, "AM-ADM-06"); c.Status != result.StatusSkipped {
 		t.Errorf("AM-ADM-06 %s, want skipped: eligibility was read", c.Status)
 	}
 }
@@ -214,7 +216,7 @@ func TestRolesWithoutP2Judged(t *testing.T) {
 	r := evaltest.Evaluate(t, path)
 	c := control(t, r, "AM-ADM-06")
 	// Role eligibility and PIM for Groups are both refused: one finding each.
-	if c.Status != evaluator.StatusFail || len(c.Violations) != 2 {
+	if c.Status != result.StatusFail || len(c.Violations) != 2 {
 		t.Fatalf("AM-ADM-06 %s %+v, want two findings with Graph's answer", c.Status, c.Violations)
 	}
 	for _, v := range c.Violations {
@@ -239,7 +241,7 @@ func TestNoRolesSectionSkips(t *testing.T) {
 	path, tenant := fetchSnapshot(t, 600, graphfake.RolesOptions{}, false)
 	r := evaltest.Evaluate(t, path)
 	for _, id := range []string{"AM-ADM-04", "AM-ADM-05", "AM-ADM-06"} {
-		if c := control(t, r, id); c.Status != evaluator.StatusSkipped || !strings.Contains(c.SkipReason, "--include roles") {
+		if c := control(t, r, id); c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, "--include roles") {
 			t.Errorf("%s %s (%q), want skipped naming --include roles", id, c.Status, c.SkipReason)
 		}
 	}
