@@ -151,3 +151,81 @@ func TestExclusionsPseudonymized(t *testing.T) {
 		t.Errorf("evidence manifest:\n%s", man)
 	}
 }
+
+// TestPseudonymizedBundleKeepsRoles: a pseudonymised evidence bundle of a
+// run with --include roles and an exclusion by group keeps the roles and
+// the exclusion's group in its snapshot, so its results judge the role
+// holders as the check did (same AM-ADM-04 findings, same exclusion
+// counts, same verdict), and `evidence verify` re-evaluates it to the same
+// results.
+func TestPseudonymizedBundleKeepsRoles(t *testing.T) {
+	s := newTestEmulator(t, 300)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "authgate.yaml")
+	yaml := "exclusions:\n  - groups: [" + tenantgen.ServiceAccountsGroup + "]\n    controls: [AM-USR-02]\n    reason: service accounts\n    owner: it@contoso.example\n"
+	key := filepath.Join(dir, "key")
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(key, []byte(strings.Repeat("k", 40)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, bundle := filepath.Join(dir, "r.json"), filepath.Join(dir, "e.tar.gz")
+	code, _, stderr := runWithEmulator(t, s, "run", "--include", "roles", "--config", cfg, "--format", "json", "--output-file", out,
+		"--pseudonymize", "--pseudonym-key-file", key, "--evidence", bundle)
+	if code != exitViolations {
+		t.Fatalf("exit %d, want %d: %s", code, exitViolations, stderr)
+	}
+	type doc struct {
+		Verdict  string `json:"verdict"`
+		Controls []struct {
+			ID         string            `json:"id"`
+			Status     string            `json:"status"`
+			Violations []json.RawMessage `json:"violations"`
+		} `json:"controls"`
+		Exclusions []struct {
+			Users   int64            `json:"users"`
+			Removed map[string]int64 `json:"removed"`
+		} `json:"exclusions"`
+	}
+	read := func(b []byte) (doc, map[string]int) {
+		var d doc
+		if err := json.Unmarshal(b, &d); err != nil {
+			t.Fatal(err)
+		}
+		n := map[string]int{}
+		for _, c := range d.Controls {
+			n[c.ID] = len(c.Violations)
+		}
+		return d, n
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked, checkedN := read(b)
+	var inBundle []byte
+	var snap []byte
+	for _, e := range readBundle(t, bundle) {
+		switch e.name {
+		case "results/results.json":
+			inBundle = e.data
+		case "snapshot.json":
+			snap = e.data
+		}
+	}
+	if !strings.Contains(string(snap), `"roles":`) || !strings.Contains(string(snap), `"exclusionGroups":`) {
+		t.Fatal("the bundle's snapshot lost its roles or exclusionGroups section")
+	}
+	bundled, bundledN := read(inBundle)
+	if checkedN["AM-ADM-04"] == 0 || bundledN["AM-ADM-04"] != checkedN["AM-ADM-04"] || bundled.Verdict != checked.Verdict {
+		t.Errorf("AM-ADM-04: %d findings in the check, %d in the bundle; verdicts %s and %s", checkedN["AM-ADM-04"], bundledN["AM-ADM-04"], checked.Verdict, bundled.Verdict)
+	}
+	if len(checked.Exclusions) != 1 || len(bundled.Exclusions) != 1 || checked.Exclusions[0].Users == 0 ||
+		bundled.Exclusions[0].Users != checked.Exclusions[0].Users || bundled.Exclusions[0].Removed["AM-USR-02"] != checked.Exclusions[0].Removed["AM-USR-02"] {
+		t.Errorf("exclusions: check %+v, bundle %+v", checked.Exclusions, bundled.Exclusions)
+	}
+	if code, stdout, errOut := cli(t, "evidence", "verify", bundle); code != 0 {
+		t.Errorf("evidence verify: exit %d\n%s%s", code, stdout, errOut)
+	}
+}
