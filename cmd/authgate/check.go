@@ -92,7 +92,7 @@ func check(ctx context.Context, plan *gate.Plan, bundle string, stdout, stderr i
 	res := out.Result
 	warnWaivers(stderr, res)
 	for _, w := range plan.ExclusionWarnings(res) {
-		fmt.Fprintf(stderr, "authgate: warning: %s\n", w)
+		fmt.Fprintf(stderr, "authgate: warning: %s\n", reports.Sanitize(w)) // entries come from a config file
 	}
 	if err := plan.Write(out, stdout); err != nil {
 		return nil, err
