@@ -44,6 +44,11 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	keepAll := e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == result.ScopeDocument })
 	streamUsers := e.cfg.mode == ModeStream && e.userQuery != nil
 
+	peeked, userPolicy, err := e.peekPolicy(ctx, path, streamUsers)
+	if err != nil {
+		return nil, err
+	}
+	targeting := newPolicyTargeting(peeked)
 	workers := make([]*worker, e.cfg.workers)
 	roles, groups, err := e.rolesFor(path)
 	if err != nil {
@@ -52,6 +57,7 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	for i := range workers {
 		workers[i] = e.newWorker()
 		workers[i].roles, workers[i].ex = roles, e.newExcl(groups)
+		workers[i].policy, workers[i].allowed = userPolicy, targeting.counter()
 	}
 	jobs := make(chan []snapshot.UserRegistrationDetails, len(workers))
 	var wg sync.WaitGroup
@@ -64,6 +70,8 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 			for chunk := range jobs {
 				if err := w.process(ctx, chunk, streamUsers, now); err != nil {
 					once.Do(func() { workErr = err; cancel() })
+				} else if e.cfg.progress != nil {
+					e.cfg.progress(len(chunk))
 				}
 			}
 		}()
@@ -94,6 +102,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	if err := info.Complete(); err != nil {
 		return nil, err
 	}
+	if err := samePolicy(path, peeked, info.MethodsPolicy); err != nil {
+		return nil, err
+	}
 	if !nowSet {
 		t, err := info.Manifest.FetchedTime(path)
 		if err != nil {
@@ -106,6 +117,8 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	for _, w := range workers[1:] {
 		agg.Merge(w.agg)
 		workers[0].mergeScope(w)
+		workers[0].retire.merge(w.retire)
+		workers[0].allowed.merge(w.allowed)
 	}
 	aggregates := agg.Finish(info.LastUpdated, e.breakGlass())
 	aggregates.Roles = rolesResult(roles, workers[0].seen)
@@ -114,6 +127,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	skips := make([][]string, len(e.controls))
 	if e.cfg.mode == ModeDocument {
 		in, err := documentInput(info, all, aggregates)
+		if err == nil {
+			in, err = withPolicy(in, info.MethodsPolicy, workers[0].retire)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -127,6 +143,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 			}
 		}
 		in, err := tenantInput(info, aggregates)
+		if err == nil {
+			in, err = withPolicy(in, info.MethodsPolicy, workers[0].retire)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -135,6 +154,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 		}
 		if keepAll {
 			in, err := documentInput(info, all, aggregates)
+			if err == nil {
+				in, err = withPolicy(in, info.MethodsPolicy, workers[0].retire)
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -153,6 +175,7 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	}
 	res := e.assemble(info, aggregates, found, skips)
 	res.Exclusions = excluded
+	res.MethodsPolicy = summarizePolicy(info.MethodsPolicy, workers[0].allowed)
 	return res, nil
 }
 
@@ -195,15 +218,21 @@ type worker struct {
 	roles *roleSet        // the roles section's administrator set, or nil
 	seen  map[string]bool // role holders' ids seen in the report -> their isAdmin
 	ex    *exclState      // the exclusions' counts, or nil
+	// retire counts the users SMS and voice retirement would strand, and
+	// policy is the methods policy section user controls see (nil: none).
+	retire  *retirement
+	policy  *ast.Term
+	allowed *policyCounter // users each method configuration allows (nil: no policy)
 }
 
 func (e *Engine) newWorker() *worker {
 	return &worker{
-		e:     e,
-		agg:   result.NewAggregator(e.taxonomy.classOf, e.taxonomy.classes, result.WatchList(e.breakGlass())),
-		mark:  make([]bool, len(e.taxonomy.classes)),
-		terms: termCache{},
-		found: make([][]result.Violation, len(e.controls)),
+		e:      e,
+		agg:    result.NewAggregator(e.taxonomy.classOf, e.taxonomy.classes, result.WatchList(e.breakGlass())),
+		mark:   make([]bool, len(e.taxonomy.classes)),
+		terms:  termCache{},
+		found:  make([][]result.Violation, len(e.controls)),
+		retire: newRetirement(e.taxonomy),
 	}
 }
 
@@ -211,6 +240,8 @@ func (w *worker) process(ctx context.Context, chunk []snapshot.UserRegistrationD
 	for i := range chunk {
 		u := w.withRoles(&chunk[i])
 		w.agg.Add(u, w.mark)
+		w.retire.add(u, w.e.taxonomy.classOf)
+		w.allowed.add(u)
 		if w.ex != nil {
 			w.ex.see(u, w.mark)
 		}
@@ -219,6 +250,9 @@ func (w *worker) process(ctx context.Context, chunk []snapshot.UserRegistrationD
 		return nil
 	}
 	in := ast.NewObject([2]*ast.Term{kUsers, w.usersTermWithRoles(chunk)})
+	if w.policy != nil {
+		in.Insert(kPolicy, w.policy)
+	}
 	return w.e.evalInto(ctx, w.e.userQuery, in, now, nil, w.found, nil, chunk)
 }
 

@@ -95,6 +95,9 @@ type Options struct {
 	// ExclusionGroups are group ids whose transitive user members are
 	// fetched into the exclusionGroups section (fetch --config).
 	ExclusionGroups []string
+	// MethodsPolicy adds the authentication methods policy section
+	// (--include policy, see fetchMethodsPolicy).
+	MethodsPolicy bool
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -132,10 +135,11 @@ type fetcher struct {
 	user    snapshot.UserRegistrationDetails
 	rows    *rowSet // the users written so far, to spot repeats
 	dec     *snapshot.UserDecoder
-	usage   *snapshot.Usage // the usage section, when Options.Usage
 	roles   *snapshot.Roles // the roles section, when Options.Roles
 
-	exclusionGroups []snapshot.RoleGroup // when Options.ExclusionGroups
+	exclusionGroups []snapshot.RoleGroup    // when Options.ExclusionGroups
+	usage           *snapshot.Usage         // the usage section, when Options.Usage
+	policy          *snapshot.MethodsPolicy // the policy section, when Options.MethodsPolicy
 }
 
 // Fetch fetches the reports into a snapshot at out. The document is written
@@ -221,6 +225,9 @@ func Fetch(ctx context.Context, out string, o Options) (_ *Result, err error) {
 	}
 	if o.Roles {
 		ft.prog.boundary("roles complete")
+	}
+	if err := ft.fetchMethodsPolicy(ctx); err != nil {
+		return nil, err
 	}
 	m, err := ft.finish()
 	if err != nil {
@@ -707,6 +714,7 @@ func (ft *fetcher) finish() (snapshot.Manifest, error) {
 	}
 	ft.attachUsage(&m)
 	ft.attachRoles(&m)
+	ft.attachMethodsPolicy(&m)
 	m, err := ft.w.Close(feature, method, m)
 	if err != nil {
 		return m, err

@@ -59,15 +59,18 @@ func ParseSummaryMode(s string) (SummaryMode, error) {
 
 // Sections are the optional sections --include asks for.
 type Sections struct {
-	Usage bool // IncludeUsage
-	Roles bool // IncludeRoles
+	Usage  bool // IncludeUsage
+	Roles  bool // IncludeRoles
+	Policy bool // IncludePolicy
 }
 
 // includeSections maps each --include value to the Sections field it sets.
-// Adding a section is one line here and its name in Includes.
+// Adding a section is one line here, a field of Sections and its name in
+// Includes.
 var includeSections = map[string]func(*Sections){
-	IncludeUsage: func(s *Sections) { s.Usage = true },
-	IncludeRoles: func(s *Sections) { s.Roles = true },
+	IncludeUsage:  func(s *Sections) { s.Usage = true },
+	IncludeRoles:  func(s *Sections) { s.Roles = true },
+	IncludePolicy: func(s *Sections) { s.Policy = true },
 }
 
 // ParseIncludes parses the values of --include: the section names of
@@ -76,14 +79,14 @@ func ParseIncludes(values []string) (Sections, error) {
 	var s Sections
 	for _, in := range values {
 		if in == IncludeAll {
-			for _, name := range Includes {
-				includeSections[name](&s)
+			for _, set := range includeSections {
+				set(&s)
 			}
 			continue
 		}
 		set, ok := includeSections[in]
 		if !ok {
-			return Sections{}, &OptionError{"--include", in, "valid sections are " + strings.Join(Includes, ", ") + ", " + IncludeAll}
+			return Sections{}, &OptionError{"--include", in, "valid sections are " + strings.Join(Includes, ", ")}
 		}
 		set(&s)
 	}
@@ -92,7 +95,7 @@ func ParseIncludes(values []string) (Sections, error) {
 
 // Apply sets the options of the sections s asks for.
 func (s Sections) Apply(o *Options) {
-	o.Usage, o.Roles = s.Usage, s.Roles
+	o.Usage, o.Roles, o.MethodsPolicy = s.Usage, s.Roles, s.Policy
 }
 
 // Validate fills the defaults of o's values and checks them, before any

@@ -21,9 +21,6 @@ import (
 // that hold them.
 const IncludeRoles = "roles"
 
-// IncludeAll stands for every optional section.
-const IncludeAll = "all"
-
 // RolesPermissions are the least-privilege Microsoft Graph permissions of
 // --include roles, as fetch --help and the README name them.
 const RolesPermissions = "RoleManagement.Read.Directory (or RoleEligibilitySchedule.Read.Directory + RoleAssignmentSchedule.Read.Directory), GroupMember.Read.All"

@@ -175,16 +175,16 @@ func TestRolesForeignNextLink(t *testing.T) {
 // TestParseIncludesAll: "all" asks for every section, alone or with
 // others; "roles" alone leaves usage out.
 func TestParseIncludesAll(t *testing.T) {
-	for _, in := range [][]string{{"all"}, {"all", "usage"}, {"usage", "roles"}} {
+	for _, in := range [][]string{{"all"}, {"all", "usage"}, {"usage", "roles", "policy"}} {
 		got, err := fetch.ParseIncludes(in)
-		if err != nil || got != (fetch.Sections{Usage: true, Roles: true}) {
+		if err != nil || got != (fetch.Sections{Usage: true, Roles: true, Policy: true}) {
 			t.Errorf("ParseIncludes(%v) = %+v, %v", in, got, err)
 		}
 	}
 	if got, err := fetch.ParseIncludes([]string{"roles"}); err != nil || got != (fetch.Sections{Roles: true}) {
 		t.Errorf("ParseIncludes(roles) = %+v, %v", got, err)
 	}
-	if _, err := fetch.ParseIncludes([]string{"everything"}); err == nil || !strings.Contains(err.Error(), "roles, all") {
+	if _, err := fetch.ParseIncludes([]string{"everything"}); err == nil || !strings.Contains(err.Error(), "roles") || !strings.Contains(err.Error(), "all") {
 		t.Errorf("ParseIncludes(everything): %v", err)
 	}
 }

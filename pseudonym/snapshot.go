@@ -61,6 +61,13 @@ func (p *Pseudonymizer) Snapshot(ctx context.Context, src, dst string, opts snap
 			}
 			sw.SetExclusionGroups(gs)
 		}
+		if info.MethodsPolicy != nil {
+			pol, err := p.methodsPolicy(info.MethodsPolicy)
+			if err != nil {
+				return err
+			}
+			sw.SetMethodsPolicy(pol)
+		}
 		_, err = sw.Close(info.UsersRegisteredByFeature, info.UsersRegisteredByMethod, m)
 		return err
 	})

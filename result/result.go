@@ -79,6 +79,10 @@ type Param struct {
 	Name    string `json:"name"`
 	Default any    `json:"default"`
 	Value   any    `json:"value"`
+	// Minimum and Maximum bound a numeric parameter, when its control
+	// declares a range (METADATA custom.param_schema).
+	Minimum *float64 `json:"minimum,omitempty"`
+	Maximum *float64 `json:"maximum,omitempty"`
 }
 
 // Subject identifies the user a violation is about.
@@ -233,6 +237,9 @@ type Result struct {
 	// Exclusions lists each declared exclusion with the users it took out
 	// of each control's scope (WithExclusions); empty when none were given.
 	Exclusions []scope.Status `json:"exclusions,omitempty"`
+	// MethodsPolicy summarises the methods policy section per method
+	// (methodspolicy.go); nil when the snapshot has none.
+	MethodsPolicy *PolicySummary `json:"methodsPolicy,omitempty"`
 }
 
 // FailOnNone disables the gate: no severity fails it.

@@ -62,6 +62,9 @@ type Info struct {
 	// ExclusionGroups are the groups exclusions name, with their members
 	// (fetch --config); nil when the snapshot has none.
 	ExclusionGroups []RoleGroup
+	// MethodsPolicy is the optional authentication methods policy section
+	// (fetch --include policy); nil when the snapshot has none.
+	MethodsPolicy *MethodsPolicy
 }
 
 // Complete returns an error wrapping ErrIncomplete when the manifest says
@@ -294,6 +297,10 @@ func (s *scanner) document() error {
 			}
 		case "exclusionGroups":
 			if err := s.exclusionGroups(); err != nil {
+				return err
+			}
+		case ReportMethodsPolicy:
+			if err := s.methodsPolicy(); err != nil {
 				return err
 			}
 		case "userRegistrationDetails": // a second one is a duplicate name, refused by the decoder

@@ -16,7 +16,6 @@ const (
 	EndpointRoleDefinitions Endpoint = "roleDefinitions"
 	EndpointRoleAssignments Endpoint = "roleAssignments"
 	EndpointRoleEligibility Endpoint = "roleEligibilityScheduleInstances"
-	EndpointGroupMembers    Endpoint = "transitiveMembers"
 	EndpointGroup           Endpoint = "groups/{id}"
 	// EndpointGroupEligibility is PIM for Groups' eligibilityScheduleInstances.
 	EndpointGroupEligibility Endpoint = "groupEligibilityScheduleInstances"
