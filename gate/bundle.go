@@ -156,9 +156,13 @@ func (p *Plan) stage(ctx context.Context, st evidence.Staged) error {
 	if err := st.WriteWaivers(entries); err != nil {
 		return err
 	}
+	excl, err := p.bundleExclusions(ctx)
+	if err != nil {
+		return err
+	}
 	return st.WriteJSON(evidence.SettingsPath, evidence.Settings{
 		FailOn: p.opts.FailOn, Now: p.opts.Now, NoBuiltin: p.opts.NoBuiltin, AllowBuiltins: p.opts.AllowBuiltins, MaxWaiverDays: p.maxWaiverDays,
-		Exclusions: bundleExclusions(p.exclusions, p.pseudo),
+		Exclusions: excl,
 	})
 }
 

@@ -1,12 +1,17 @@
 package gate
 
 import (
+	"context"
+	"maps"
+	"path"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/authgate/authgate/evaluator"
-	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/scope"
+	"github.com/authgate/authgate/snapshot"
 )
 
 // exclusionEntries are the exclusions in force: authgate.yaml's, then
@@ -82,25 +87,75 @@ func (p *Plan) ExclusionWarnings(res *result.Result) []string {
 }
 
 // bundleExclusions are the exclusions an evidence bundle re-evaluates
-// with. In a pseudonymised bundle each subject becomes its token, which
-// matches the tokenised rows for an exact id or UPN; a pattern's token
-// matches nobody, so such an entry is reported there as matching nobody
-// rather than naming anyone. Group ids stay: the bundle's snapshot keeps
-// the groups, with their members tokenised like the users.
-func bundleExclusions(s *scope.Set, p *pseudonym.Pseudonymizer) []scope.Exclusion {
+// with. In a pseudonymised bundle each exact subject becomes its token,
+// which matches the tokenised rows; a UPN pattern cannot match tokens, so it
+// becomes the tokens of the UPNs it matches in the snapshot (its rows and the
+// roles section's users), or its own token when it matches nobody, so that
+// the bundle judges exactly the users the check judged and names none of
+// them. Group ids stay: the bundle's snapshot keeps the groups, their
+// members tokenised like the users.
+func (p *Plan) bundleExclusions(ctx context.Context) ([]scope.Exclusion, error) {
+	s := p.exclusions
 	if s == nil {
-		return nil
+		return nil, nil
 	}
-	out := make([]scope.Exclusion, len(s.Entries))
-	for i, e := range s.Entries {
-		if p != nil {
-			subs := make([]string, len(e.Subjects))
-			for j, sub := range e.Subjects {
-				subs[j] = p.ID(sub)
-			}
-			e.Subjects = subs
+	out := slices.Clone(s.Entries)
+	if p.pseudo == nil {
+		return out, nil
+	}
+	matched := make([]map[string]bool, len(out))
+	patterns := false
+	for i, e := range out {
+		if slices.ContainsFunc(e.Subjects, scope.IsPattern) {
+			matched[i], patterns = map[string]bool{}, true
 		}
-		out[i] = e
 	}
-	return out
+	see := func(upn string) {
+		l := strings.ToLower(upn)
+		for i, e := range out {
+			for _, sub := range e.Subjects {
+				if matched[i] == nil || upn == "" || !scope.IsPattern(sub) {
+					continue
+				}
+				if ok, _ := path.Match(strings.ToLower(strings.TrimSpace(sub)), l); ok {
+					matched[i][p.pseudo.ID(upn)] = true
+				}
+			}
+		}
+	}
+	if patterns {
+		_, err := snapshot.Scan(ctx, p.opts.Snapshot, snapshot.ScanOptions{MaxBytes: p.opts.MaxSnapshotBytes}, func(chunk []snapshot.UserRegistrationDetails) error {
+			for i := range chunk {
+				see(chunk[i].UserPrincipalName)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if r, _, err := snapshot.PeekRoles(p.opts.Snapshot); err == nil && r != nil {
+			if ix, at, _ := r.Index(); at == "" {
+				for _, g := range slices.Concat(ix.Active, ix.Eligible) {
+					if g.Principal != nil {
+						see(g.Principal.UserPrincipalName)
+					}
+				}
+				for _, gm := range ix.Groups {
+					for _, u := range slices.Concat(gm.Users, gm.Eligible) {
+						see(u.UserPrincipalName)
+					}
+				}
+			}
+		}
+	}
+	for i, e := range out {
+		var subs []string
+		for _, sub := range e.Subjects {
+			if !scope.IsPattern(sub) || len(matched[i]) == 0 {
+				subs = append(subs, p.pseudo.ID(sub))
+			}
+		}
+		out[i].Subjects = slices.Concat(subs, slices.Sorted(maps.Keys(matched[i])))
+	}
+	return out, nil
 }

@@ -107,7 +107,7 @@ func New(source string, entries []Exclusion, isControl func(string) bool) (*Set,
 			switch {
 			case v == "":
 				return nil, fmt.Errorf("%s: subjects[%d] is empty", at, j)
-			case strings.ContainsAny(v, "*?["):
+			case IsPattern(v):
 				if _, err := path.Match(v, ""); err != nil {
 					return nil, fmt.Errorf("%s: subjects[%d] %q: not a valid pattern: %v", at, j, sub, err)
 				}
@@ -128,6 +128,10 @@ func New(source string, entries []Exclusion, isControl func(string) bool) (*Set,
 	}
 	return s, nil
 }
+
+// IsPattern reports whether a subject is a UPN glob pattern rather than an
+// exact id or UPN.
+func IsPattern(subject string) bool { return strings.ContainsAny(subject, "*?[") }
 
 // Groups returns the group ids the entries name, sorted, for fetch to
 // resolve.

@@ -162,7 +162,8 @@ func TestPseudonymizedBundleKeepsRoles(t *testing.T) {
 	s := newTestEmulator(t, 300)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "authgate.yaml")
-	yaml := "exclusions:\n  - groups: [" + tenantgen.ServiceAccountsGroup + "]\n    controls: [AM-USR-02]\n    reason: service accounts\n    owner: it@contoso.example\n"
+	yaml := "exclusions:\n  - groups: [" + tenantgen.ServiceAccountsGroup + "]\n    controls: [AM-USR-02]\n    reason: service accounts\n    owner: it@contoso.example\n" +
+		"  - subjects: ['USER00[0-1]*@contoso.example']\n    controls: [AM-WEAK-01]\n    reason: shared mailboxes\n    owner: it@contoso.example\n"
 	key := filepath.Join(dir, "key")
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -204,14 +205,15 @@ func TestPseudonymizedBundleKeepsRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	checked, checkedN := read(b)
-	var inBundle []byte
-	var snap []byte
+	var inBundle, snap, settings []byte
 	for _, e := range readBundle(t, bundle) {
 		switch e.name {
 		case "results/results.json":
 			inBundle = e.data
 		case "snapshot.json":
 			snap = e.data
+		case "data/settings.json":
+			settings = e.data
 		}
 	}
 	if !strings.Contains(string(snap), `"roles":`) || !strings.Contains(string(snap), `"exclusionGroups":`) {
@@ -221,9 +223,18 @@ func TestPseudonymizedBundleKeepsRoles(t *testing.T) {
 	if checkedN["AM-ADM-04"] == 0 || bundledN["AM-ADM-04"] != checkedN["AM-ADM-04"] || bundled.Verdict != checked.Verdict {
 		t.Errorf("AM-ADM-04: %d findings in the check, %d in the bundle; verdicts %s and %s", checkedN["AM-ADM-04"], bundledN["AM-ADM-04"], checked.Verdict, bundled.Verdict)
 	}
-	if len(checked.Exclusions) != 1 || len(bundled.Exclusions) != 1 || checked.Exclusions[0].Users == 0 ||
-		bundled.Exclusions[0].Users != checked.Exclusions[0].Users || bundled.Exclusions[0].Removed["AM-USR-02"] != checked.Exclusions[0].Removed["AM-USR-02"] {
+	// The pattern cannot match tokens: the bundle carries the tokens of the
+	// users it matched, so it removes the same users.
+	if len(checked.Exclusions) != 2 || len(bundled.Exclusions) != 2 || checked.Exclusions[0].Users == 0 || checked.Exclusions[1].Users == 0 ||
+		bundled.Exclusions[0].Users != checked.Exclusions[0].Users || bundled.Exclusions[0].Removed["AM-USR-02"] != checked.Exclusions[0].Removed["AM-USR-02"] ||
+		bundled.Exclusions[1].Users != checked.Exclusions[1].Users || bundled.Exclusions[1].Removed["AM-WEAK-01"] != checked.Exclusions[1].Removed["AM-WEAK-01"] {
 		t.Errorf("exclusions: check %+v, bundle %+v", checked.Exclusions, bundled.Exclusions)
+	}
+	if bundledN["AM-WEAK-01"] != checkedN["AM-WEAK-01"] {
+		t.Errorf("AM-WEAK-01: %d findings in the check, %d in the bundle", checkedN["AM-WEAK-01"], bundledN["AM-WEAK-01"])
+	}
+	if settings == nil || strings.Contains(strings.ToLower(string(settings)), "@contoso.example") && strings.Contains(strings.ToLower(string(settings)), "user00") {
+		t.Errorf("the bundle's settings are missing or name users:\n%s", settings)
 	}
 	if code, stdout, errOut := cli(t, "evidence", "verify", bundle); code != 0 {
 		t.Errorf("evidence verify: exit %d\n%s%s", code, stdout, errOut)
