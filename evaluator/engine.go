@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/result"
+	"github.com/authgate/authgate/scope"
 	"github.com/authgate/authgate/snapshot"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -54,7 +55,9 @@ type config struct {
 	baseline    string // WithBaseline
 	timeout     time.Duration
 	rewrite     snapshot.Rewriter // WithRewrite
-	progress    func(users int)   // WithProgress
+
+	exclusions *scope.Set      // WithExclusions
+	progress   func(users int) // WithProgress
 }
 
 // Option configures New.

@@ -53,8 +53,13 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	}
 	targeting := newPolicyTargeting(peeked)
 	workers := make([]*worker, e.cfg.workers)
+	roles, groups, err := e.rolesFor(path, scan.Rewrite)
+	if err != nil {
+		return nil, err
+	}
 	for i := range workers {
 		workers[i] = e.newWorker()
+		workers[i].roles, workers[i].ex = roles, e.newExcl(groups)
 		workers[i].policy, workers[i].allowed = userPolicy, targeting.counter()
 	}
 	jobs := make(chan []snapshot.UserRegistrationDetails, len(workers))
@@ -114,10 +119,12 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	agg := workers[0].agg
 	for _, w := range workers[1:] {
 		agg.Merge(w.agg)
+		workers[0].mergeScope(w)
 		workers[0].retire.merge(w.retire)
 		workers[0].allowed.merge(w.allowed)
 	}
 	aggregates := agg.Finish(info.LastUpdated, e.breakGlass())
+	aggregates.Roles = rolesResult(roles, workers[0].seen)
 
 	found := make([][]result.Violation, len(e.controls))
 	skips := make([][]string, len(e.controls))
@@ -162,10 +169,15 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 			}
 		}
 	}
+	excluded, err := e.applyExclusions(ctx, workers[0].ex, info, aggregates, roles, found, now)
+	if err != nil {
+		return nil, err
+	}
 	if keepAll {
 		e.resolveOffsets(found, all)
 	}
 	res := e.assemble(info, aggregates, found, skips)
+	res.Exclusions = excluded
 	res.MethodsPolicy = summarizePolicy(info.MethodsPolicy, workers[0].allowed)
 	return res, nil
 }
@@ -205,6 +217,10 @@ type worker struct {
 	mark  []bool
 	terms termCache
 	found [][]result.Violation
+
+	roles *roleSet        // the roles section's administrator set, or nil
+	seen  map[string]bool // role holders' ids seen in the report -> their isAdmin
+	ex    *exclState      // the exclusions' counts, or nil
 	// retire counts the users SMS and voice retirement would strand, and
 	// policy is the methods policy section user controls see (nil: none).
 	retire  *retirement
@@ -225,14 +241,18 @@ func (e *Engine) newWorker() *worker {
 
 func (w *worker) process(ctx context.Context, chunk []snapshot.UserRegistrationDetails, evaluate bool, now time.Time) error {
 	for i := range chunk {
-		w.agg.Add(&chunk[i], w.mark)
-		w.retire.add(&chunk[i], w.e.taxonomy.classOf)
-		w.allowed.add(&chunk[i])
+		u := w.withRoles(&chunk[i])
+		w.agg.Add(u, w.mark)
+		w.retire.add(u, w.e.taxonomy.classOf)
+		w.allowed.add(u)
+		if w.ex != nil {
+			w.ex.see(u, w.mark)
+		}
 	}
 	if !evaluate {
 		return nil
 	}
-	in := ast.NewObject([2]*ast.Term{kUsers, usersTerm(chunk, w.terms)})
+	in := ast.NewObject([2]*ast.Term{kUsers, w.usersTermWithRoles(chunk)})
 	if w.policy != nil {
 		in.Insert(kPolicy, w.policy)
 	}
@@ -368,6 +388,13 @@ func toViolation(c *controlDef, raw any) (result.Violation, error) {
 		sub.ID, _ = sm["id"].(string)
 		sub.UserPrincipalName, _ = sm["userPrincipalName"].(string)
 		sub.DisplayName, _ = sm["displayName"].(string)
+		if rs, ok := sm["roles"].([]any); ok {
+			for _, r := range rs {
+				if r, ok := r.(string); ok && r != "" {
+					sub.Roles = append(sub.Roles, r)
+				}
+			}
+		}
 		if sub.ID == "" && sub.UserPrincipalName == "" {
 			return bad("subject has neither an \"id\" nor a \"userPrincipalName\" string: %s", jsonString(s))
 		}
@@ -437,6 +464,9 @@ func (e *Engine) assemble(info *snapshot.Info, agg *result.Aggregates, found [][
 	}
 	if info.Usage != nil {
 		anchors["usage"] = info.Usage.Offset // custom.anchor: usage (the AM-USE controls)
+	}
+	if info.Roles != nil {
+		anchors["roles"] = info.Roles.Offset // custom.anchor: roles (AM-ADM-05, AM-ADM-06)
 	}
 	meta := e.Controls()
 	for i, def := range e.controls {

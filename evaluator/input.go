@@ -121,6 +121,8 @@ func tenantInput(info *snapshot.Info, agg *result.Aggregates) (ast.Value, error)
 		"usersRegisteredByMethod":  nonNilSlice(info.UsersRegisteredByMethod),
 		"aggregates":               agg.JSON(),
 		"usage":                    info.Usage, // null without a usage section
+
+		"roles": rolesJSON(agg), // null without a roles section (roles.go)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build tenant input: %w", err)

@@ -17,6 +17,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/authgate/authgate/scope"
 )
 
 // Names of the bundle's own files.
@@ -68,6 +70,9 @@ type Manifest struct {
 	Pseudonymized bool `json:"pseudonymized,omitempty"`
 	// Params are every parameter in force, by name.
 	Params map[string]any `json:"params"`
+	// Exclusions are authgate.yaml's exclusions with the users each took
+	// out of each control's scope; absent when none were declared.
+	Exclusions []scope.Status `json:"exclusions,omitempty"`
 	// Files lists every file of the bundle except manifest.json and
 	// manifest.sig, sorted by path.
 	Files []File `json:"files"`

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/authgate/authgate/scope"
 )
 
 // Paths inside a bundle, relative to its root, with forward slashes.
@@ -45,6 +47,9 @@ type Settings struct {
 	NoBuiltin     bool     `json:"noBuiltin,omitempty"`
 	AllowBuiltins []string `json:"allowBuiltins,omitempty"`
 	MaxWaiverDays int      `json:"maxWaiverDays"`
+	// Exclusions are authgate.yaml's (subjects tokenised in a
+	// pseudonymised bundle), so that the bundle re-evaluates with them.
+	Exclusions []scope.Exclusion `json:"exclusions,omitempty"`
 }
 
 // WaiverEntry is one entry of data/waivers.yaml, in the waivers file format

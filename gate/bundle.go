@@ -87,6 +87,7 @@ func CreateBundleMatching(ctx context.Context, p *Plan, out string, bi BuildInfo
 		OPAVersion: bi.OPA, PackVersion: bp.engine.TaxonomyVersion(),
 		EvaluatedAt: o.EvaluatedAt.UTC().Format(time.RFC3339), Now: p.opts.Now, TenantID: res.Snapshot.TenantID,
 		Verdict: string(res.Verdict), FailOn: res.FailOn, Pseudonymized: p.pseudo != nil, Params: bp.engine.Params(),
+		Exclusions: res.Exclusions,
 	}
 	var written *evidence.Manifest
 	// The bundle holds the whole snapshot, every UPN and method: like a
@@ -155,8 +156,13 @@ func (p *Plan) stage(ctx context.Context, st evidence.Staged) error {
 	if err := st.WriteWaivers(entries); err != nil {
 		return err
 	}
+	excl, err := p.bundleExclusions(ctx)
+	if err != nil {
+		return err
+	}
 	return st.WriteJSON(evidence.SettingsPath, evidence.Settings{
 		FailOn: p.opts.FailOn, Now: p.opts.Now, NoBuiltin: p.opts.NoBuiltin, AllowBuiltins: p.opts.AllowBuiltins, MaxWaiverDays: p.maxWaiverDays,
+		Exclusions: excl,
 	})
 }
 
@@ -178,6 +184,7 @@ func planBundle(ctx context.Context, st evidence.Staged, tool result.Tool, allow
 		Snapshot: st.Path(evidence.SnapshotPath), Pack: os.DirFS(st.Path(evidence.PackDir)),
 		NoBuiltin: s.NoBuiltin, AllowBuiltins: allow, Params: params, FailOn: s.FailOn, Now: s.Now,
 		MaxWaiverDays: s.MaxWaiverDays, Tool: tool, Timeout: timeout,
+		Exclusions: s.Exclusions, ExclusionsSource: evidence.SettingsPath,
 	}
 	if s.FailOn == "" {
 		return nil, Inputf("%s: failOn is missing", evidence.SettingsPath)

@@ -15,6 +15,7 @@ import (
 	"github.com/authgate/authgate/policies"
 	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/result"
+	"github.com/authgate/authgate/scope"
 	"github.com/authgate/authgate/snapshot"
 	"github.com/authgate/authgate/waivers"
 )
@@ -38,8 +39,12 @@ type Options struct {
 	AllowBuiltins []string
 	// Pack is the built-in pack; nil for the embedded one.
 	Pack fs.FS
-	// Config is authgate.yaml (params, waivers, max_waiver_days).
+	// Config is authgate.yaml (params, waivers, max_waiver_days, exclusions).
 	Config string
+	// Exclusions are added to Config's; ExclusionsSource names where they
+	// were declared, for messages (a bundle's settings).
+	Exclusions       []scope.Exclusion
+	ExclusionsSource string
 	// Sets are --set name=value overrides, applied after Config's params.
 	Sets []string
 	// Params are applied after Config's params and before Sets.
@@ -100,6 +105,11 @@ type Plan struct {
 	outs          []Output
 	signKey       ed25519.PrivateKey
 	bundle        string // the bundle folder, when evaluating a bundle
+	exclusions    *scope.Set
+	// view is exclusions resolved against the real identities of the
+	// snapshot viewOf, for a pseudonymised evaluation (viewExclusions).
+	view   *scope.Set
+	viewOf string
 }
 
 // Outcome is what Run decided.
@@ -194,7 +204,16 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 	if p.pseudo != nil {
 		eopts = append(eopts, evaluator.WithRewrite(p.pseudo))
 	}
-	if p.engine, err = evaluator.New(ctx, eopts...); err != nil {
+	excl, source := exclusionEntries(cfg, o)
+	if p.exclusions, err = exclusionSet(source, excl, nil); err != nil {
+		return nil, err
+	}
+	// A pseudonymised plan evaluates with the exclusions resolved to
+	// tokens (viewExclusions), set by Run once the snapshot is known.
+	if p.engine, err = evaluator.New(ctx, withExclusions(eopts, p.exclusions)...); err != nil {
+		return nil, err
+	}
+	if err := knownControls(p, source, excl); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -367,7 +386,15 @@ func Run(ctx context.Context, p *Plan) (*Outcome, error) {
 			return nil, AsInput(err)
 		}
 	}
-	res, err := p.engine.Evaluate(ctx, p.opts.Snapshot, snapshot.ScanOptions{MaxBytes: p.opts.MaxSnapshotBytes})
+	engine := p.engine
+	if p.pseudo != nil && p.exclusions != nil {
+		view, err := p.viewExclusions(ctx)
+		if err != nil {
+			return nil, err
+		}
+		engine = engine.WithExclusions(view)
+	}
+	res, err := engine.Evaluate(ctx, p.opts.Snapshot, snapshot.ScanOptions{MaxBytes: p.opts.MaxSnapshotBytes})
 	// A result that arrives after the deadline is still late: OPA checks for
 	// cancellation only between steps, so a short evaluation can finish
 	// without noticing, and a gate must not pass on a run it was told to stop.
@@ -379,6 +406,15 @@ func Run(ctx context.Context, p *Plan) (*Outcome, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if shown := p.shownExclusions(); p.pseudo != nil && shown != nil {
+		// The outputs name each entry as declared, by token, not by the
+		// list of tokens a pattern was resolved to.
+		for i := range res.Exclusions {
+			if x := res.Exclusions[i].Index; x >= 0 && x < len(shown.Entries) {
+				res.Exclusions[i].Exclusion = shown.Entries[x]
+			}
+		}
 	}
 	if len(p.waivers) > 0 {
 		waivers.Apply(res, p.waivers, now)

@@ -21,6 +21,9 @@ var want = map[string]struct{ severity, scope string }{
 	"AM-ADM-01":  {"critical", "user"},
 	"AM-ADM-02":  {"high", "user"},
 	"AM-ADM-03":  {"high", "user"},
+	"AM-ADM-04":  {"high", "user"},
+	"AM-ADM-05":  {"medium", "tenant"},
+	"AM-ADM-06":  {"low", "tenant"},
 	"AM-USR-01":  {"high", "tenant"},
 	"AM-USR-02":  {"medium", "user"},
 	"AM-PWL-01":  {"medium", "tenant"},
@@ -60,15 +63,16 @@ var want = map[string]struct{ severity, scope string }{
 
 // wantParams are the built-in parameters with their defaults.
 var wantParams = map[string]any{
-	"mfa_capable_min":        0.95,
-	"passwordless_min":       0.25,
-	"admin_passwordless_min": 0.8,
-	"telephony_max":          0.5,
-	"sspr_registered_min":    0.9,
-	"break_glass_accounts":   []any{},
-	"max_report_lag_hours":   48,
-	"consistency_tolerance":  0.02,
-	"max_passwordless_drop":  0.01, // trend
+	"mfa_capable_min":             0.95,
+	"passwordless_min":            0.25,
+	"admin_passwordless_min":      0.8,
+	"admin_roles_privileged_only": false,
+	"telephony_max":               0.5,
+	"sspr_registered_min":         0.9,
+	"break_glass_accounts":        []any{},
+	"max_report_lag_hours":        48,
+	"consistency_tolerance":       0.02,
+	"max_passwordless_drop":       0.01, // trend
 	// usage
 	"method_failure_rate_max":  0.2,
 	"min_method_events":        20,

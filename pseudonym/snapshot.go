@@ -23,7 +23,8 @@ func (p *Pseudonymizer) User(u *snapshot.UserRegistrationDetails) {
 
 // Info replaces the identifiers in the rest of a snapshot: the manifest's
 // principal (as a UPN: Reveal maps it back), the users the methods policy
-// section names (group members, user targets), and UPN- or GUID-shaped
+// section names (group members, user targets), the users of the roles and
+// exclusionGroups sections (principals and group members), and UPN- or GUID-shaped
 // words in the reasons the manifest, the usage and the policy sections give
 // (Graph's refusals may name the caller). The tenant id stays. Counts,
 // methods, summaries and hashes are unchanged, so the view evaluates to the
@@ -45,6 +46,23 @@ func (p *Pseudonymizer) Info(in *snapshot.Info) error {
 			return err
 		}
 		in.MethodsPolicy = pol
+	}
+	// The roles and exclusion groups name users with the tokens of their
+	// rows: dropping or missing them would shrink the admin set (passing the
+	// admin controls) or un-exclude users.
+	roles, err := p.roles(in.Roles)
+	if err != nil {
+		return err
+	}
+	if roles != nil {
+		roles.EligibilityReason = p.Text(roles.EligibilityReason, nil, keep)
+		roles.GroupEligibilityReason = p.Text(roles.GroupEligibilityReason, nil, keep)
+	}
+	in.Roles = roles
+	if in.ExclusionGroups != nil {
+		if in.ExclusionGroups, err = p.groups(in.ExclusionGroups, "exclusionGroups"); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -76,7 +94,12 @@ func (p *Pseudonymizer) Snapshot(ctx context.Context, src, dst string, opts snap
 		// The usage section holds counts, no identifiers: dropping it would
 		// skip the usage controls in the copy and change its verdict.
 		sw.SetUsage(info.Usage)
-		// Info pseudonymised the methods policy section of the view.
+		// Info pseudonymised the roles, exclusion groups and methods policy
+		// sections of the view.
+		sw.SetRoles(info.Roles)
+		if info.ExclusionGroups != nil {
+			sw.SetExclusionGroups(info.ExclusionGroups)
+		}
 		sw.SetMethodsPolicy(info.MethodsPolicy)
 		_, err = sw.Close(info.UsersRegisteredByFeature, info.UsersRegisteredByMethod, info.Manifest)
 		return err
@@ -129,5 +152,11 @@ func (p *Pseudonymizer) Reveal(ctx context.Context, path string, tokens []string
 		add(p.UPN(pr), Match{Kind: "manifest.principal", Value: pr})
 		add(p.ID(pr), Match{Kind: "manifest.principal", Value: pr})
 	}
+	rolePeople(info.Roles, info.ExclusionGroups, func(id, upn, name string) {
+		add(p.ID(id), Match{Kind: "id", Value: id, UserID: id})
+		add(p.UPN(upn), Match{Kind: "userPrincipalName", Value: upn, UserID: id})
+		add(p.ID(upn), Match{Kind: "userPrincipalName", Value: upn, UserID: id})
+		add(p.Name(name), Match{Kind: "displayName", Value: name, UserID: id})
+	})
 	return out, nil
 }

@@ -176,6 +176,12 @@ var htmlTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{end}}</tbody>
 </table>
 </section>
+{{end}}{{with .Exclusions}}<section id="exclusions">
+<h2>Exclusions (users out of scope)</h2>
+<ul>
+{{range .}}<li data-overdue="{{.Overdue}}" data-users="{{.Users}}">{{.Line}}</li>
+{{end}}</ul>
+</section>
 {{end}}<section id="manifest">
 <h2>Manifest</h2>
 <table>
@@ -215,6 +221,7 @@ type htmlPage struct {
 	Controls                    []htmlControl
 	Failing                     []htmlFailing
 	Waivers                     []htmlWaiver
+	Exclusions                  []htmlExclusion
 	Manifest                    []htmlKV
 	Files                       []htmlFile
 }
@@ -358,6 +365,10 @@ func (h *htmlWriter) page(r *result.Result) *htmlPage {
 			State: Sanitize(string(w.State)), Control: Sanitize(w.Control), Subject: Sanitize(cmp.Or(w.Subject, "(all)")),
 			Reason: Sanitize(w.Reason), Owner: Sanitize(w.Owner), Expires: Sanitize(w.Expires), Ticket: Sanitize(w.Ticket), Matched: w.Matched,
 		})
+	}
+	for i, l := range exclusionLines(r) {
+		x := r.Exclusions[i]
+		p.Exclusions = append(p.Exclusions, htmlExclusion{Overdue: x.ReviewOverdue, Users: x.Users, Line: Sanitize(l)})
 	}
 	p.Manifest = []htmlKV{
 		{"Snapshot", Sanitize(cmp.Or(h.o.SnapshotURI, r.Snapshot.Path))},

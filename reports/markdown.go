@@ -91,6 +91,12 @@ func (m *markdownWriter) Write(w io.Writer, r *result.Result) error {
 			fmt.Fprintf(b, "- %s\n", md(l))
 		}
 	}
+	if ex := exclusionLines(r); len(ex) > 0 {
+		b.WriteString("\n### Exclusions (users out of scope)\n\n")
+		for _, l := range ex {
+			fmt.Fprintf(b, "- %s\n", md(l))
+		}
+	}
 
 	for _, c := range controls {
 		if c.Status != result.StatusFail {

@@ -91,6 +91,13 @@ func (t *textWriter) Write(w io.Writer, r *result.Result) error {
 		}
 	}
 
+	if ex := exclusionLines(r); len(ex) > 0 {
+		fmt.Fprintf(b, "\nexclusions (users out of scope):\n")
+		for _, l := range ex {
+			fmt.Fprintf(b, "    - %s\n", Sanitize(l))
+		}
+	}
+
 	writeUsageText(b, r.Usage)
 	writePolicyText(b, r.MethodsPolicy)
 

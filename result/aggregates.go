@@ -18,6 +18,9 @@ type Aggregates struct {
 	// Accounts maps each entry of the break_glass_accounts parameter, as
 	// given, to its row in the report, or nil when absent.
 	Accounts map[string]*AccountRow
+	// Roles is input.roles, the administrator set of the roles section;
+	// nil without a roles section.
+	Roles *RolesInput
 }
 
 // ScopeCounts are the users of one scope by capability, method and method class.

@@ -3,6 +3,8 @@ package result
 import (
 	"fmt"
 	"strings"
+
+	"github.com/authgate/authgate/scope"
 )
 
 // Severity ranks a control. The zero value is SeverityInfo; higher is worse.
@@ -88,6 +90,10 @@ type Subject struct {
 	ID                string `json:"id"`
 	UserPrincipalName string `json:"userPrincipalName"`
 	DisplayName       string `json:"displayName"`
+	// Roles name the directory roles that make the user an administrator
+	// ("Global Administrator (eligible, via group PIM-Admins)"), on the
+	// findings of admin controls when the snapshot has a roles section.
+	Roles []string `json:"roles,omitempty"`
 }
 
 // Waiver is an accepted risk that applies to a violation.
@@ -228,6 +234,9 @@ type Result struct {
 	Aggregates *Aggregates `json:"-"`
 	// Usage are the usage section's figures (SummarizeUsage); nil when the snapshot has none.
 	Usage *UsageSummary `json:"usage,omitempty"`
+	// Exclusions lists each declared exclusion with the users it took out
+	// of each control's scope (WithExclusions); empty when none were given.
+	Exclusions []scope.Status `json:"exclusions,omitempty"`
 	// MethodsPolicy summarises the methods policy section per method
 	// (methodspolicy.go); nil when the snapshot has none.
 	MethodsPolicy *PolicySummary `json:"methodsPolicy,omitempty"`

@@ -70,6 +70,12 @@ type Info struct {
 	// Usage is the optional usage section (fetch --include usage); nil when
 	// the snapshot has none (or it is null).
 	Usage *Usage
+	// Roles is the optional roles section (fetch --include roles); nil
+	// when the snapshot has none.
+	Roles *Roles
+	// ExclusionGroups are the groups exclusions name, with their members
+	// (fetch --config); nil when the snapshot has none.
+	ExclusionGroups []RoleGroup
 	// MethodsPolicy is the optional authentication methods policy section
 	// (fetch --include policy); nil when the snapshot has none.
 	MethodsPolicy *MethodsPolicy
@@ -313,6 +319,14 @@ func (s *scanner) document() error {
 			}
 		case "usage":
 			if err := s.usage(); err != nil {
+				return err
+			}
+		case "roles":
+			if err := s.roles(); err != nil {
+				return err
+			}
+		case "exclusionGroups":
+			if err := s.exclusionGroups(); err != nil {
 				return err
 			}
 		case ReportMethodsPolicy:

@@ -36,6 +36,8 @@ type Writer struct {
 	offset int64
 	users  int64
 	closed bool
+	roles  *Roles         // written before the manifest when set (SetRoles)
+	groups []RoleGroup    // written before the manifest when set (SetExclusionGroups)
 	usage  *Usage         // written before the manifest when set (SetUsage)
 	policy *MethodsPolicy // written before the manifest when set (SetMethodsPolicy)
 }
@@ -166,6 +168,9 @@ func (w *Writer) Close(feature []FeatureSummary, method []MethodSummary, m Manif
 		return m, err
 	}
 	if err := w.writeUsage(); err != nil {
+		return m, err
+	}
+	if err := w.writeRoles(); err != nil {
 		return m, err
 	}
 	if err := w.writeMethodsPolicy(); err != nil {

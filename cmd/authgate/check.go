@@ -107,6 +107,9 @@ func check(ctx context.Context, plan *gate.Plan, prog *evalProgress, stdout, std
 	}
 	res := out.Result
 	warnWaivers(stderr, res)
+	for _, w := range plan.ExclusionWarnings(res) {
+		fmt.Fprintf(stderr, "authgate: warning: %s\n", reports.Sanitize(w)) // entries come from a config file
+	}
 	bi := readBuildInfo()
 	b, err := plan.Write(ctx, out, stdout, gate.BuildInfo{Commit: bi.Commit, OPA: bi.OPA})
 	if err != nil {

@@ -75,12 +75,17 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		cloud:         "global",
 		graphURL:      srv.GraphURL(),
 		authorityHost: srv.AuthorityHost(),
-		api:           "beta", // the methods policy's beta-only settings (AM-POL-08, AM-POL-09)
-		include:       []string{fetch.IncludeAll},
+		api:           "beta",                     // the methods policy's beta-only settings (AM-POL-08, AM-POL-09)
+		include:       []string{fetch.IncludeAll}, // every section, so every control has data
 		summaries:     fetch.SummariesAuto,
 		rate:          fmt.Sprintf("%d/%s", demoRate, demoPer),
 		maxPages:      fetch.DefaultMaxPages,
 	}
+	cfgPath, err := writeDemoConfig(dir)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	fo.config = cfgPath // the exclusion's group is fetched with the snapshot
 	env := fetchEnv{
 		httpClient: srv.Client(),
 		lookupEnv: func(name string) (string, bool) {
@@ -95,8 +100,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("demo: %w", err)
 	}
 
-	o := gate.Options{Snapshot: snap, Format: "text"}
-	files := []string{snap}
+	o := gate.Options{Snapshot: snap, Format: "text", Config: cfgPath}
+	files := []string{snap, cfgPath}
 	for _, f := range reports.Formats() {
 		ext := demoExt[f]
 		if ext == "" {

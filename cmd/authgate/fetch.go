@@ -37,7 +37,9 @@ type fetchOptions struct {
 	usagePeriod   string
 	maxPageBytes  string
 	quiet         bool
-	runOut        bool // out is run's --snapshot-out
+	runOut        bool     // out is run's --snapshot-out
+	config        string   // fetch --config: authgate.yaml whose exclusion groups to resolve
+	groups        []string // exclusion groups to resolve (run: from check's --config)
 }
 
 // fetchEnv is where a fetch runs, when it is not the real world: the demo
@@ -64,7 +66,7 @@ func addFetchFlags(fs *pflag.FlagSet, o *fetchOptions) {
 	fs.BoolVar(&o.resume, "resume", false, "continue an interrupted fetch to the same output from its last completed page")
 	fs.IntVar(&o.maxPages, "max-pages", fetch.DefaultMaxPages, "stop (inconclusive) after `N` pages of the per-user report")
 	fs.BoolVar(&o.debug, "debug", false, "log every HTTP request to stderr: method, URL, status, duration, request id (secrets and tokens redacted)")
-	fs.StringSliceVar(&o.include, "include", nil, "optional `SECTION`s to add: "+strings.Join(fetch.Includes, "|")+" (usage: registration and reset failure rates per method and the MFA sign-in mix, Graph beta; policy: the authentication methods policy and its target groups' users, needs "+fetch.PermissionMethodsPolicy+" and "+fetch.PermissionGroupMembers+"; all: every section)")
+	fs.StringSliceVar(&o.include, "include", nil, "optional `SECTION`s to add: "+strings.Join(fetch.Includes, "|")+" (usage: registration and reset failure rates per method and the MFA sign-in mix, Graph beta; roles: directory role holders, PIM-eligible ones and role-assignable groups' members, needs "+fetch.RolesPermissions+"; policy: the authentication methods policy and its target groups' users, needs "+fetch.PermissionMethodsPolicy+" and "+fetch.PermissionGroupMembers+"; all: every section)")
 	fs.StringVar(&o.usagePeriod, "usage-period", fetch.DefaultUsagePeriod, "period of --include usage: "+strings.Join(snapshot.UsagePeriods, "|"))
 	fs.StringVar(&o.maxPageBytes, "max-page-bytes", "64MiB", "largest Graph answer accepted, after decompression, `SIZE` (e.g. 64MiB); a larger page ends the fetch (exit 4)")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress display or progress lines on stderr")
@@ -81,6 +83,7 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("fetch", "fetch -o FILE [flags]", stdout)
 	fs.StringVarP(&o.out, "output-file", "o", "", "snapshot `FILE` to write (required; written atomically, mode 0600)")
 	addFetchFlags(fs, &o)
+	fs.StringVar(&o.config, "config", "", "configuration `FILE` (authgate.yaml): fetch the members of the groups its exclusions name")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -106,12 +109,18 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 	if err != nil {
 		return "", usagef("--rate: %v", err)
 	}
-	usage, err := fetch.ParseIncludes(o.include)
+	sections, err := fetch.ParseIncludes(o.include)
 	if err != nil {
 		return "", asUsage(err)
 	}
 	fo := fetch.Options{AuthMode: auth, APIVersion: fetch.APIVersion(o.api), Summaries: fetch.SummaryMode(o.summaries),
-		Rate: rate, MaxPages: o.maxPages, Resume: o.resume, Tool: readBuildInfo().Version, Usage: usage, UsagePeriod: o.usagePeriod}
+		Rate: rate, MaxPages: o.maxPages, Resume: o.resume, Tool: readBuildInfo().Version, UsagePeriod: o.usagePeriod}
+	sections.Apply(&fo)
+	groups, err := gate.ExclusionGroups(o.config)
+	if err != nil {
+		return "", err
+	}
+	fo.ExclusionGroups = append(groups, o.groups...)
 	if o.maxPages <= 0 {
 		return "", usagef("--max-pages %d: want a positive number", o.maxPages)
 	}
@@ -129,7 +138,7 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 	}
 	if err := gate.CheckPaths([]gate.PathArg{{Flag: flag, Path: o.out}, {Flag: flag + " (the partial file)", Path: o.out + ".partial"},
 		{Flag: flag + " (the checkpoint)", Path: o.out + ".partial.json"}},
-		[]gate.PathArg{{Flag: "--client-certificate", Path: o.clientCert}}); err != nil {
+		[]gate.PathArg{{Flag: "--client-certificate", Path: o.clientCert}, {Flag: "--config", Path: o.config}}); err != nil {
 		return "", err
 	}
 
@@ -166,9 +175,6 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 			fo.ProgressLines = stderr // a log: a plain line every 30 s
 		}
 	}
-	all := slices.Contains(o.include, fetch.IncludeAll)
-	fo.Usage = fo.Usage || all
-	fo.MethodsPolicy = all || slices.Contains(o.include, fetch.IncludePolicy)
 	if env.tune != nil {
 		env.tune(&fo)
 	}

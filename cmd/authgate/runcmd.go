@@ -51,6 +51,7 @@ func fetchThenCheck(ctx context.Context, fo *fetchOptions, env fetchEnv, o gate.
 	if err != nil {
 		return err
 	}
+	fo.groups = plan.ExclusionGroups() // the exclusions' groups are fetched with the snapshot
 	if fo.out == "" {
 		dir, err := os.MkdirTemp("", "authgate-run-*")
 		if err != nil {

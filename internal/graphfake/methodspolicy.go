@@ -278,6 +278,12 @@ func (s *Server) handlePolicy(w http.ResponseWriter, r *http.Request) {
 const groupPageSize = 10
 
 func (s *Server) handleGroupMembers(w http.ResponseWriter, r *http.Request) {
+	if g := s.Groups(); !slices.Contains([]string{g.FrontDesk, g.PasskeyExcluded, g.Pilot}, r.PathValue("id")) {
+		// The role-assignable and exclusion groups are served, with
+		// their own paging and permissions, by the route table.
+		s.handleGraph(w, r)
+		return
+	}
 	q := r.URL.Query()
 	offset := 0
 	if st := q.Get("$skiptoken"); st != "" {

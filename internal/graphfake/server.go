@@ -73,6 +73,8 @@ type Options struct {
 	TokenLifetime time.Duration
 	// NextLinkLast writes @odata.nextLink after value instead of before it.
 	NextLinkLast bool
+	// Roles configure the directory-role endpoints (roles.go).
+	Roles RolesOptions
 	// Policy chooses the authentication methods policy served (methodspolicy.go).
 	Policy PolicyOptions
 }
@@ -618,15 +620,14 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &graphCall{w: w, r: r, ep: rt.ep, arg: arg, version: version, base: s.graph + "/" + version, claims: claims}
 	// Paging state is needed to match faults by page.
-	if rt.ep == EndpointDetails && !s.paging(c) {
+	if rt.paging != nil && !rt.paging(s, c) {
 		return
 	}
 	c.fault = s.takeFault(rt.ep, c.page)
 	if c.fault != nil && s.applyErrorFault(w, r, c.fault) {
 		return
 	}
-	if !containsFold(claims.permissions(), Permission) {
-		s.graphError(w, r, http.StatusForbidden, CodePermissionMissing, MsgPermissionMissing)
+	if !s.permits(rt, c) {
 		return
 	}
 	buf := bufPool.Get().(*[]byte)
@@ -655,19 +656,47 @@ type route struct {
 	path  string
 	ep    Endpoint
 	serve func(*Server, *graphCall) bool
+	// paging, when set, reads the request's page before faults are matched.
+	paging func(*Server, *graphCall) bool
+	// roles marks a directory-role endpoint, which needs its own permissions
+	// (rolePermission) rather than the reports'.
+	roles bool
 }
 
 // graphRoutes are the endpoints the emulator serves: a new endpoint is one
 // line here and its handler.
 var graphRoutes = []route{
-	{reportRoot + "userRegistrationDetails", EndpointDetails, (*Server).serveDetails},
-	{reportRoot + "userRegistrationDetails/", EndpointDetailsGet, (*Server).serveDetailsGet},
-	{reportRoot + "usersRegisteredByFeature(", EndpointFeature, (*Server).serveSummary},
-	{reportRoot + "usersRegisteredByMethod(", EndpointMethod, (*Server).serveSummary},
-	{reportRoot + "userRegistrationActivity(", EndpointRegistrationActivity, (*Server).serveUsage},
-	{reportRoot + "userSignInsByAuthMethodSummary(", EndpointSignInsByMethod, (*Server).serveUsage},
-	{reportRoot + "userEventsSummary", EndpointEventsSummary, (*Server).serveUsage},
-	{reportRoot + "userMfaSignInSummary", EndpointMfaSignInSummary, (*Server).serveUsage},
+	{reportRoot + "userRegistrationDetails", EndpointDetails, (*Server).serveDetails, (*Server).paging, false},
+	{reportRoot + "userRegistrationDetails/", EndpointDetailsGet, (*Server).serveDetailsGet, nil, false},
+	{reportRoot + "usersRegisteredByFeature(", EndpointFeature, (*Server).serveSummary, nil, false},
+	{reportRoot + "usersRegisteredByMethod(", EndpointMethod, (*Server).serveSummary, nil, false},
+	{reportRoot + "userRegistrationActivity(", EndpointRegistrationActivity, (*Server).serveUsage, nil, false},
+	{reportRoot + "userSignInsByAuthMethodSummary(", EndpointSignInsByMethod, (*Server).serveUsage, nil, false},
+	{reportRoot + "userEventsSummary", EndpointEventsSummary, (*Server).serveUsage, nil, false},
+	{reportRoot + "userMfaSignInSummary", EndpointMfaSignInSummary, (*Server).serveUsage, nil, false},
+	{"roleManagement/directory/roleDefinitions", EndpointRoleDefinitions, (*Server).serveRoles, (*Server).rolePaging, true},
+	{"roleManagement/directory/roleAssignments", EndpointRoleAssignments, (*Server).serveRoles, (*Server).rolePaging, true},
+	{"roleManagement/directory/roleEligibilityScheduleInstances", EndpointRoleEligibility, (*Server).serveRoles, (*Server).rolePaging, true},
+	{"identityGovernance/privilegedAccess/group/eligibilityScheduleInstances", EndpointGroupEligibility, (*Server).serveRoles, (*Server).rolePaging, true},
+	{"groups/{}/transitiveMembers/microsoft.graph.user", EndpointGroupMembers, (*Server).serveRoles, (*Server).rolePaging, true},
+	{"groups/{}", EndpointGroup, (*Server).serveRoles, nil, true},
+}
+
+// permits reports whether the token's permissions reach rt, writing Graph's
+// 403 when they do not. The role endpoints are checked only under
+// RolesOptions.CheckPermissions: by default the emulator's tokens are taken
+// to carry their permissions.
+func (s *Server) permits(rt route, c *graphCall) bool {
+	perms := c.claims.permissions()
+	switch {
+	case !rt.roles && !containsFold(perms, Permission):
+		s.graphError(c.w, c.r, http.StatusForbidden, CodePermissionMissing, MsgPermissionMissing)
+		return false
+	case rt.roles && s.opts.Roles.CheckPermissions && !containsFold(perms, rolePermission(rt.ep)):
+		s.graphError(c.w, c.r, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+		return false
+	}
+	return true
 }
 
 // matchRoute finds the route of path (after the version) and its argument:
@@ -682,6 +711,14 @@ func matchRoute(path string) (route, string) {
 		case strings.HasSuffix(rt.path, "/"):
 			if a, ok := strings.CutPrefix(path, rt.path); ok {
 				return rt, a
+			}
+		case strings.Contains(rt.path, "{}"):
+			// One path segment stands for an object id.
+			pre, suf, _ := strings.Cut(rt.path, "{}")
+			if a, ok := strings.CutPrefix(path, pre); ok {
+				if a, ok = strings.CutSuffix(a, suf); ok && a != "" && !strings.Contains(a, "/") {
+					return rt, a
+				}
 			}
 		case path == rt.path:
 			return rt, ""

@@ -4,7 +4,10 @@
 # description: >-
 #   The share of administrators (isAdmin, any userType) who are
 #   passwordless-capable (isPasswordlessCapable) must be at least
-#   admin_passwordless_min. Skipped when the report has no administrators.
+#   admin_passwordless_min. With a roles section, the administrators also
+#   include every user in the report who holds or is eligible for a directory
+#   role, directly or through a group. Skipped when the report has no
+#   administrators.
 # custom:
 #   id: AM-PWL-02
 #   severity: high

@@ -32,7 +32,39 @@ telephony_second_factors contains lower(m) if some m in taxonomy.telephonySecond
 # the per-user report, or all of it). It is computed once per evaluation and
 # shared by the admin controls, which would otherwise each walk every user to
 # find the one or two percent who are admins.
-admins := [u | some u in input.userRegistrationDetails; u.isAdmin == true]
+#
+# An administrator is a user whose row says isAdmin, or, when the snapshot
+# has a roles section, a user who holds or is eligible for a directory role,
+# directly or through a role-assignable group: the evaluator then lists the
+# roles in the row's directoryRoles (narrowed to privileged roles by the
+# admin_roles_privileged_only parameter).
+admins := [u | some u in input.userRegistrationDetails; is_admin(u)]
+
+# is_admin(u) is true when user u is in the administrator set.
+is_admin(u) if u.isAdmin == true
+
+is_admin(u) if count(object.get(u, "directoryRoles", [])) > 0
+
+# roles_text(u) describes the directory roles user u holds or may activate
+# ("Global Administrator (eligible, via group PIM-Admins)"), "" without.
+roles_text(u) := concat("; ", sort([r.description | some r in object.get(u, "directoryRoles", [])]))
+
+# admin_name(u) names administrator u in a message with the roles that make
+# them one: "alice@contoso.com [Global Administrator (eligible)]".
+admin_name(u) := sprintf("%s [%s]", [name(u), t]) if {
+	t := roles_text(u)
+	t != ""
+}
+
+admin_name(u) := name(u) if roles_text(u) == ""
+
+# admin_subject(u) is the violation subject of administrator u: subject(u)
+# plus, when the roles section makes them one, the roles' descriptions.
+admin_subject(u) := object.union(subject(u), {"roles": sort([r.description | some r in u.directoryRoles])}) if {
+	count(object.get(u, "directoryRoles", [])) > 0
+}
+
+admin_subject(u) := subject(u) if count(object.get(u, "directoryRoles", [])) == 0
 
 # subject(u) is the violation subject of user u.
 subject(u) := {
