@@ -1,14 +1,12 @@
 package snapshot
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"slices"
@@ -53,6 +51,14 @@ type Info struct {
 	// LastUpdated is the range of the rows' lastUpdatedDateTime, compared as
 	// instants; nil when no row has one.
 	LastUpdated *TimeRange
+	// UsersSHA256 is the hex SHA-256 of the userRegistrationDetails array
+	// as it stands in the file, from '[' to ']': what a fetch records as
+	// manifest.usersSha256.
+	UsersSHA256 string
+	// Verified is true when the manifest carries usersSha256 and the users
+	// array matches it (and userCount, when present). A snapshot without
+	// them loads but is unverified: nothing shows it was not cut or edited.
+	Verified bool
 	// Usage is the optional usage section (fetch --include usage); nil when
 	// the snapshot has none (or it is null).
 	Usage *Usage
@@ -95,60 +101,45 @@ func Scan(ctx context.Context, path string, opts ScanOptions, fn func(chunk []Us
 		return nil, &Error{File: path, Msg: fmt.Sprintf("is %d bytes, larger than the limit of %d (raise --max-snapshot-bytes)", st.Size(), opts.MaxBytes)}
 	}
 	h := sha256.New()
-	lr := &limitedReader{r: f, n: opts.MaxBytes, h: h}
+	feed := newFeedReader(f, opts.MaxBytes, h, sha256.New())
 	s := &scanner{
 		path: path,
 		ctx:  ctx,
 		// Duplicate names are checked by hand (known properties and the
 		// top level): the decoder's own check hashes every name of every
 		// user and cost 8% of a scan.
-		dec:    jsontext.NewDecoder(bufio.NewReaderSize(lr, 1<<20), jsontext.AllowDuplicateNames(true)),
+		dec:    jsontext.NewDecoder(feed, jsontext.AllowDuplicateNames(true)),
+		feed:   feed,
 		chunk:  opts.ChunkSize,
 		fn:     fn,
 		intern: make(map[string]string),
 		info:   &Info{Path: path, Size: st.Size()},
+		ids:    newIDSet(path),
 	}
-	if err := s.document(); err != nil {
+	err = s.document()
+	if err == nil {
+		s.info.SHA256 = hex.EncodeToString(h.Sum(nil))
+		err = s.integrity()
+	}
+	if err != nil {
 		var se *Error
 		if errors.As(err, &se) && se.Line == 0 && s.errOffset >= 0 {
 			se.Line = lineAt(path, s.errOffset)
 		}
-		if lr.tooBig {
+		if feed.tooBig {
 			return nil, &Error{File: path, Msg: fmt.Sprintf("is larger than the limit of %d bytes (raise --max-snapshot-bytes)", opts.MaxBytes)}
 		}
 		return nil, err
 	}
-	s.info.SHA256 = hex.EncodeToString(h.Sum(nil))
 	return s.info, nil
-}
-
-// limitedReader hashes what it reads and refuses to read past n bytes (the
-// file may grow after Stat, or be a pipe).
-type limitedReader struct {
-	r      io.Reader
-	n      int64
-	h      hash.Hash
-	tooBig bool
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if l.n <= 0 {
-		l.tooBig = true
-		return 0, errors.New("snapshot too large")
-	}
-	if int64(len(p)) > l.n {
-		p = p[:l.n]
-	}
-	n, err := l.r.Read(p)
-	l.n -= int64(n)
-	l.h.Write(p[:n])
-	return n, err
 }
 
 type scanner struct {
 	path      string
 	ctx       context.Context
 	dec       *jsontext.Decoder
+	feed      *feedReader // nil when decoding rows one at a time (UserDecoder)
+	ids       *idSet      // nil when decoding rows one at a time
 	chunk     int
 	fn        func([]UserRegistrationDetails) error
 	intern    map[string]string
@@ -246,11 +237,17 @@ func (s *scanner) document() error {
 	var haveVersion, haveManifest, haveUsers bool
 	seen := map[string]bool{}
 	for d.PeekKind() != '}' {
+		// Keep the bytes from here until the users array, if this is
+		// it, has begun: its hash starts at its '['.
+		s.feed.holdFrom(d.InputOffset())
 		raw, err := s.name()
 		if err != nil {
 			return err
 		}
 		name := string(raw)
+		if name != "userRegistrationDetails" {
+			s.feed.unhold()
+		}
 		if seen[name] {
 			return s.fail(name, "appears twice")
 		}
@@ -451,6 +448,7 @@ func (s *scanner) users() error {
 	if _, err := d.ReadToken(); err != nil {
 		return s.syntax(err)
 	}
+	s.feed.startRange(d.InputOffset() - 1)
 	chunk := make([]UserRegistrationDetails, 0, s.chunk)
 	i := s.info.Users
 	for d.PeekKind() != ']' {
@@ -468,11 +466,16 @@ func (s *scanner) users() error {
 		if err := s.user(i, u); err != nil {
 			return err
 		}
+		s.feed.hashTo(d.InputOffset())
+		if err := s.ids.add(s, i, u); err != nil {
+			return err
+		}
 		i++
 	}
 	if _, err := d.ReadToken(); err != nil {
 		return s.syntax(err)
 	}
+	s.feed.endRange(d.InputOffset())
 	s.info.Users = i
 	if len(chunk) > 0 {
 		return s.fn(chunk)
