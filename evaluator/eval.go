@@ -368,6 +368,7 @@ func (e *Engine) assemble(info *snapshot.Info, agg *Aggregates, found [][]Violat
 		Snapshot: SnapshotRef{
 			Path: info.Path, SHA256: info.SHA256, TenantID: info.Manifest.TenantID,
 			FetchedAt: info.Manifest.FetchedAt, Users: info.Users, ManifestOffset: info.ManifestOffset,
+			Unverified: !info.Verified,
 		},
 		Aggregates: agg,
 		Usage:      SummarizeUsage(info.Usage),

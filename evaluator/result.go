@@ -194,6 +194,10 @@ type SnapshotRef struct {
 	TenantID  string `json:"tenantId"`
 	FetchedAt string `json:"fetchedAt"`
 	Users     int    `json:"users"`
+	// Unverified is true when the manifest carries no usersSha256 to check
+	// the rows against (a hand-made snapshot): nothing shows it was not cut
+	// or edited since it was fetched.
+	Unverified bool `json:"unverified,omitempty"`
 	// ManifestOffset is the byte offset of the manifest object in the snapshot.
 	ManifestOffset int64 `json:"-"`
 }
