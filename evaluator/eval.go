@@ -373,6 +373,23 @@ func (e *Engine) assemble(info *snapshot.Info, agg *Aggregates, found [][]Violat
 		Aggregates: agg,
 		Usage:      SummarizeUsage(info.Usage),
 	}
+	if agg != nil {
+		for name, sc := range agg.Scopes {
+			if sc != nil && sc.Unknown > 0 {
+				if r.Unknown == nil {
+					r.Unknown = make(map[string]int64, len(agg.Scopes))
+				}
+				r.Unknown[name] = sc.Unknown
+			}
+		}
+		if r.Unknown != nil { // every scope, so a reader sees the zeros too
+			for name, sc := range agg.Scopes {
+				if sc != nil {
+					r.Unknown[name] = sc.Unknown
+				}
+			}
+		}
+	}
 	anchors := map[string]int64{"manifest": info.ManifestOffset}
 	for _, s := range info.UsersRegisteredByFeature {
 		if s.UserTypes == "all" && s.UserRoles == "all" {

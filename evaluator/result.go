@@ -226,6 +226,10 @@ type Result struct {
 	// Aggregates are the tenant figures the evaluator computed (users per
 	// scope and capability, methods), for outputs that chart coverage.
 	Aggregates *Aggregates `json:"-"`
+	// Unknown counts, per aggregate scope (all, member, guest, admin), the
+	// users its coverage shares could not place or judge (ScopeCounts.Unknown,
+	// docs/policies.md); omitted when every row was complete.
+	Unknown map[string]int64 `json:"unknown,omitempty"`
 	// Usage are the usage section's figures (evaluator/usage.go); nil when the snapshot has none.
 	Usage *UsageSummary `json:"usage,omitempty"`
 }

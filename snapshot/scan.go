@@ -536,39 +536,39 @@ func (s *scanner) user(i int, u *UserRegistrationDetails) error {
 		f := -1
 		switch string(raw) {
 		case "id":
-			f, err = fID, s.str(i, "id", &u.ID, false)
+			f, err = fID, s.str(i, "id", &u.ID, false, &u.Nulls, fID)
 		case "userPrincipalName":
-			f, err = fUserPrincipalName, s.str(i, "userPrincipalName", &u.UserPrincipalName, false)
+			f, err = fUserPrincipalName, s.str(i, "userPrincipalName", &u.UserPrincipalName, false, &u.Nulls, fUserPrincipalName)
 		case "userDisplayName":
-			f, err = fUserDisplayName, s.str(i, "userDisplayName", &u.UserDisplayName, false)
+			f, err = fUserDisplayName, s.str(i, "userDisplayName", &u.UserDisplayName, false, &u.Nulls, fUserDisplayName)
 		case "userType":
-			f, err = fUserType, s.str(i, "userType", &u.UserType, true)
+			f, err = fUserType, s.str(i, "userType", &u.UserType, true, &u.Nulls, fUserType)
 		case "isAdmin":
-			f, err = fIsAdmin, s.boolean(i, "isAdmin", &u.IsAdmin)
+			f, err = fIsAdmin, s.boolean(i, "isAdmin", &u.IsAdmin, &u.Nulls, fIsAdmin)
 		case "isMfaCapable":
-			f, err = fIsMfaCapable, s.boolean(i, "isMfaCapable", &u.IsMfaCapable)
+			f, err = fIsMfaCapable, s.boolean(i, "isMfaCapable", &u.IsMfaCapable, &u.Nulls, fIsMfaCapable)
 		case "isMfaRegistered":
-			f, err = fIsMfaRegistered, s.boolean(i, "isMfaRegistered", &u.IsMfaRegistered)
+			f, err = fIsMfaRegistered, s.boolean(i, "isMfaRegistered", &u.IsMfaRegistered, &u.Nulls, fIsMfaRegistered)
 		case "isPasswordlessCapable":
-			f, err = fIsPasswordlessCapable, s.boolean(i, "isPasswordlessCapable", &u.IsPasswordlessCapable)
+			f, err = fIsPasswordlessCapable, s.boolean(i, "isPasswordlessCapable", &u.IsPasswordlessCapable, &u.Nulls, fIsPasswordlessCapable)
 		case "isSsprCapable":
-			f, err = fIsSsprCapable, s.boolean(i, "isSsprCapable", &u.IsSsprCapable)
+			f, err = fIsSsprCapable, s.boolean(i, "isSsprCapable", &u.IsSsprCapable, &u.Nulls, fIsSsprCapable)
 		case "isSsprEnabled":
-			f, err = fIsSsprEnabled, s.boolean(i, "isSsprEnabled", &u.IsSsprEnabled)
+			f, err = fIsSsprEnabled, s.boolean(i, "isSsprEnabled", &u.IsSsprEnabled, &u.Nulls, fIsSsprEnabled)
 		case "isSsprRegistered":
-			f, err = fIsSsprRegistered, s.boolean(i, "isSsprRegistered", &u.IsSsprRegistered)
+			f, err = fIsSsprRegistered, s.boolean(i, "isSsprRegistered", &u.IsSsprRegistered, &u.Nulls, fIsSsprRegistered)
 		case "isSystemPreferredAuthenticationMethodEnabled":
-			f, err = fIsSystemPreferredEnabled, s.boolean(i, "isSystemPreferredAuthenticationMethodEnabled", &u.IsSystemPreferredAuthenticationMethodEnabled)
+			f, err = fIsSystemPreferredEnabled, s.boolean(i, "isSystemPreferredAuthenticationMethodEnabled", &u.IsSystemPreferredAuthenticationMethodEnabled, &u.Nulls, fIsSystemPreferredEnabled)
 		case "systemPreferredAuthenticationMethods":
-			f, err = fSystemPreferredMethods, s.strings(i, "systemPreferredAuthenticationMethods", &u.SystemPreferredAuthenticationMethods)
+			f, err = fSystemPreferredMethods, s.strings(i, "systemPreferredAuthenticationMethods", &u.SystemPreferredAuthenticationMethods, &u.Nulls, fSystemPreferredMethods)
 		case "userPreferredMethodForSecondaryAuthentication":
-			f, err = fUserPreferredMethod, s.str(i, "userPreferredMethodForSecondaryAuthentication", &u.UserPreferredMethodForSecondaryAuthentication, true)
+			f, err = fUserPreferredMethod, s.str(i, "userPreferredMethodForSecondaryAuthentication", &u.UserPreferredMethodForSecondaryAuthentication, true, &u.Nulls, fUserPreferredMethod)
 		case "methodsRegistered":
-			f, err = fMethodsRegistered, s.strings(i, "methodsRegistered", &u.MethodsRegistered)
+			f, err = fMethodsRegistered, s.strings(i, "methodsRegistered", &u.MethodsRegistered, &u.Nulls, fMethodsRegistered)
 		case "lastUpdatedDateTime":
 			f, err = fLastUpdatedDateTime, s.timestamp(i, u)
 		case "defaultMfaMethod":
-			f, err = fDefaultMfaMethod, s.str(i, "defaultMfaMethod", &u.DefaultMfaMethod, true)
+			f, err = fDefaultMfaMethod, s.str(i, "defaultMfaMethod", &u.DefaultMfaMethod, true, &u.Nulls, fDefaultMfaMethod)
 		default: // unknown properties and @odata annotations
 			err = s.syntax(d.SkipValue())
 		}
@@ -627,8 +627,16 @@ func (s *scanner) wrongKind(i int, name, want string, k jsontext.Kind) error {
 	return s.fail(fmt.Sprintf("userRegistrationDetails[%d].%s", i, name), "want %s, got %s", want, kindName(k))
 }
 
-func (s *scanner) boolean(i int, name string, dst *bool) error {
+// boolean reads a boolean; null reads as false and sets the property's bit
+// in nulls (Graph's schema lets several flags be null, and a service can
+// bend its contract: the row is kept and the controls judge it).
+func (s *scanner) boolean(i int, name string, dst *bool, nulls *uint32, bit int) error {
 	k := s.dec.PeekKind()
+	if k == 'n' {
+		*nulls |= 1 << bit
+		_, err := s.dec.ReadToken()
+		return s.syntax(err)
+	}
 	if k != 't' && k != 'f' {
 		if k == 0 {
 			_, err := s.dec.ReadToken()
@@ -644,12 +652,13 @@ func (s *scanner) boolean(i int, name string, dst *bool) error {
 	return nil
 }
 
-// str reads a string (null reads as ""); intern shares the storage of
-// low-cardinality values such as enums.
-func (s *scanner) str(i int, name string, dst *string, intern bool) error {
+// str reads a string (null reads as "" and sets the property's bit in
+// nulls); intern shares the storage of low-cardinality values such as enums.
+func (s *scanner) str(i int, name string, dst *string, intern bool, nulls *uint32, bit int) error {
 	switch k := s.dec.PeekKind(); k {
 	case '"':
 	case 'n':
+		*nulls |= 1 << bit
 		_, err := s.dec.ReadToken()
 		return s.syntax(err)
 	case 0:
@@ -686,11 +695,14 @@ func (s *scanner) interned(b []byte) string {
 	return v
 }
 
-func (s *scanner) strings(i int, name string, dst *[]string) error {
+// strings reads an array of strings; null reads as empty and sets the
+// property's bit in nulls.
+func (s *scanner) strings(i int, name string, dst *[]string, nulls *uint32, bit int) error {
 	d := s.dec
 	switch k := d.PeekKind(); k {
 	case '[':
 	case 'n':
+		*nulls |= 1 << bit
 		_, err := d.ReadToken()
 		*dst = []string{}
 		return s.syntax(err)
@@ -732,7 +744,7 @@ func (s *scanner) strings(i int, name string, dst *[]string) error {
 
 func (s *scanner) timestamp(i int, u *UserRegistrationDetails) error {
 	const name = "lastUpdatedDateTime"
-	if err := s.str(i, name, &u.LastUpdatedDateTime, false); err != nil {
+	if err := s.str(i, name, &u.LastUpdatedDateTime, false, &u.Nulls, fLastUpdatedDateTime); err != nil {
 		return err
 	}
 	v := u.LastUpdatedDateTime

@@ -34,6 +34,10 @@ telephony_second_factors contains lower(m) if some m in taxonomy.telephonySecond
 # find the one or two percent who are admins.
 admins := [u | some u in input.userRegistrationDetails; u.isAdmin == true]
 
+# is_member(u) is true when user u's userType is member, in any case (the
+# service has varied the case of its enum values; the raw value is kept).
+is_member(u) if lower(object.get(u, "userType", "")) == "member"
+
 # subject(u) is the violation subject of user u.
 subject(u) := {
 	"id": object.get(u, "id", ""),
