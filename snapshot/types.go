@@ -159,9 +159,9 @@ var PropertyNames = [...]string{
 	fIsMfaRegistered: "isMfaRegistered", fIsPasswordlessCapable: "isPasswordlessCapable",
 	fIsSsprCapable: "isSsprCapable", fIsSsprEnabled: "isSsprEnabled", fIsSsprRegistered: "isSsprRegistered",
 	fIsSystemPreferredEnabled: "isSystemPreferredAuthenticationMethodEnabled",
-	fSystemPreferredMethods: "systemPreferredAuthenticationMethods",
-	fUserPreferredMethod: "userPreferredMethodForSecondaryAuthentication",
-	fMethodsRegistered: "methodsRegistered", fLastUpdatedDateTime: "lastUpdatedDateTime",
+	fSystemPreferredMethods:   "systemPreferredAuthenticationMethods",
+	fUserPreferredMethod:      "userPreferredMethodForSecondaryAuthentication",
+	fMethodsRegistered:        "methodsRegistered", fLastUpdatedDateTime: "lastUpdatedDateTime",
 	fDefaultMfaMethod: "defaultMfaMethod",
 }
 
