@@ -694,7 +694,7 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 			if i > offset {
 				b = append(b, ',')
 			}
-			u := GenerateUser(s.opts.Tenant.Seed, i, s.opts.Tenant.Now)
+			u := s.opts.Tenant.User(i)
 			b = AppendUser(b, &u, beta)
 		}
 		b = append(b, ']')
@@ -713,7 +713,7 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 			s.graphError(w, r, http.StatusNotFound, CodeNotFound, "No record found for key: "+arg)
 			return
 		}
-		u := GenerateUser(s.opts.Tenant.Seed, i, s.opts.Tenant.Now)
+		u := s.opts.Tenant.User(i)
 		ub := AppendUser(nil, &u, beta)
 		b = append(b, `{"@odata.context":`...)
 		b = appendString(b, base+"/$metadata#reports/authenticationMethods/userRegistrationDetails/$entity")
