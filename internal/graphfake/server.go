@@ -71,6 +71,9 @@ type Options struct {
 	TokenLifetime time.Duration
 	// NextLinkLast writes @odata.nextLink after value instead of before it.
 	NextLinkLast bool
+	// RowHook, when set, rewrites each userRegistrationDetails row of the
+	// list as served (rowhook.go).
+	RowHook func(i int, row []byte) []byte
 }
 
 // Stats are what the server saw. Counts are cumulative since New or
@@ -695,7 +698,7 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 				b = append(b, ',')
 			}
 			u := s.opts.Tenant.User(i)
-			b = AppendUser(b, &u, beta)
+			b = s.appendRow(b, i, &u, beta)
 		}
 		b = append(b, ']')
 		if next != "" && s.opts.NextLinkLast {
