@@ -273,3 +273,71 @@ func newTestEmulatorIdeal(t *testing.T) *graphfake.Server {
 	t.Cleanup(s.Close)
 	return s
 }
+
+// TestOddTenantFetchAndCheck fetches a tenant whose rows carry the legal
+// oddities the emulator serves by default: every user is kept verbatim, and
+// AM-DQ-03 names exactly the users whose rows leave a needed value unknown.
+func TestOddTenantFetchAndCheck(t *testing.T) {
+	const n = 3000
+	s := newTestEmulator(t, n) // oddities on
+	out := filepath.Join(t.TempDir(), "snap.json")
+	if code, _, stderr := runWithEmulator(t, s, "fetch", "-o", out); code != exitOK {
+		t.Fatalf("fetch: exit %d:\n%s", code, stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(b, []byte("\n"))
+	want := map[string]bool{}
+	odd := 0
+	for i := range n {
+		u := s.Tenant().User(i)
+		row := graphfake.AppendUser(nil, &u, false)
+		got := bytes.TrimSuffix(lines[2+i], []byte(","))
+		if !bytes.Equal(got, row) {
+			t.Fatalf("row %d not kept verbatim:\n got %s\nwant %s", i, got, row)
+		}
+		ideal := graphfake.Tenant{Seed: 3, Users: n, Ideal: true, Now: s.Tenant().Now}.User(i)
+		if !bytes.Equal(row, graphfake.AppendUser(nil, &ideal, false)) {
+			odd++
+		}
+		unknown := !strings.EqualFold(u.UserType, "member") && !strings.EqualFold(u.UserType, "guest")
+		for _, p := range neededByControls {
+			unknown = unknown || bytes.Contains(row, []byte(`"`+p+`":null`))
+		}
+		if unknown {
+			want[u.ID] = true
+		}
+	}
+	if odd < n/100 || len(want) == 0 {
+		t.Fatalf("%d odd rows, %d with unknown values: the emulator serves too few oddities", odd, len(want))
+	}
+	code, stdout, stderr := cli(t, "check", "--snapshot", out, "--format", "json")
+	if code != exitOK && code != exitViolations {
+		t.Fatalf("check: exit %d:\n%s", code, stderr)
+	}
+	var r checkJSON
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, ctl := range r.Controls {
+		if ctl.ID == "AM-DQ-03" {
+			for _, v := range ctl.Violations {
+				got[v.Subject.ID] = true
+			}
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("AM-DQ-03 names %d users, want %d", len(got), len(want))
+	}
+	for id := range want {
+		if !got[id] {
+			t.Errorf("AM-DQ-03 misses %s", id)
+		}
+	}
+	if r.Unknown["all"] != int64(len(want)) {
+		t.Errorf("unknown users in scope all = %d, want %d", r.Unknown["all"], len(want))
+	}
+}
