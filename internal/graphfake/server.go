@@ -74,6 +74,9 @@ type Options struct {
 	// RowHook, when set, rewrites each userRegistrationDetails row of the
 	// list as served (rowhook.go).
 	RowHook func(i int, row []byte) []byte
+	// BodyHook, when set, replaces the body of each successful Graph report
+	// response (rowhook.go).
+	BodyHook func(ep Endpoint, r *http.Request, body []byte) []byte
 }
 
 // Stats are what the server saw. Counts are cumulative since New or
@@ -740,6 +743,7 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	b = s.hookBody(ep, r, b)
 	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8")
 	s.writeBody(w, r, http.StatusOK, b, f)
 	s.recordStatus(http.StatusOK)
