@@ -37,6 +37,9 @@ type UsageSummary struct {
 	TotalSignIns        int64 `json:"totalSignIns"`
 	// MfaShare is MultiFactorSignIns / TotalSignIns, nil without sign-ins.
 	MfaShare *float64 `json:"mfaShare"`
+	// InconsistentDays counts the days left out of the totals because they
+	// contradict themselves (UsageDay.Problem).
+	InconsistentDays int `json:"inconsistentDays,omitempty"`
 	// SignInsSource is "graph" or "omitted" (app-only fetch): the fields
 	// below are empty when omitted.
 	SignInsSource string `json:"signInsSource"`
@@ -71,8 +74,12 @@ type UsageDay struct {
 	MultiFactor  int64  `json:"multiFactor"`
 	SingleFactor int64  `json:"singleFactor"`
 	Total        int64  `json:"total"`
-	// MfaShare is MultiFactor / Total, nil without sign-ins.
+	// MfaShare is MultiFactor / Total, nil without sign-ins or when the day
+	// contradicts itself.
 	MfaShare *float64 `json:"mfaShare"`
+	// Problem says how the day contradicts itself (snapshot's
+	// MfaSignInDay.Problem); such a day counts in no total and no share.
+	Problem string `json:"problem,omitempty"`
 }
 
 // MethodSignIns is the successful sign-ins with one method.
@@ -123,8 +130,15 @@ func SummarizeUsage(u *snapshot.Usage) *UsageSummary {
 		return cmp.Or(cmp.Compare(a.AuthMethod, b.AuthMethod), cmp.Compare(a.Feature, b.Feature))
 	})
 	for _, d := range u.UserMfaSignInSummary {
-		s.Days = append(s.Days, UsageDay{Date: d.CreatedDateTime, MultiFactor: d.MultiFactorSignIns, SingleFactor: d.SingleFactorSignIns,
-			Total: d.TotalSignIns, MfaShare: ratio(d.MultiFactorSignIns, d.TotalSignIns)})
+		day := UsageDay{Date: d.CreatedDateTime, MultiFactor: d.MultiFactorSignIns, SingleFactor: d.SingleFactorSignIns,
+			Total: d.TotalSignIns, Problem: d.Problem(u.Start, u.End)}
+		if day.Problem != "" {
+			s.Days = append(s.Days, day)
+			s.InconsistentDays++
+			continue
+		}
+		day.MfaShare = ratio(d.MultiFactorSignIns, d.TotalSignIns)
+		s.Days = append(s.Days, day)
 		s.MultiFactorSignIns += d.MultiFactorSignIns
 		s.SingleFactorSignIns += d.SingleFactorSignIns
 		s.TotalSignIns += d.TotalSignIns

@@ -145,3 +145,25 @@ func TestUsageControls(t *testing.T) {
 		}
 	})
 }
+
+func TestSummarizeUsageLeavesOutContradictoryDays(t *testing.T) {
+	u := &snapshot.Usage{Period: "d7", Start: "2026-10-26T08:00:00Z", End: "2026-11-02T08:00:00Z", ActivitySource: "derived", SignInsSource: "omitted",
+		UserMfaSignInSummary: []snapshot.MfaSignInDay{
+			{CreatedDateTime: "2026-11-01T00:00:00Z", MultiFactorSignIns: 9900, TotalSignIns: 1000}, // Microsoft's example
+			{CreatedDateTime: "2026-10-31T00:00:00Z", MultiFactorSignIns: -1, TotalSignIns: 10},
+			{CreatedDateTime: "2026-11-09T00:00:00Z", MultiFactorSignIns: 1, TotalSignIns: 1},
+			{CreatedDateTime: "2026-10-30T00:00:00Z", MultiFactorSignIns: 90, SingleFactorSignIns: 10, TotalSignIns: 100},
+		}}
+	s := evaluator.SummarizeUsage(u)
+	if s.InconsistentDays != 3 || s.TotalSignIns != 100 || s.MultiFactorSignIns != 90 || s.MfaShare == nil || *s.MfaShare != 0.9 {
+		t.Fatalf("summary %+v", s)
+	}
+	for _, d := range s.Days {
+		if d.MfaShare != nil && *d.MfaShare > 1 {
+			t.Errorf("day %s share %v above 100%%", d.Date, *d.MfaShare)
+		}
+		if (d.Problem == "") != (d.Date == "2026-10-30T00:00:00Z") {
+			t.Errorf("day %s problem %q", d.Date, d.Problem)
+		}
+	}
+}

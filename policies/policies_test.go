@@ -33,6 +33,7 @@ var want = map[string]struct{ severity, scope string }{
 	"AM-DQ-01":   {"high", "tenant"},
 	"AM-DQ-02":   {"medium", "tenant"},
 	"AM-DQ-03":   {"high", "user"},
+	"AM-DQ-04":   {"medium", "tenant"},
 	"AM-TAX-01":  {"info", "tenant"},
 	// Trend controls of issue 7 (need check --baseline).
 	"AM-TRD-01": {"medium", "tenant"},

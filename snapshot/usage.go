@@ -178,11 +178,8 @@ func (u *Usage) validate() (path, msg string) {
 			return fmt.Sprintf("usage.userRegistrationActivity[%d]", i), "negative count"
 		}
 	}
-	for i, d := range u.UserMfaSignInSummary {
-		if d.MultiFactorSignIns < 0 || d.SingleFactorSignIns < 0 || d.TotalSignIns < 0 {
-			return fmt.Sprintf("usage.userMfaSignInSummary[%d]", i), "negative count"
-		}
-	}
+	// A day that contradicts itself (MfaSignInDay.Problem) is kept: the
+	// controls report it and leave it out of the shares.
 	for i, s := range u.UserSignInsByAuthMethodSummary {
 		if s.SuccessActivityCount < 0 {
 			return fmt.Sprintf("usage.userSignInsByAuthMethodSummary[%d].successActivityCount", i), "negative count"
@@ -207,4 +204,30 @@ func (w *Writer) writeUsage() error {
 		return err
 	}
 	return w.writeBytes(b, false)
+}
+
+// Problem returns why day d of a usage section with the given period
+// bounds (RFC 3339) contradicts itself, or "": a negative count, parts that
+// exceed the total, or a date outside the period (or not a date). Graph
+// has published such days (an example with 9900 multi-factor sign-ins of
+// 1000); they are reported and left out of every share.
+func (d *MfaSignInDay) Problem(start, end string) string {
+	switch {
+	case d.MultiFactorSignIns < 0 || d.SingleFactorSignIns < 0 || d.TotalSignIns < 0:
+		return "negative count"
+	case d.MultiFactorSignIns+d.SingleFactorSignIns > d.TotalSignIns:
+		return fmt.Sprintf("multi-factor (%d) and single-factor (%d) sign-ins exceed the total (%d)", d.MultiFactorSignIns, d.SingleFactorSignIns, d.TotalSignIns)
+	}
+	// Dates compare as YYYY-MM-DD, as the controls compare them.
+	day := d.CreatedDateTime
+	if len(day) < 11 || day[10] != 'T' {
+		return fmt.Sprintf("createdDateTime %q is not a date", d.CreatedDateTime)
+	}
+	if _, err := time.Parse(time.DateOnly, day[:10]); err != nil {
+		return fmt.Sprintf("createdDateTime %q is not a date", d.CreatedDateTime)
+	}
+	if len(start) >= 10 && len(end) >= 10 && (day[:10] < start[:10] || day[:10] > end[:10]) {
+		return fmt.Sprintf("%s is outside the period %s to %s", d.CreatedDateTime, start, end)
+	}
+	return ""
 }

@@ -94,3 +94,20 @@ name(u) := object.get(u, "id", "") if object.get(u, "userPrincipalName", "") == 
 
 # count_of(c, k) is the count k of the COUNTS object c, 0 when absent.
 count_of(c, k) := object.get(c, k, 0)
+
+# usage_day_consistent(d) is true when the userMfaSignInSummary day d of
+# input.usage holds its three counts, none negative, parts within the
+# total, and a createdDateTime whose date lies in the usage period (dates
+# compared as YYYY-MM-DD strings: no parse can fail on a hostile value). Other days contradict themselves: AM-DQ-04
+# names them, and no share counts them.
+usage_day_consistent(d) if {
+	d.multiFactorSignIns >= 0
+	d.singleFactorSignIns >= 0
+	d.totalSignIns >= 0
+	d.multiFactorSignIns + d.singleFactorSignIns <= d.totalSignIns
+	is_string(d.createdDateTime)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T`, d.createdDateTime)
+	day := substring(d.createdDateTime, 0, 10)
+	day >= substring(input.usage.start, 0, 10)
+	day <= substring(input.usage.end, 0, 10)
+}
