@@ -371,7 +371,7 @@ func (e *Engine) assemble(info *snapshot.Info, agg *Aggregates, found [][]Violat
 			Unverified: !info.Verified,
 		},
 		Aggregates: agg,
-		Usage:      SummarizeUsage(info.Usage),
+		Usage:      summarizeUsage(info.Usage, e.taxonomy),
 	}
 	if agg != nil {
 		for name, sc := range agg.Scopes {

@@ -19,6 +19,31 @@ type taxonomy struct {
 	raw     map[string]any // as loaded, for data.authgate.taxonomy
 	classes []string       // sorted class names
 	classOf map[string][]int
+	// usageAlias maps a method name of the other vocabulary (the names of
+	// methodsRegistered, which Graph's own userEventsSummary example uses)
+	// to the usage reports' usageAuthMethod name: the one mapping through
+	// which every usage classification goes.
+	usageAlias map[string]string
+	// telephonyUsage are the SMS and voice usage method names.
+	telephonyUsage map[string]bool
+}
+
+// usageMethod returns the usage reports' name of method m, in either
+// vocabulary.
+func (t *taxonomy) usageMethod(m string) string {
+	if a, ok := t.usageAlias[m]; ok {
+		return a
+	}
+	return m
+}
+
+// isTelephonyUsage reports whether usage method m (either vocabulary) is SMS
+// or voice.
+func (t *taxonomy) isTelephonyUsage(m string) bool {
+	if t.telephonyUsage == nil { // no taxonomy: the built-in list
+		return slices.Contains(TelephonyUsageMethods, m)
+	}
+	return t.telephonyUsage[t.usageMethod(m)]
 }
 
 func loadTaxonomy(fsys fs.FS) (*taxonomy, error) {
@@ -36,13 +61,22 @@ func loadTaxonomy(fsys fs.FS) (*taxonomy, error) {
 		return nil, fmt.Errorf("load taxonomy %s: %w", taxonomyPath, err)
 	}
 	var typed struct {
-		Version string              `json:"version"`
-		Classes map[string][]string `json:"classes"`
+		Version            string              `json:"version"`
+		Classes            map[string][]string `json:"classes"`
+		UsageMethodAliases map[string]string   `json:"usageMethodAliases"`
+		TelephonyUsage     []string            `json:"telephonyUsageMethods"`
 	}
 	if err := json.Unmarshal(b, &typed); err != nil {
 		return nil, fmt.Errorf("load taxonomy %s: %w", taxonomyPath, err)
 	}
 	t.version = typed.Version
+	t.usageAlias = typed.UsageMethodAliases
+	if typed.TelephonyUsage != nil {
+		t.telephonyUsage = map[string]bool{}
+		for _, m := range typed.TelephonyUsage {
+			t.telephonyUsage[m] = true
+		}
+	}
 	t.classes = slices.Sorted(maps.Keys(typed.Classes))
 	for i, c := range t.classes {
 		for _, m := range typed.Classes[c] {

@@ -104,6 +104,12 @@ func ratio(n, d int64) *float64 {
 // Rows naming the same method and feature (or sign-in method) twice are
 // added up, as the controls do.
 func SummarizeUsage(u *snapshot.Usage) *UsageSummary {
+	return summarizeUsage(u, &taxonomy{})
+}
+
+// summarizeUsage is SummarizeUsage with the taxonomy's usage-method mapping,
+// so that both method vocabularies classify alike.
+func summarizeUsage(u *snapshot.Usage, tax *taxonomy) *UsageSummary {
 	if u == nil {
 		return nil
 	}
@@ -111,12 +117,13 @@ func SummarizeUsage(u *snapshot.Usage) *UsageSummary {
 		Methods: []MethodUsage{}, Days: []UsageDay{}}
 	idx := map[[2]string]int{}
 	for _, a := range u.UserRegistrationActivity {
-		k := [2]string{a.AuthMethod, a.Feature}
+		name := tax.usageMethod(a.AuthMethod)
+		k := [2]string{name, a.Feature}
 		i, ok := idx[k]
 		if !ok {
 			i = len(s.Methods)
 			idx[k] = i
-			s.Methods = append(s.Methods, MethodUsage{AuthMethod: a.AuthMethod, Feature: a.Feature})
+			s.Methods = append(s.Methods, MethodUsage{AuthMethod: name, Feature: a.Feature})
 		}
 		s.Methods[i].Succeeded += a.SuccessfulActivityCount
 		s.Methods[i].Failed += a.FailureActivityCount
@@ -151,13 +158,13 @@ func SummarizeUsage(u *snapshot.Usage) *UsageSummary {
 	for _, m := range u.UserSignInsByAuthMethodSummary {
 		by[m.AuthenticationMethod] += m.SuccessActivityCount
 		s.SuccessfulSignIns += m.SuccessActivityCount
-		if slices.Contains(TelephonyUsageMethods, m.AuthenticationMethod) {
+		if tax.isTelephonyUsage(m.AuthenticationMethod) {
 			s.TelephonySignIns += m.SuccessActivityCount
 		}
 	}
 	for name, n := range by {
 		s.SignInsByMethod = append(s.SignInsByMethod, MethodSignIns{AuthenticationMethod: name, Successes: n,
-			Share: ratio(n, s.SuccessfulSignIns), Telephony: slices.Contains(TelephonyUsageMethods, name)})
+			Share: ratio(n, s.SuccessfulSignIns), Telephony: tax.isTelephonyUsage(name)})
 	}
 	slices.SortFunc(s.SignInsByMethod, func(a, b MethodSignIns) int {
 		return cmp.Or(cmp.Compare(b.Successes, a.Successes), cmp.Compare(a.AuthenticationMethod, b.AuthenticationMethod))

@@ -111,3 +111,16 @@ usage_day_consistent(d) if {
 	day >= substring(input.usage.start, 0, 10)
 	day <= substring(input.usage.end, 0, 10)
 }
+
+# usage_method(m) is the usage reports' name (usageAuthMethod) of method m,
+# given in either vocabulary: Graph's own userEventsSummary example names
+# methodsRegistered's microsoftAuthenticatorPush where usageAuthMethod says
+# appNotification. The taxonomy's usageMethodAliases is the one mapping.
+usage_method(m) := object.get(object.get(taxonomy, "usageMethodAliases", {}), m, m)
+
+# telephony_usage_methods are the SMS and voice usage method names.
+telephony_usage_methods contains m if some m in object.get(taxonomy, "telephonyUsageMethods", [])
+
+# is_telephony_usage(m) is true when usage method m (either vocabulary) is
+# SMS or voice.
+is_telephony_usage(m) if telephony_usage_methods[usage_method(m)]
