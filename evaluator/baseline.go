@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -32,7 +33,7 @@ type Baseline struct {
 	Users     int
 	// Aggregates are the baseline's tenant figures, computed as for the
 	// snapshot under evaluation.
-	Aggregates *Aggregates
+	Aggregates *result.Aggregates
 	// Admins are the baseline's users with isAdmin, by id.
 	Admins map[string]BaselineAdmin
 }
@@ -55,13 +56,13 @@ func loadBaseline(ctx context.Context, path string, tax *taxonomy) (*Baseline, e
 	if path == "" {
 		return nil, nil
 	}
-	agg := newAggregator(tax.classOf, tax.classes, nil)
+	agg := result.NewAggregator(tax.classOf, tax.classes, nil)
 	mark := make([]bool, len(tax.classes))
 	admins := map[string]BaselineAdmin{}
 	info, err := snapshot.Scan(ctx, path, snapshot.ScanOptions{}, func(chunk []snapshot.UserRegistrationDetails) error {
 		for i := range chunk {
 			u := &chunk[i]
-			agg.add(u, mark)
+			agg.Add(u, mark)
 			if u.IsAdmin {
 				admins[u.ID] = BaselineAdmin{
 					ID: u.ID, UserPrincipalName: u.UserPrincipalName, UserDisplayName: u.UserDisplayName,
@@ -80,7 +81,7 @@ func loadBaseline(ctx context.Context, path string, tax *taxonomy) (*Baseline, e
 	}
 	return &Baseline{
 		Path: path, SHA256: info.SHA256, TenantID: info.Manifest.TenantID, FetchedAt: info.Manifest.FetchedAt,
-		Users: info.Users, Aggregates: agg.result(info.LastUpdated, nil), Admins: admins,
+		Users: info.Users, Aggregates: agg.Finish(info.LastUpdated, nil), Admins: admins,
 	}, nil
 }
 

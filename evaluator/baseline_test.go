@@ -7,6 +7,7 @@ import (
 
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/policies"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/trend/trendtest"
 )
 
@@ -21,12 +22,12 @@ func TestTrendControls(t *testing.T) {
 	t.Run("without baseline", func(t *testing.T) {
 		r := evaluate(t, newPath)
 		for _, id := range []string{"AM-TRD-01", "AM-TRD-02", "AM-TRD-03"} {
-			if c := control(t, r, id); c.Status != evaluator.StatusSkipped {
+			if c := control(t, r, id); c.Status != result.StatusSkipped {
 				t.Errorf("%s: status %s, want skipped", id, c.Status)
 			}
 		}
 	})
-	subjects := func(c evaluator.Control) []string {
+	subjects := func(c result.Control) []string {
 		var ids []string
 		for _, v := range c.Violations {
 			ids = append(ids, v.Subject.ID)
@@ -36,7 +37,7 @@ func TestTrendControls(t *testing.T) {
 	t.Run("with baseline", func(t *testing.T) {
 		r := evaluate(t, newPath, evaluator.WithBaseline(oldPath))
 		c1 := control(t, r, "AM-TRD-01")
-		if c1.Status != evaluator.StatusFail || len(c1.Violations) != 1 || *c1.Violations[0].Value <= 0.01 {
+		if c1.Status != result.StatusFail || len(c1.Violations) != 1 || *c1.Violations[0].Value <= 0.01 {
 			t.Errorf("AM-TRD-01 = %s %+v, want one failing drop above 0.01", c1.Status, c1.Violations)
 		}
 		if got := subjects(control(t, r, "AM-TRD-02")); !slices.Equal(got, []string{trendtest.AdminLost}) {
@@ -50,7 +51,7 @@ func TestTrendControls(t *testing.T) {
 	t.Run("baseline against itself", func(t *testing.T) {
 		r := evaluate(t, oldPath, evaluator.WithBaseline(oldPath))
 		for _, id := range []string{"AM-TRD-01", "AM-TRD-02", "AM-TRD-03"} {
-			if c := control(t, r, id); c.Status != evaluator.StatusPass {
+			if c := control(t, r, id); c.Status != result.StatusPass {
 				t.Errorf("%s: status %s, want pass: %+v", id, c.Status, c.Violations)
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authgate/authgate/result"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
@@ -39,22 +40,18 @@ func ParseMode(s string) (Mode, error) {
 	return "", fmt.Errorf("unknown evaluation mode %q (valid: stream, document)", s)
 }
 
-// DeniedBuiltins are refused by the sandbox unless allowed by name: they
-// reach the network or the environment, or make results non-deterministic.
-var DeniedBuiltins = []string{"http.send", "net.*", "opa.runtime", "rand.intn", "uuid.rfc4122"}
-
 type config struct {
-	builtinFS    fs.FS
-	policyPaths  []string
-	noBuiltin    bool
-	params       map[string]any
-	now          time.Time
-	mode         Mode
-	workers      int
-	chunkSize    int
-	allow        []string
-	taxonomyPath string
-	baseline     string // WithBaseline
+	builtinFS   fs.FS
+	policyPaths []string
+	noBuiltin   bool
+	params      map[string]any
+	now         time.Time
+	mode        Mode
+	workers     int
+	chunkSize   int
+	allow       []string
+	baseline    string // WithBaseline
+	timeout     time.Duration
 }
 
 // Option configures New.
@@ -217,38 +214,6 @@ func loadModules(cfg config, withTests bool) ([]module, error) {
 	return append(mods, user...), nil
 }
 
-// IsSandboxed reports whether name is a builtin the sandbox refuses (or one
-// of the patterns of DeniedBuiltins, such as "net.*").
-func IsSandboxed(name string) bool {
-	return slices.ContainsFunc(DeniedBuiltins, func(d string) bool { return matchesBuiltin(name, d) })
-}
-
-// matchesBuiltin reports whether builtin name is pattern or, for a pattern
-// ending in ".*", in its namespace.
-func matchesBuiltin(name, pattern string) bool {
-	return name == pattern || (strings.HasSuffix(pattern, ".*") && strings.HasPrefix(name, strings.TrimSuffix(pattern, "*")))
-}
-
-// Capabilities returns the sandbox: this OPA's builtins without the denied
-// ones, except those in allow; no host is reachable by http.send unless it
-// is allowed.
-func Capabilities(allow []string) *ast.Capabilities {
-	caps := ast.CapabilitiesForThisVersion()
-	denied := func(name string) bool {
-		for _, d := range DeniedBuiltins {
-			if matchesBuiltin(name, d) && !slices.ContainsFunc(allow, func(a string) bool { return a == name || a == d }) {
-				return true
-			}
-		}
-		return false
-	}
-	caps.Builtins = slices.DeleteFunc(slices.Clone(caps.Builtins), func(b *ast.Builtin) bool { return denied(b.Name) })
-	if !slices.Contains(allow, "http.send") {
-		caps.AllowNet = []string{}
-	}
-	return caps
-}
-
 func compile(mods []module, allow []string) (*ast.Compiler, error) {
 	set := make(map[string]*ast.Module, len(mods))
 	for _, m := range mods {
@@ -257,29 +222,16 @@ func compile(mods []module, allow []string) (*ast.Compiler, error) {
 		}
 		set[m.name] = m.parsed
 	}
+	caps := sandboxCapabilities(allow)
+	caps.Builtins = append(caps.Builtins, runningDecl) // for the queries only: checkReserved refuses it in policies
 	c := ast.NewCompiler().
-		WithCapabilities(Capabilities(allow)).
+		WithCapabilities(caps).
 		WithStrict(true).
 		WithEnablePrintStatements(false)
 	if c.Compile(set); c.Failed() {
 		return nil, nameControl(sandboxHint(astError(c.Errors)), mods)
 	}
 	return c, nil
-}
-
-// sandboxHint explains an undefined denied builtin.
-func sandboxHint(err error) error {
-	pe, ok := err.(*PolicyError)
-	if !ok || !strings.Contains(pe.Msg, "undefined function") {
-		return err
-	}
-	for _, d := range DeniedBuiltins {
-		name := strings.TrimSuffix(d, ".*")
-		if strings.Contains(pe.Msg, "undefined function "+name) {
-			pe.Msg += fmt.Sprintf(" (%s is refused by authgate's policy sandbox; allow it explicitly with --allow-builtin %s)", d, d)
-		}
-	}
-	return pe
 }
 
 func paramDefaults(controls []*controlDef) (map[string]any, error) {
@@ -349,14 +301,14 @@ func jsonEqual(a, b any) bool { return jsonString(a) == jsonString(b) }
 
 // Controls returns the loaded controls' metadata, sorted by id, with the
 // parameters in force.
-func (e *Engine) Controls() []Control {
-	out := make([]Control, 0, len(e.controls))
+func (e *Engine) Controls() []result.Control {
+	out := make([]result.Control, 0, len(e.controls))
 	for _, c := range e.controls {
 		ctl := c.Control
 		for _, name := range slices.Sorted(maps.Keys(c.params)) {
-			ctl.Params = append(ctl.Params, Param{Name: name, Default: e.defaults[name], Value: e.params[name]})
+			ctl.Params = append(ctl.Params, result.Param{Name: name, Default: e.defaults[name], Value: e.params[name]})
 		}
-		ctl.Violations = []Violation{}
+		ctl.Violations = []result.Violation{}
 		out = append(out, ctl)
 	}
 	return out
@@ -371,19 +323,21 @@ func (e *Engine) TaxonomyVersion() string { return e.taxonomy.version }
 func (e *Engine) prepare(ctx context.Context) error {
 	var user, tenant, doc []string
 	for i, c := range e.controls {
+		// Each binding is preceded by a call recording which control runs.
+		mark := fmt.Sprintf("%s(%d); ", runningBuiltin, i)
 		ref := c.path.Append(ast.StringTerm(c.ruleName)).String()
-		doc = append(doc, fmt.Sprintf("v%d = %s", i, ref))
+		doc = append(doc, fmt.Sprintf("%sv%d = %s", mark, i, ref))
 		if c.hasSkip {
 			sref := c.path.Append(ast.StringTerm("skip")).String()
-			tenant = append(tenant, fmt.Sprintf("s%d = %s", i, sref))
-			doc = append(doc, fmt.Sprintf("s%d = %s", i, sref))
+			tenant = append(tenant, fmt.Sprintf("%ss%d = %s", mark, i, sref))
+			doc = append(doc, fmt.Sprintf("%ss%d = %s", mark, i, sref))
 		}
 		switch c.Scope {
-		case ScopeUser:
-			user = append(user, fmt.Sprintf("v%d = %s", i, ref))
+		case result.ScopeUser:
+			user = append(user, fmt.Sprintf("%sv%d = %s", mark, i, ref))
 			e.userIdx = append(e.userIdx, i)
-		case ScopeTenant:
-			tenant = append(tenant, fmt.Sprintf("v%d = %s", i, ref))
+		case result.ScopeTenant:
+			tenant = append(tenant, fmt.Sprintf("%sv%d = %s", mark, i, ref))
 		}
 	}
 	var err error
@@ -395,7 +349,7 @@ func (e *Engine) prepare(ctx context.Context) error {
 	}
 	// The whole-document query is needed only in document mode or for
 	// document-scoped controls: preparing it costs check's start-up.
-	if e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == ScopeDocument }) {
+	if e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == result.ScopeDocument }) {
 		e.docQuery, err = e.prepareQuery(ctx, doc)
 	}
 	return err
@@ -411,6 +365,7 @@ func (e *Engine) prepareQuery(ctx context.Context, exprs []string) (*rego.Prepar
 		rego.Compiler(e.compiler),
 		rego.Store(e.store),
 		rego.StrictBuiltinErrors(true),
+		runningFunc,
 	).PrepareForEval(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("prepare query: %w", err)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -19,10 +20,12 @@ import (
 
 // Evaluate judges the snapshot at path and returns the result, with
 // Verdict and Summary left for Result.Decide.
-func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOptions) (*Result, error) {
+func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOptions) (*result.Result, error) {
 	if e.cfg.chunkSize > 0 {
 		scan.ChunkSize = e.cfg.chunkSize
 	}
+	ctx, stop := withLimit(ctx, e.cfg.timeout)
+	defer stop()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -32,13 +35,13 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 		if err != nil {
 			return nil, err
 		}
-		if now, err = time.Parse(time.RFC3339, m.FetchedAt); err != nil {
-			return nil, &snapshot.Error{File: path, Path: "manifest.fetchedAt", Msg: fmt.Sprintf("%q is not an RFC 3339 time", m.FetchedAt)}
+		if now, err = m.FetchedTime(path); err != nil {
+			return nil, err
 		}
 	}
 	nowSet := !now.IsZero()
 
-	keepAll := e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == ScopeDocument })
+	keepAll := e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == result.ScopeDocument })
 	streamUsers := e.cfg.mode == ModeStream && e.userQuery != nil
 
 	workers := make([]*worker, e.cfg.workers)
@@ -78,26 +81,29 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 		return nil, workErr
 	}
 	if scanErr != nil {
+		if isDeadline(ctx, scanErr) {
+			return nil, e.timeoutAt(-1)
+		}
 		return nil, scanErr
 	}
 	if err := info.Complete(); err != nil {
 		return nil, err
 	}
 	if !nowSet {
-		t, err := time.Parse(time.RFC3339, info.Manifest.FetchedAt)
+		t, err := info.Manifest.FetchedTime(path)
 		if err != nil {
-			return nil, &snapshot.Error{File: path, Path: "manifest.fetchedAt", Msg: err.Error()}
+			return nil, err
 		}
 		now = t
 	}
 
 	agg := workers[0].agg
 	for _, w := range workers[1:] {
-		agg.merge(w.agg)
+		agg.Merge(w.agg)
 	}
-	aggregates := agg.result(info.LastUpdated, e.breakGlass())
+	aggregates := agg.Finish(info.LastUpdated, e.breakGlass())
 
-	found := make([][]Violation, len(e.controls))
+	found := make([][]result.Violation, len(e.controls))
 	skips := make([][]string, len(e.controls))
 	if e.cfg.mode == ModeDocument {
 		in, err := documentInput(info, all, aggregates)
@@ -125,7 +131,7 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 			if err != nil {
 				return nil, err
 			}
-			only := func(i int) bool { return e.controls[i].Scope == ScopeDocument }
+			only := func(i int) bool { return e.controls[i].Scope == result.ScopeDocument }
 			if err := e.evalInto(ctx, e.docQuery, in, now, only, found, skips, nil); err != nil {
 				return nil, err
 			}
@@ -168,25 +174,25 @@ func (e *Engine) breakGlass() []string {
 // worker evaluates chunks of users and counts them.
 type worker struct {
 	e     *Engine
-	agg   *aggregator
+	agg   *result.Aggregator
 	mark  []bool
 	terms termCache
-	found [][]Violation
+	found [][]result.Violation
 }
 
 func (e *Engine) newWorker() *worker {
 	return &worker{
 		e:     e,
-		agg:   newAggregator(e.taxonomy.classOf, e.taxonomy.classes, watchList(e.breakGlass())),
+		agg:   result.NewAggregator(e.taxonomy.classOf, e.taxonomy.classes, result.WatchList(e.breakGlass())),
 		mark:  make([]bool, len(e.taxonomy.classes)),
 		terms: termCache{},
-		found: make([][]Violation, len(e.controls)),
+		found: make([][]result.Violation, len(e.controls)),
 	}
 }
 
 func (w *worker) process(ctx context.Context, chunk []snapshot.UserRegistrationDetails, evaluate bool, now time.Time) error {
 	for i := range chunk {
-		w.agg.add(&chunk[i], w.mark)
+		w.agg.Add(&chunk[i], w.mark)
 	}
 	if !evaluate {
 		return nil
@@ -198,12 +204,16 @@ func (w *worker) process(ctx context.Context, chunk []snapshot.UserRegistrationD
 // evalInto runs a prepared query and appends each control's violations (and
 // skip reasons) to found and skips. only, when set, limits the controls
 // read. chunk, when set, resolves the subjects' offsets.
-func (e *Engine) evalInto(ctx context.Context, q *rego.PreparedEvalQuery, in ast.Value, now time.Time, only func(int) bool, found [][]Violation, skips [][]string, chunk []snapshot.UserRegistrationDetails) error {
+func (e *Engine) evalInto(ctx context.Context, q *rego.PreparedEvalQuery, in ast.Value, now time.Time, only func(int) bool, found [][]result.Violation, skips [][]string, chunk []snapshot.UserRegistrationDetails) error {
 	if q == nil {
 		return nil
 	}
-	rs, err := q.Eval(ctx, rego.EvalParsedInput(in), rego.EvalTime(now))
+	rctx, running := withRunning(ctx)
+	rs, err := q.Eval(rctx, rego.EvalParsedInput(in), rego.EvalTime(now))
 	if err != nil {
+		if isDeadline(ctx, err) {
+			return e.timeoutAt(running.Load())
+		}
 		return e.runtimeError(err)
 	}
 	if len(rs) != 1 {
@@ -262,6 +272,10 @@ func (e *Engine) evalInto(ctx context.Context, q *rego.PreparedEvalQuery, in ast
 // (conflicting outputs, a builtin error under strict mode, ...).
 func (e *Engine) runtimeError(err error) error {
 	var te *topdown.Error
+	if topdown.IsCancel(err) {
+		// Cancelled by the caller (an interrupt): not a policy error.
+		return context.Canceled
+	}
 	if errors.As(err, &te) {
 		pe := &PolicyError{Msg: te.Code + ": " + strings.Join(strings.Fields(te.Message), " ")}
 		if te.Location != nil {
@@ -290,9 +304,9 @@ func (e *Engine) controlAt(file string) string {
 	return id
 }
 
-func toViolation(c *controlDef, raw any) (Violation, error) {
-	bad := func(format string, a ...any) (Violation, error) {
-		return Violation{}, &PolicyError{File: c.Source, Line: c.Line, Control: c.ID, Msg: fmt.Sprintf(c.ruleName+" "+format, a...)}
+func toViolation(c *controlDef, raw any) (result.Violation, error) {
+	bad := func(format string, a ...any) (result.Violation, error) {
+		return result.Violation{}, &PolicyError{File: c.Source, Line: c.Line, Control: c.ID, Msg: fmt.Sprintf(c.ruleName+" "+format, a...)}
 	}
 	obj, ok := raw.(map[string]any)
 	if !ok {
@@ -306,13 +320,13 @@ func toViolation(c *controlDef, raw any) (Violation, error) {
 			return bad("object has no \"message\" string: %s", jsonString(raw))
 		}
 	}
-	v := Violation{Message: msg, Offset: -1}
+	v := result.Violation{Message: msg, Offset: -1}
 	if s, ok := obj["subject"]; ok && s != nil {
 		sm, ok := s.(map[string]any)
 		if !ok {
 			return bad("subject must be an object with id, userPrincipalName, displayName, got %s", jsonString(s))
 		}
-		sub := &Subject{}
+		sub := &result.Subject{}
 		sub.ID, _ = sm["id"].(string)
 		sub.UserPrincipalName, _ = sm["userPrincipalName"].(string)
 		sub.DisplayName, _ = sm["displayName"].(string)
@@ -341,7 +355,7 @@ func toViolation(c *controlDef, raw any) (Violation, error) {
 
 // resolveOffsets points user findings at their rows when the whole
 // document was evaluated at once.
-func (e *Engine) resolveOffsets(found [][]Violation, all []snapshot.UserRegistrationDetails) {
+func (e *Engine) resolveOffsets(found [][]result.Violation, all []snapshot.UserRegistrationDetails) {
 	var offsets map[string]int64
 	for _, vs := range found {
 		for i := range vs {
@@ -362,16 +376,16 @@ func (e *Engine) resolveOffsets(found [][]Violation, all []snapshot.UserRegistra
 }
 
 // assemble builds the sorted, deterministic result.
-func (e *Engine) assemble(info *snapshot.Info, agg *Aggregates, found [][]Violation, skips [][]string) *Result {
-	r := &Result{
+func (e *Engine) assemble(info *snapshot.Info, agg *result.Aggregates, found [][]result.Violation, skips [][]string) *result.Result {
+	r := &result.Result{
 		SchemaVersion: 1,
-		Snapshot: SnapshotRef{
+		Snapshot: result.SnapshotRef{
 			Path: info.Path, SHA256: info.SHA256, TenantID: info.Manifest.TenantID,
 			FetchedAt: info.Manifest.FetchedAt, Users: info.Users, ManifestOffset: info.ManifestOffset,
 			Unverified: !info.Verified,
 		},
 		Aggregates: agg,
-		Usage:      summarizeUsage(info.Usage, e.taxonomy),
+		Usage:      result.SummarizeUsageWith(info.Usage, &e.taxonomy.usage),
 	}
 	if agg != nil {
 		for name, sc := range agg.Scopes {
@@ -423,17 +437,17 @@ func (e *Engine) assemble(info *snapshot.Info, agg *Aggregates, found [][]Violat
 		sortViolations(vs)
 		vs = slices.CompactFunc(vs, sameViolation)
 		if vs == nil {
-			vs = []Violation{}
+			vs = []result.Violation{}
 		}
 		c.Violations = vs
 		reasons := slices.Compact(slices.Sorted(slices.Values(skips[i])))
 		switch {
 		case len(reasons) > 0:
-			c.Status, c.SkipReason, c.Violations = StatusSkipped, strings.Join(reasons, "; "), []Violation{}
+			c.Status, c.SkipReason, c.Violations = result.StatusSkipped, strings.Join(reasons, "; "), []result.Violation{}
 		case len(vs) > 0:
-			c.Status = StatusFail
+			c.Status = result.StatusFail
 		default:
-			c.Status = StatusPass
+			c.Status = result.StatusPass
 		}
 		r.Controls = append(r.Controls, c)
 	}
@@ -442,7 +456,7 @@ func (e *Engine) assemble(info *snapshot.Info, agg *Aggregates, found [][]Violat
 
 // accountOffset finds the row of a tenant finding's subject among the
 // watched accounts, or -1.
-func accountOffset(agg *Aggregates, s *Subject) int64 {
+func accountOffset(agg *result.Aggregates, s *result.Subject) int64 {
 	for _, row := range agg.Accounts {
 		if row != nil && ((s.ID != "" && strings.EqualFold(row.ID, s.ID)) || (s.UserPrincipalName != "" && strings.EqualFold(row.UserPrincipalName, s.UserPrincipalName))) {
 			return row.Offset
@@ -451,7 +465,7 @@ func accountOffset(agg *Aggregates, s *Subject) int64 {
 	return -1
 }
 
-func subjectID(v *Violation) string {
+func subjectID(v *result.Violation) string {
 	if v.Subject == nil {
 		return ""
 	}
@@ -462,12 +476,12 @@ func subjectID(v *Violation) string {
 }
 
 // sortViolations orders tenant findings first, then by subject id, then by message.
-func sortViolations(vs []Violation) {
-	slices.SortFunc(vs, func(a, b Violation) int {
+func sortViolations(vs []result.Violation) {
+	slices.SortFunc(vs, func(a, b result.Violation) int {
 		return cmp.Or(cmp.Compare(subjectID(&a), subjectID(&b)), cmp.Compare(a.Message, b.Message))
 	})
 }
 
-func sameViolation(a, b Violation) bool {
+func sameViolation(a, b result.Violation) bool {
 	return subjectID(&a) == subjectID(&b) && a.Message == b.Message && jsonEqual(a.Value, b.Value) && jsonEqual(a.Threshold, b.Threshold)
 }

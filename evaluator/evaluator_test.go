@@ -15,11 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/authgate/authgate/evaluator"
-	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/atomicfile"
 	"github.com/authgate/authgate/internal/evaltest"
 	"github.com/authgate/authgate/policies"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -29,10 +31,10 @@ func writeSnapshot(t testing.TB, users int, seed int64, summaries bool) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), fmt.Sprintf("snapshot-%d-%d.json", users, seed))
 	now := time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
-	tenant := graphfake.Tenant{Seed: seed, Users: users, Now: now}
-	m := snapshot.Manifest{TenantID: graphfake.DefaultTenantID(seed), Cloud: "global", GraphEndpoint: "https://graph.microsoft.com", APIVersion: "v1.0", FetchedAt: now.Format(time.RFC3339)}
+	tenant := tenantgen.Tenant{Seed: seed, Users: users, Now: now}
+	m := snapshot.Manifest{TenantID: tenantgen.DefaultTenantID(seed), Cloud: "global", GraphEndpoint: "https://graph.microsoft.com", APIVersion: "v1.0", FetchedAt: now.Format(time.RFC3339)}
 	err := atomicfile.Write(p, 0o600, func(w io.Writer) error {
-		return graphfake.WriteSnapshot(w, tenant, graphfake.SnapshotOptions{Manifest: m, Summaries: summaries})
+		return tenantgen.WriteSnapshot(w, tenant, tenantgen.SnapshotOptions{Manifest: m, Summaries: summaries})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -40,12 +42,12 @@ func writeSnapshot(t testing.TB, users int, seed int64, summaries bool) string {
 	return p
 }
 
-func evaluate(t testing.TB, path string, opts ...evaluator.Option) *evaluator.Result {
+func evaluate(t testing.TB, path string, opts ...evaluator.Option) *result.Result {
 	t.Helper()
 	return evaltest.Evaluate(t, path, opts...)
 }
 
-func control(t testing.TB, r *evaluator.Result, id string) evaluator.Control {
+func control(t testing.TB, r *result.Result, id string) result.Control {
 	t.Helper()
 	for _, c := range r.Controls {
 		if c.ID == id {
@@ -53,10 +55,10 @@ func control(t testing.TB, r *evaluator.Result, id string) evaluator.Control {
 		}
 	}
 	t.Fatalf("control %s not in result", id)
-	return evaluator.Control{}
+	return result.Control{}
 }
 
-// The sets issue 2 fixes; written out here so the count is independent of the taxonomy file.
+// The classes the taxonomy defines; written out here so the count is independent of the taxonomy file.
 var (
 	phishingResistant = []string{"fido2SecurityKey", "passKeyDeviceBound", "passKeyDeviceBoundAuthenticator", "passKeyDeviceBoundWindowsHello", "windowsHelloForBusiness", "macOsSecureEnclaveKey"}
 	weak              = []string{"mobilePhone", "alternateMobilePhone", "officePhone", "email", "securityQuestion"}
@@ -117,10 +119,10 @@ func TestMatchesIndependentCount(t *testing.T) {
 	shares := map[string]float64{"AM-USR-01": float64(membersMFA) / float64(members), "AM-PWL-01": float64(membersPWL) / float64(members)}
 	for id, share := range shares {
 		c := control(t, r, id)
-		if c.Status != evaluator.StatusFail && c.Status != evaluator.StatusPass {
+		if c.Status != result.StatusFail && c.Status != result.StatusPass {
 			t.Fatalf("%s: status %s", id, c.Status)
 		}
-		if c.Status == evaluator.StatusPass {
+		if c.Status == result.StatusPass {
 			continue // the share is only reported when below the threshold
 		}
 		if v := c.Violations[0].Value; v == nil || math.Abs(*v-share) > 1e-12 {
@@ -156,7 +158,7 @@ func TestStreamEqualsDocument(t *testing.T) {
 	}
 }
 
-func offsetsEqual(t *testing.T, a, b *evaluator.Result) {
+func offsetsEqual(t *testing.T, a, b *result.Result) {
 	t.Helper()
 	for i := range a.Controls {
 		for j, v := range a.Controls[i].Violations {
@@ -191,7 +193,7 @@ func TestPolicyErrors(t *testing.T) {
 		{"wrong shape", map[string]string{"x.rego": meta("ACME-1", "tenant") + "package authgate.x\n\nviolation contains \"just a string\" if { true }\n"}, nil, "ACME-1: violation must hold objects"},
 		{"not a set", map[string]string{"x.rego": meta("ACME-1", "tenant") + "package authgate.x\n\nviolation := {\"message\": \"m\"}\n"}, nil, "violation must be a set"},
 		{"conflicting outputs", map[string]string{"x.rego": meta("ACME-1", "tenant") + "package authgate.x\n\nv := 1 if { true }\nv := 2 if { true }\nviolation contains {\"message\": \"m\"} if { v == 3 }\n"}, nil, "x.rego:15:1: ACME-1: eval_conflict_error: rule data.authgate.x.v produced conflicting values"},
-		{"reserved package", map[string]string{"x.rego": meta("ACME-1", "tenant") + "package authgate.builtin.mine\n\nviolation contains {\"message\": \"m\"} if { false }\n"}, nil, "reserved for the built-in pack"},
+		{"reserved package", map[string]string{"x.rego": meta("ACME-1", "tenant") + "package authgate.builtin.mine\n\nviolation contains {\"message\": \"m\"} if { false }\n"}, nil, "package authgate.builtin.mine is reserved"},
 		{"unknown parameter", nil, []evaluator.Option{evaluator.WithParams(map[string]any{"mfa_capable_minimum": 0.9})}, "parameter mfa_capable_minimum: unknown (known: "},
 		{"parameter type", nil, []evaluator.Option{evaluator.WithParams(map[string]any{"mfa_capable_min": "high"})}, "parameter mfa_capable_min: want number, got string"},
 	}

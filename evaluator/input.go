@@ -3,10 +3,9 @@ package evaluator
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -130,45 +129,6 @@ func toValue(v any) (ast.Value, error) {
 	return ast.InterfaceToValue(x)
 }
 
-// JSON returns the aggregates in the documented shape of input.aggregates
-// (docs/policies.md), as tenant-scoped controls see them.
-func (a *Aggregates) JSON() map[string]any {
-	scopes := map[string]any{}
-	for name, s := range a.Scopes {
-		scopes[name] = map[string]any{
-			"users":                  s.Users,
-			"mfaCapable":             s.MfaCapable,
-			"mfaRegistered":          s.MfaRegistered,
-			"passwordlessCapable":    s.PasswordlessCapable,
-			"ssprCapable":            s.SsprCapable,
-			"ssprEnabled":            s.SsprEnabled,
-			"ssprRegistered":         s.SsprRegistered,
-			"systemPreferredEnabled": s.SystemPreferredEnabled,
-			"methods":                s.Methods,
-			"classes":                s.Classes,
-			"noMethods":              s.NoMethods,
-			"unknown":                s.Unknown,
-		}
-	}
-	accounts := map[string]any{}
-	for _, k := range slices.Sorted(maps.Keys(a.Accounts)) {
-		row := a.Accounts[k]
-		if row == nil {
-			accounts[k] = nil
-			continue
-		}
-		accounts[k] = map[string]any{
-			"id": row.ID, "userPrincipalName": row.UserPrincipalName,
-			"userDisplayName": row.UserDisplayName, "methodsRegistered": nonNil(row.MethodsRegistered),
-		}
-	}
-	var lu any
-	if a.LastUpdated != nil {
-		lu = map[string]any{"min": a.LastUpdated.Min, "max": a.LastUpdated.Max}
-	}
-	return map[string]any{"users": a.Users, "scopes": scopes, "lastUpdatedDateTime": lu, "accounts": accounts}
-}
-
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
@@ -177,7 +137,7 @@ func nonNil(s []string) []string {
 }
 
 // tenantInput is the input of tenant-scoped controls.
-func tenantInput(info *snapshot.Info, agg *Aggregates) (ast.Value, error) {
+func tenantInput(info *snapshot.Info, agg *result.Aggregates) (ast.Value, error) {
 	v, err := toValue(map[string]any{
 		"manifest":                 info.Manifest,
 		"usersRegisteredByFeature": nonNilSlice(info.UsersRegisteredByFeature),
@@ -199,7 +159,7 @@ func nonNilSlice[T any](s []T) []T {
 }
 
 // documentInput is the whole document plus the aggregates.
-func documentInput(info *snapshot.Info, users []snapshot.UserRegistrationDetails, agg *Aggregates) (ast.Value, error) {
+func documentInput(info *snapshot.Info, users []snapshot.UserRegistrationDetails, agg *result.Aggregates) (ast.Value, error) {
 	v, err := tenantInput(info, agg)
 	if err != nil {
 		return nil, err

@@ -4,17 +4,68 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/authgate/authgate/result"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/loader"
 )
 
 // reservedPackages are the parts of data.authgate that are not controls.
 var reservedPackages = []string{"authgate.lib", "authgate.params", "authgate.taxonomy", "authgate.baseline"}
+
+// reservedRoots are the documents under data.authgate that only authgate
+// defines: its library, the parameters in force, the taxonomy, the baseline
+// and the built-in controls. A user policy that defined a rule there would
+// change what the built-in controls compute (a library function that calls
+// every method phishing-resistant, a parameter nobody set): parameters
+// reach Rego only through METADATA defaults, authgate.yaml and --set.
+var reservedRoots = []string{"lib", "params", "taxonomy", "baseline", "builtin"}
+
+// checkReserved refuses a user module whose package, or any of whose rules,
+// lies in a reserved document. The shared test fixtures (authgate.fixtures)
+// may be extended by test files only.
+func checkReserved(m module) error {
+	roots := reservedRoots
+	if !m.test {
+		roots = append(slices.Clone(roots), "fixtures")
+	}
+	reservedAt := func(r ast.Ref) string {
+		for _, root := range roots {
+			res := ast.MustParseRef("data.authgate." + root)
+			if r.HasPrefix(res) {
+				return strings.TrimPrefix(res.String(), "data.")
+			}
+		}
+		return ""
+	}
+	pkg := m.parsed.Package
+	if res := reservedAt(pkg.Path); res != "" {
+		return &PolicyError{File: m.name, Line: pkg.Location.Row, Msg: fmt.Sprintf("package %s is reserved: %s belongs to authgate and cannot be defined or extended by a policy (parameters are set with METADATA defaults, authgate.yaml or --set)", strings.TrimPrefix(pkg.Path.String(), "data."), res)}
+	}
+	var internal *ast.Location
+	ast.WalkRefs(m.parsed, func(r ast.Ref) bool {
+		if internal == nil && r.String() == runningBuiltin {
+			internal = r[0].Location
+		}
+		return internal != nil
+	})
+	if internal != nil {
+		return &PolicyError{File: m.name, Line: internal.Row, Msg: fmt.Sprintf("%s is authgate's own and cannot be called by a policy", runningBuiltin)}
+	}
+	for _, r := range m.parsed.Rules {
+		path := pkg.Path.Extend(r.Head.Ref().GroundPrefix())
+		if res := reservedAt(path); res != "" {
+			return &PolicyError{File: m.name, Line: r.Location.Row, Msg: fmt.Sprintf("rule %s is in %s, which is reserved: it belongs to authgate and cannot be defined or extended by a policy (parameters are set with METADATA defaults, authgate.yaml or --set)", strings.TrimPrefix(path.String(), "data."), res)}
+		}
+	}
+	return nil
+}
 
 // builtinPrefix is the package prefix of the built-in pack.
 const builtinPrefix = "authgate.builtin."
@@ -65,6 +116,11 @@ func loadPaths(paths []string, withTests bool) ([]module, error) {
 	if len(paths) == 0 {
 		return nil, nil
 	}
+	for _, p := range paths {
+		if err := checkPolicyFiles(p); err != nil {
+			return nil, err
+		}
+	}
 	res, err := loader.NewFileLoader().
 		WithProcessAnnotation(true).
 		WithRegoVersion(ast.RegoV1).
@@ -89,12 +145,74 @@ func loadPaths(paths []string, withTests bool) ([]module, error) {
 		}
 	}) {
 		f := res.Modules[name]
-		out = append(out, module{name: f.Name, parsed: f.Parsed, test: strings.HasSuffix(f.Name, "_test.rego")})
+		m := module{name: f.Name, parsed: f.Parsed, test: strings.HasSuffix(f.Name, "_test.rego")}
+		if err := checkReserved(m); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
 	}
 	if len(out) == 0 {
 		return nil, &PolicyError{File: strings.Join(paths, ", "), Msg: "no .rego files found"}
 	}
 	return out, nil
+}
+
+// maxPolicyFileBytes caps one .rego file: the whole built-in pack is a
+// fraction of it.
+const maxPolicyFileBytes = 4 << 20
+
+// checkPolicyFiles refuses, before anything is read, the .rego files under
+// root that a hostile checkout could use to hang or exhaust the process or
+// to read files outside it: FIFOs, devices and sockets (a link to /dev/zero
+// is read forever), links leading outside root, and files larger than
+// maxPolicyFileBytes. root itself was named on the command line and may be
+// a link.
+func checkPolicyFiles(root string) error {
+	check := func(p string, info fs.FileInfo) error {
+		if !info.Mode().IsRegular() {
+			return &PolicyError{File: p, Msg: fmt.Sprintf("not a regular file (%s): refused", info.Mode().Type())}
+		}
+		if info.Size() > maxPolicyFileBytes {
+			return &PolicyError{File: p, Msg: fmt.Sprintf("%d bytes: larger than the %d MiB a policy file may have", info.Size(), maxPolicyFileBytes>>20)}
+		}
+		return nil
+	}
+	info, err := os.Stat(root)
+	if err != nil {
+		return nil // the loader names a missing path
+	}
+	if !info.IsDir() {
+		if !strings.HasSuffix(root, ".rego") {
+			return nil
+		}
+		return check(root, info)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return &PolicyError{File: root, Msg: err.Error()}
+	}
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return &PolicyError{File: p, Msg: err.Error()}
+		}
+		if d.IsDir() || !strings.HasSuffix(d.Name(), ".rego") {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			real, err := filepath.EvalSymlinks(p)
+			if err != nil {
+				return &PolicyError{File: p, Msg: err.Error()}
+			}
+			if rel, err := filepath.Rel(realRoot, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				return &PolicyError{File: p, Msg: "a link to a file outside the policy folder: refused"}
+			}
+		}
+		info, err := os.Stat(p)
+		if err != nil {
+			return &PolicyError{File: p, Msg: err.Error()}
+		}
+		return check(p, info)
+	})
 }
 
 func parseModule(name string, src []byte) (*ast.Module, error) {
@@ -153,12 +271,12 @@ func loaderError(err error) error {
 
 // controlDef is a control as declared in METADATA.
 type controlDef struct {
-	Control                 // metadata part; outcome fields unused here
-	ruleName string         // "violation" or "deny"
-	hasSkip  bool           // the package defines skip
-	params   map[string]any // declared params with defaults
-	path     ast.Ref        // data.authgate.x
-	anchor   string         // "manifest" or a summary key, for tenant findings
+	result.Control                // metadata part; outcome fields unused here
+	ruleName       string         // "violation" or "deny"
+	hasSkip        bool           // the package defines skip
+	params         map[string]any // declared params with defaults
+	path           ast.Ref        // data.authgate.x
+	anchor         string         // "manifest" or a summary key, for tenant findings
 }
 
 var requiredMeta = []string{"id", "severity", "scope", "remediation", "references"}
@@ -273,13 +391,13 @@ func controlFromAnnotation(m module, pkg string, ann *ast.Annotations) (*control
 		}
 	}
 	sevName, _ := ann.Custom["severity"].(string)
-	sev, err := ParseSeverity(sevName)
+	sev, err := result.ParseSeverity(sevName)
 	if err != nil {
 		return nil, perr("METADATA custom.severity: %v", err)
 	}
 	scopeName, _ := ann.Custom["scope"].(string)
-	scope := Scope(scopeName)
-	if scope != ScopeUser && scope != ScopeTenant && scope != ScopeDocument {
+	scope := result.Scope(scopeName)
+	if scope != result.ScopeUser && scope != result.ScopeTenant && scope != result.ScopeDocument {
 		return nil, perr("METADATA custom.scope %q is not one of user, tenant, document", scopeName)
 	}
 	remediation, ok := ann.Custom["remediation"].(string)
@@ -304,14 +422,14 @@ func controlFromAnnotation(m module, pkg string, ann *ast.Annotations) (*control
 	if a, ok := ann.Custom["anchor"].(string); ok && a != "" {
 		anchor = a
 	}
-	family := FamilyOf(id)
+	family := result.FamilyOf(id)
 	builtin := m.builtin
 	if !builtin || family == "" {
 		family = strings.TrimPrefix(pkg, "authgate.") // outputs prefix it with "authgate."
 	}
 	path := ast.MustParseRef("data." + pkg)
 	return &controlDef{
-		Control: Control{
+		Control: result.Control{
 			ID: id, Title: strings.TrimSpace(ann.Title), Description: strings.TrimSpace(ann.Description),
 			Severity: sev, Scope: scope, Remediation: strings.TrimSpace(remediation), References: refs,
 			Package: pkg, Family: family, Builtin: builtin, Source: m.name, Line: m.parsed.Package.Location.Row,
@@ -322,18 +440,18 @@ func controlFromAnnotation(m module, pkg string, ann *ast.Annotations) (*control
 	}, nil
 }
 
-func parseReferences(raw any) ([]Reference, error) {
+func parseReferences(raw any) ([]result.Reference, error) {
 	list, ok := raw.([]any)
 	if !ok || len(list) == 0 {
 		return nil, fmt.Errorf("want a non-empty list of {id, description, url}")
 	}
-	var out []Reference
+	var out []result.Reference
 	for i, item := range list {
 		switch v := item.(type) {
 		case string:
-			out = append(out, Reference{ID: v})
+			out = append(out, result.Reference{ID: v})
 		case map[string]any:
-			var r Reference
+			var r result.Reference
 			r.ID, _ = v["id"].(string)
 			r.Description, _ = v["description"].(string)
 			r.URL, _ = v["url"].(string)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/policies"
 	"github.com/authgate/authgate/snapshot"
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // sbControl is a tenant control whose body is body, in package authgate.sb.
@@ -223,5 +225,124 @@ func TestDeterministicReevaluation(t *testing.T) {
 	}
 	if again := eval(path, time.Date(2027, 1, 26, 0, 0, 0, 0, time.UTC)); string(again) != string(later) {
 		t.Error("re-evaluation with the same --now differs")
+	}
+}
+
+// TestSandboxClassifiesEveryBuiltin walks the builtins of the OPA version
+// linked in: each must be allowed by name or refused, so that an OPA upgrade
+// adding a builtin (one that might read files, the network, the environment
+// or the clock) fails here until someone decides which it is. It also
+// proves the sandbox's capabilities hold exactly the allowed ones.
+func TestSandboxClassifiesEveryBuiltin(t *testing.T) {
+	inSandbox := map[string]bool{}
+	for _, b := range evaluator.SandboxCapabilities(nil).Builtins {
+		inSandbox[b.Name] = true
+	}
+	for _, b := range ast.CapabilitiesForThisVersion().Builtins {
+		allowed, refused := evaluator.IsAllowed(b.Name), evaluator.IsSandboxed(b.Name)
+		switch {
+		case !allowed && !refused:
+			t.Errorf("builtin %s is neither allowed nor refused by the sandbox: classify it in evaluator/sandbox.go", b.Name)
+		case allowed && refused:
+			t.Errorf("builtin %s is both allowed and refused", b.Name)
+		case inSandbox[b.Name] != allowed:
+			t.Errorf("builtin %s: in the default capabilities = %v, allowed = %v", b.Name, inSandbox[b.Name], allowed)
+		}
+	}
+	for _, name := range []string{"http.send", "net.lookup_ip_addr", "opa.runtime", "json.verify_schema", "json.match_schema",
+		"crypto.x509.parse_and_verify_certificates", "rand.intn", "uuid.rfc4122", "io.jwt.encode_sign",
+		"strings.render_template", "graph.reachable_paths", "graphql.parse_and_verify"} {
+		if inSandbox[name] {
+			t.Errorf("%s is in the default sandbox", name)
+		}
+	}
+	caps := evaluator.SandboxCapabilities([]string{"json.verify_schema"})
+	if !slices.ContainsFunc(caps.Builtins, func(b *ast.Builtin) bool { return b.Name == "json.verify_schema" }) ||
+		slices.ContainsFunc(caps.Builtins, func(b *ast.Builtin) bool { return b.Name == "json.match_schema" }) {
+		t.Error("--allow-builtin json.verify_schema should add json.verify_schema and only it")
+	}
+}
+
+// TestSandboxSchemaRefs proves that a policy cannot use the JSON Schema
+// builtins to read a file through a file:// $ref (learning its first byte
+// from the parse error), nor to read /dev/zero until memory runs out: both
+// are refused at compile time, before any file is opened, by check and by
+// policy test; and that a schema in METADATA (which OPA's type checker could
+// load) is not followed either.
+func TestSandboxSchemaRefs(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(secret, []byte("rosebud"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"file://" + secret, "file:///dev/zero"} {
+		for _, fn := range []string{"json.verify_schema", "json.match_schema"} {
+			t.Run(fn+"/"+filepath.Base(target), func(t *testing.T) {
+				call := fmt.Sprintf(`r := %s({"a": 1}, {"$ref": %q})`, fn, target)
+				if fn == "json.verify_schema" {
+					call = fmt.Sprintf(`r := %s({"$ref": %q})`, fn, target)
+				}
+				dir := sbWrite(t, map[string]string{
+					"sb.rego":      sbControl("SB-1", "violation contains {\"message\": sprintf(\"%v\", [r])} if {\n\t"+call+"\n}\n"),
+					"sb_test.rego": "package authgate.sb_test\n\nimport data.authgate.sb\n\ntest_x if count(sb.violation) >= 0\n",
+				})
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				defer cancel()
+				_, err := evaluator.New(ctx, evaluator.WithBuiltin(policies.FS), evaluator.WithPolicies(dir))
+				_, terr := evaluator.RunTests(ctx, evaluator.WithBuiltin(policies.FS), evaluator.WithPolicies(dir))
+				for name, err := range map[string]error{"check": err, "policy test": terr} {
+					var pe *evaluator.PolicyError
+					if !errors.As(err, &pe) {
+						t.Fatalf("%s: error %v, want a *PolicyError", name, err)
+					}
+					for _, want := range []string{"undefined function " + fn, "--allow-builtin " + fn} {
+						if !strings.Contains(err.Error(), want) {
+							t.Errorf("%s: %q does not contain %q", name, err, want)
+						}
+					}
+					if strings.Contains(err.Error(), "'r'") || strings.Contains(err.Error(), "rosebud") {
+						t.Errorf("%s: the error leaks the file: %v", name, err)
+					}
+				}
+			})
+		}
+	}
+	t.Run("METADATA schema", func(t *testing.T) {
+		src := strings.Replace(sbControl("SB-1", "violation contains {\"message\": \"m\"} if input.x == 1\n"),
+			"# custom:", "# schemas:\n#   - input: {\"$ref\": \"file:///dev/zero\"}\n# custom:", 1)
+		dir := sbWrite(t, map[string]string{"sb.rego": src})
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if _, err := evaluator.New(ctx, evaluator.WithBuiltin(policies.FS), evaluator.WithPolicies(dir)); err != nil {
+			t.Fatal(err)
+		}
+		if ctx.Err() != nil {
+			t.Fatal("compiling a METADATA schema with a $ref to /dev/zero did not finish")
+		}
+	})
+}
+
+// TestSandboxDocumented proves docs/policies.md's "The sandbox" names every
+// builtin the sandbox refuses, so the documentation cannot fall behind it.
+func TestSandboxDocumented(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "docs", "policies.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	start := strings.Index(doc, "\n## The sandbox\n")
+	if start < 0 {
+		t.Fatal(`docs/policies.md has no "## The sandbox" section`)
+	}
+	section := doc[start+1:]
+	if end := strings.Index(section[3:], "\n## "); end >= 0 {
+		section = section[:end+3]
+	}
+	for _, name := range evaluator.DeniedBuiltins {
+		if !strings.Contains(section, "`"+name+"`") {
+			t.Errorf("The sandbox section does not name `%s`", name)
+		}
+	}
+	if !strings.Contains(section, "--allow-builtin") {
+		t.Error("The sandbox section does not say how to opt in")
 	}
 }

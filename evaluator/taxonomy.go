@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/authgate/authgate/result"
 )
 
 // taxonomyPath is where the built-in pack keeps the method taxonomy.
@@ -19,31 +21,9 @@ type taxonomy struct {
 	raw     map[string]any // as loaded, for data.authgate.taxonomy
 	classes []string       // sorted class names
 	classOf map[string][]int
-	// usageAlias maps a method name of the other vocabulary (the names of
-	// methodsRegistered, which Graph's own userEventsSummary example uses)
-	// to the usage reports' usageAuthMethod name: the one mapping through
-	// which every usage classification goes.
-	usageAlias map[string]string
-	// telephonyUsage are the SMS and voice usage method names.
-	telephonyUsage map[string]bool
-}
-
-// usageMethod returns the usage reports' name of method m, in either
-// vocabulary.
-func (t *taxonomy) usageMethod(m string) string {
-	if a, ok := t.usageAlias[m]; ok {
-		return a
-	}
-	return m
-}
-
-// isTelephonyUsage reports whether usage method m (either vocabulary) is SMS
-// or voice.
-func (t *taxonomy) isTelephonyUsage(m string) bool {
-	if t.telephonyUsage == nil { // no taxonomy: the built-in list
-		return slices.Contains(TelephonyUsageMethods, m)
-	}
-	return t.telephonyUsage[t.usageMethod(m)]
+	// usage is the one mapping through which every usage classification
+	// goes (result.UsageVocabulary).
+	usage result.UsageVocabulary
 }
 
 func loadTaxonomy(fsys fs.FS) (*taxonomy, error) {
@@ -70,11 +50,11 @@ func loadTaxonomy(fsys fs.FS) (*taxonomy, error) {
 		return nil, fmt.Errorf("load taxonomy %s: %w", taxonomyPath, err)
 	}
 	t.version = typed.Version
-	t.usageAlias = typed.UsageMethodAliases
+	t.usage.Aliases = typed.UsageMethodAliases
 	if typed.TelephonyUsage != nil {
-		t.telephonyUsage = map[string]bool{}
+		t.usage.Telephony = map[string]bool{}
 		for _, m := range typed.TelephonyUsage {
-			t.telephonyUsage[m] = true
+			t.usage.Telephony[m] = true
 		}
 	}
 	t.classes = slices.Sorted(maps.Keys(typed.Classes))

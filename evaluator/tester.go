@@ -67,6 +67,8 @@ func RunTests(ctx context.Context, opts ...Option) ([]TestResult, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	ctx, stop := withLimit(ctx, cfg.timeout)
+	defer stop()
 	builtinTests := len(cfg.policyPaths) == 0
 	if builtinTests && cfg.builtinFS == nil {
 		return nil, &PolicyError{Msg: "no policies to test: give a policy path"}
@@ -123,7 +125,7 @@ func RunTests(ctx context.Context, opts ...Option) ([]TestResult, error) {
 		set[m.name] = m.parsed
 	}
 	tc := ast.NewCompiler().
-		WithCapabilities(Capabilities(cfg.allow)).
+		WithCapabilities(sandboxCapabilities(cfg.allow)).
 		WithStrict(true).
 		WithEnablePrintStatements(true).
 		WithDefaultRegoVersion(ast.RegoV1)
@@ -146,6 +148,7 @@ func RunTests(ctx context.Context, opts ...Option) ([]TestResult, error) {
 		return nil, nameControl(sandboxHint(astError(err)), mods)
 	}
 	var out []TestResult
+	var stopped *TimeoutError // the first test the time limit stopped
 	for r := range ch {
 		tr := TestResult{
 			Package:  strings.TrimPrefix(r.Package, "data."),
@@ -155,6 +158,9 @@ func RunTests(ctx context.Context, opts ...Option) ([]TestResult, error) {
 		}
 		if r.Location != nil {
 			tr.File, tr.Line = r.Location.File, r.Location.Row
+		}
+		if r.Error != nil && stopped == nil && isDeadline(ctx, r.Error) {
+			stopped = &TimeoutError{Control: tr.Package + "." + tr.Name, File: tr.File, Line: tr.Line, Limit: cfg.timeout}
 		}
 		if !targets[tr.File] {
 			continue
@@ -172,6 +178,12 @@ func RunTests(ctx context.Context, opts ...Option) ([]TestResult, error) {
 		out = append(out, tr)
 	}
 	if err := ctx.Err(); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			if stopped == nil {
+				stopped = &TimeoutError{Limit: cfg.timeout}
+			}
+			return nil, stopped
+		}
 		return nil, err
 	}
 	slices.SortFunc(out, func(a, b TestResult) int {

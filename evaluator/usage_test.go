@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -58,24 +58,24 @@ func withUsage(t *testing.T, path string, u *snapshot.Usage) {
 }
 
 func TestSummarizeUsage(t *testing.T) {
-	if evaluator.SummarizeUsage(nil) != nil {
+	if result.SummarizeUsage(nil) != nil {
 		t.Error("SummarizeUsage(nil) is not nil")
 	}
-	got := evaluator.SummarizeUsage(testUsage())
-	want := &evaluator.UsageSummary{
+	got := result.SummarizeUsage(testUsage())
+	want := &result.UsageSummary{
 		Period: "d7", Start: "2026-11-20T06:00:00Z", End: "2026-11-27T06:00:00Z", ActivitySource: "graph",
-		Methods: []evaluator.MethodUsage{
+		Methods: []result.MethodUsage{
 			{AuthMethod: "appNotification", Feature: "registration", Succeeded: 99, Failed: 1, Attempts: 100, FailureRate: ptr(0.01)},
 			{AuthMethod: "appPassword", Feature: "registration", Failed: 5, Attempts: 5, FailureRate: ptr(1)},
 			{AuthMethod: "mobileSMS", Feature: "registration", Succeeded: 30, Failed: 10, Attempts: 40, FailureRate: ptr(0.25)},
 		},
-		Days: []evaluator.UsageDay{
+		Days: []result.UsageDay{
 			{Date: "2026-11-26T00:00:00Z", MultiFactor: 90, SingleFactor: 10, Total: 100, MfaShare: ptr(0.9)},
 			{Date: "2026-11-27T00:00:00Z"},
 		},
 		MultiFactorSignIns: 90, SingleFactorSignIns: 10, TotalSignIns: 100, MfaShare: ptr(0.9),
 		SignInsSource: "graph",
-		SignInsByMethod: []evaluator.MethodSignIns{
+		SignInsByMethod: []result.MethodSignIns{
 			{AuthenticationMethod: "microsoftAuthenticatorPush", Successes: 75, Share: ptr(0.75)},
 			{AuthenticationMethod: "sms", Successes: 25, Share: ptr(0.25), Telephony: true},
 		},
@@ -87,7 +87,7 @@ func TestSummarizeUsage(t *testing.T) {
 
 	appOnly := testUsage()
 	appOnly.UserSignInsByAuthMethodSummary, appOnly.SignInsSource = nil, "omitted"
-	s := evaluator.SummarizeUsage(appOnly)
+	s := result.SummarizeUsage(appOnly)
 	if s.SignInsByMethod != nil || s.TelephonyShare != nil || s.SignInsSource != "omitted" {
 		t.Errorf("app-only summary has sign-ins per method: %+v", s)
 	}
@@ -101,7 +101,7 @@ func TestUsageControls(t *testing.T) {
 			t.Errorf("Result.Usage = %+v, want nil", r.Usage)
 		}
 		for _, id := range ids {
-			if c := control(t, r, id); c.Status != evaluator.StatusSkipped || !strings.Contains(c.SkipReason, "--include usage") {
+			if c := control(t, r, id); c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, "--include usage") {
 				t.Errorf("%s: %s (%s), want skipped for want of a usage section", id, c.Status, c.SkipReason)
 			}
 		}
@@ -122,7 +122,7 @@ func TestUsageControls(t *testing.T) {
 		}
 		for _, id := range ids {
 			c := control(t, r, id)
-			if c.Status != evaluator.StatusFail || len(c.Violations) != 1 || c.Violations[0].Message != want[id] {
+			if c.Status != result.StatusFail || len(c.Violations) != 1 || c.Violations[0].Message != want[id] {
 				t.Errorf("%s: %s %+v, want one violation %q", id, c.Status, c.Violations, want[id])
 				continue
 			}
@@ -137,10 +137,10 @@ func TestUsageControls(t *testing.T) {
 		u.UserSignInsByAuthMethodSummary, u.SignInsSource, u.ActivitySource = nil, "omitted", "derived"
 		withUsage(t, p, u)
 		r := evaluate(t, p)
-		if c := control(t, r, "AM-USE-03"); c.Status != evaluator.StatusSkipped || !strings.Contains(c.SkipReason, "delegated") {
+		if c := control(t, r, "AM-USE-03"); c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, "delegated") {
 			t.Errorf("AM-USE-03: %s (%s), want skipped: delegated only", c.Status, c.SkipReason)
 		}
-		if c := control(t, r, "AM-USE-01"); c.Status != evaluator.StatusFail {
+		if c := control(t, r, "AM-USE-01"); c.Status != result.StatusFail {
 			t.Errorf("AM-USE-01 on derived counts: %s", c.Status)
 		}
 	})
@@ -154,7 +154,7 @@ func TestSummarizeUsageLeavesOutContradictoryDays(t *testing.T) {
 			{CreatedDateTime: "2026-11-09T00:00:00Z", MultiFactorSignIns: 1, TotalSignIns: 1},
 			{CreatedDateTime: "2026-10-30T00:00:00Z", MultiFactorSignIns: 90, SingleFactorSignIns: 10, TotalSignIns: 100},
 		}}
-	s := evaluator.SummarizeUsage(u)
+	s := result.SummarizeUsage(u)
 	if s.InconsistentDays != 3 || s.TotalSignIns != 100 || s.MultiFactorSignIns != 90 || s.MfaShare == nil || *s.MfaShare != 0.9 {
 		t.Fatalf("summary %+v", s)
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/authgate/authgate/policies"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -24,7 +25,7 @@ func TestSummaryAcceptsBothMethodVocabularies(t *testing.T) {
 			{AuthenticationMethod: "mobileSMS", SuccessActivityCount: 10},
 			{AuthenticationMethod: "microsoftAuthenticatorPush", SuccessActivityCount: 80},
 		}}
-	s := summarizeUsage(u, tax)
+	s := result.SummarizeUsageWith(u, &tax.usage)
 	if len(s.Methods) != 1 || s.Methods[0].AuthMethod != "appNotification" || s.Methods[0].Attempts != 10 {
 		t.Errorf("methods = %+v, want one appNotification row of 10 attempts", s.Methods)
 	}

@@ -314,31 +314,17 @@ func Extract(r io.Reader, dir string, maxEntry int64) error {
 // problems found, one sentence each; an error only when the manifest itself
 // cannot be read.
 func Check(dir string, pub ed25519.PublicKey) (*Manifest, []string, error) {
-	var problems []string
 	mb, err := os.ReadFile(filepath.Join(dir, ManifestName))
 	if err != nil {
 		return nil, []string{"manifest.json is missing"}, nil
 	}
-	var m Manifest
-	dec := json.NewDecoder(bytes.NewReader(mb))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil {
-		return nil, []string{fmt.Sprintf("manifest.json is not valid JSON: %v", err)}, nil
-	}
-	if m.SchemaVersion != SchemaVersion {
-		problems = append(problems, fmt.Sprintf("manifest.json: schemaVersion %d, want %d", m.SchemaVersion, SchemaVersion))
-	}
 	sig, sigErr := os.ReadFile(filepath.Join(dir, SignatureName))
-	switch {
-	case pub != nil && sigErr != nil:
-		problems = append(problems, "manifest.sig is missing: the bundle is not signed, but --pub was given")
-	case pub != nil:
-		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(sig)))
-		if err != nil || len(raw) != ed25519.SignatureSize {
-			problems = append(problems, "manifest.sig is not a base64 Ed25519 signature")
-		} else if !ed25519.Verify(pub, mb, raw) {
-			problems = append(problems, "manifest.sig does not verify: manifest.json was changed or signed with another key")
-		}
+	if sigErr != nil {
+		sig = nil
+	}
+	m, problems := CheckManifest(mb, sig, pub)
+	if m == nil {
+		return nil, problems, nil
 	}
 	listed := map[string]File{}
 	for _, f := range m.Files {
@@ -371,7 +357,79 @@ func Check(dir string, pub ed25519.PublicKey) (*Manifest, []string, error) {
 			problems = append(problems, fmt.Sprintf("%s is in the manifest but missing from the bundle", f.Path))
 		}
 	}
-	return &m, problems, nil
+	return m, problems, nil
+}
+
+// CheckManifest decodes manifest.json and, when pub is set, checks its
+// signature sig (nil when the bundle has none). It needs no extracted file,
+// so a verifier can run it on ReadManifest's bytes before it writes
+// anything. The manifest is nil when it cannot be decoded.
+func CheckManifest(mb, sig []byte, pub ed25519.PublicKey) (*Manifest, []string) {
+	var problems []string
+	var m Manifest
+	dec := json.NewDecoder(bytes.NewReader(mb))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return nil, []string{fmt.Sprintf("manifest.json is not valid JSON: %v", err)}
+	}
+	if m.SchemaVersion != SchemaVersion {
+		problems = append(problems, fmt.Sprintf("manifest.json: schemaVersion %d, want %d", m.SchemaVersion, SchemaVersion))
+	}
+	switch {
+	case pub != nil && sig == nil:
+		problems = append(problems, "manifest.sig is missing: the bundle is not signed, but --pub was given")
+	case pub != nil:
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(sig)))
+		if err != nil || len(raw) != ed25519.SignatureSize {
+			problems = append(problems, "manifest.sig is not a base64 Ed25519 signature")
+		} else if !ed25519.Verify(pub, mb, raw) {
+			problems = append(problems, "manifest.sig does not verify: manifest.json was changed or signed with another key")
+		}
+	}
+	return &m, problems
+}
+
+// ReadManifest reads manifest.json and manifest.sig (nil when absent) out
+// of the tar.gz r without writing anything, refusing either when larger
+// than max bytes: the first pass of a verifier that checks the manifest
+// and its signature before it extracts a byte.
+func ReadManifest(r io.Reader, max int64) (manifest, sig []byte, err error) {
+	gz, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read bundle: not a gzip file: %w", err)
+	}
+	tr := tar.NewReader(gz)
+	for n := 0; n < MaxEntries; n++ {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("read bundle: %w", err)
+		}
+		if hdr.Name != ManifestName && hdr.Name != SignatureName {
+			continue
+		}
+		if hdr.Typeflag != tar.TypeReg || hdr.Size > max || hdr.Size < 0 {
+			return nil, nil, &UnsafeError{Entry: hdr.Name, Msg: fmt.Sprintf("is not a regular file of at most %d bytes", max)}
+		}
+		if (hdr.Name == ManifestName && manifest != nil) || (hdr.Name == SignatureName && sig != nil) {
+			return nil, nil, &UnsafeError{Entry: hdr.Name, Msg: "appears twice"}
+		}
+		b, err := io.ReadAll(io.LimitReader(tr, max))
+		if err != nil {
+			return nil, nil, fmt.Errorf("read bundle: %s: %w", hdr.Name, err)
+		}
+		if hdr.Name == ManifestName {
+			manifest = b
+		} else {
+			sig = b
+		}
+	}
+	if manifest == nil {
+		return nil, nil, errors.New("read bundle: manifest.json is missing")
+	}
+	return manifest, sig, nil
 }
 
 // Signed reports whether the extracted bundle in dir has a signature.

@@ -195,3 +195,35 @@ func TestExtractRefusesUnsafeEntries(t *testing.T) {
 		})
 	}
 }
+
+// TestReadManifestBeforeExtract: a verifier can read and check the
+// manifest and its signature from the archive without extracting it.
+func TestReadManifestBeforeExtract(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte("a"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if _, err := evidence.Create(&b, dir, evidence.Manifest{Verdict: "pass"}, priv); err != nil {
+		t.Fatal(err)
+	}
+	mb, sig, err := evidence.ReadManifest(bytes.NewReader(b.Bytes()), 1<<20)
+	if err != nil || sig == nil {
+		t.Fatalf("ReadManifest: %v (signature %q)", err, sig)
+	}
+	m, problems := evidence.CheckManifest(mb, sig, pub)
+	if m == nil || len(problems) > 0 || m.Verdict != "pass" || len(m.Files) != 1 {
+		t.Fatalf("CheckManifest: %+v %v", m, problems)
+	}
+	other, _, _ := ed25519.GenerateKey(nil)
+	if _, problems := evidence.CheckManifest(mb, sig, other); len(problems) != 1 || !strings.Contains(problems[0], "does not verify") {
+		t.Errorf("another key: %v", problems)
+	}
+	if _, _, err := evidence.ReadManifest(bytes.NewReader(b.Bytes()), 10); err == nil {
+		t.Error("ReadManifest accepted a manifest over its limit")
+	}
+}

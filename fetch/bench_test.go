@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/internal/graphfake"
 )
@@ -46,7 +48,7 @@ func BenchmarkFetch(b *testing.B) {
 	if !rate.Off() {
 		so.Rate, so.Per = rate.N, rate.Per
 	}
-	so.Tenant = graphfake.Tenant{Seed: testSeed, Users: users, Now: testNow}
+	so.Tenant = tenantgen.Tenant{Seed: testSeed, Users: users, Now: testNow}
 	so.ClientID, so.ClientSecret = testClientID, testSecret
 	s, err := graphfake.New(so)
 	if err != nil {

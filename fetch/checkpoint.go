@@ -2,13 +2,14 @@ package fetch
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"time"
+
+	"github.com/go-json-experiment/json"
 
 	"github.com/authgate/authgate/snapshot"
 )
@@ -32,16 +33,18 @@ type checkpoint struct {
 	Pages     int64  `json:"pages"`
 	HashState []byte `json:"hashState"`
 	// Requests, Retries and Throttled are totals over every run.
-	Requests  int64                     `json:"requests"`
-	Retries   int64                     `json:"retries"`
-	Throttled int64                     `json:"throttled"`
-	Tally     snapshot.Tally            `json:"tally"`
-	LastMin   string                    `json:"lastUpdatedMin,omitempty"`
-	LastMax   string                    `json:"lastUpdatedMax,omitempty"`
-	Feature   []snapshot.FeatureSummary `json:"usersRegisteredByFeature,omitempty"`
-	Method    []snapshot.MethodSummary  `json:"usersRegisteredByMethod,omitempty"`
-	Sources   []snapshot.SummarySource  `json:"summaries"`
-	Total     int64                     `json:"expectedUsers,omitempty"`
+	Requests  int64 `json:"requests"`
+	Retries   int64 `json:"retries"`
+	Throttled int64 `json:"throttled"`
+	// DuplicateRows counts rows Graph listed again with the same content.
+	DuplicateRows int64                     `json:"duplicateRows,omitempty"`
+	Tally         snapshot.Tally            `json:"tally"`
+	LastMin       string                    `json:"lastUpdatedMin,omitempty"`
+	LastMax       string                    `json:"lastUpdatedMax,omitempty"`
+	Feature       []snapshot.FeatureSummary `json:"usersRegisteredByFeature,omitempty"`
+	Method        []snapshot.MethodSummary  `json:"usersRegisteredByMethod,omitempty"`
+	Sources       []snapshot.SummarySource  `json:"summaries"`
+	Total         int64                     `json:"expectedUsers,omitempty"`
 
 	lastMin, lastMax time.Time
 }
@@ -92,7 +95,7 @@ func (ft *fetcher) resume() (bool, error) {
 	}
 	var cp checkpoint
 	if json.Unmarshal(b, &cp) != nil || cp.Version != checkpointVersion ||
-		cp.GraphEndpoint != ft.o.Cloud.GraphURL || cp.APIVersion != ft.o.APIVersion ||
+		cp.GraphEndpoint != ft.o.Cloud.GraphURL || cp.APIVersion != string(ft.o.APIVersion) ||
 		(ft.o.TenantID != "" && cp.TenantID != ft.o.TenantID) || cp.Offset <= 0 {
 		return false, nil
 	}
@@ -128,6 +131,21 @@ func (ft *fetcher) resume() (bool, error) {
 	if err != nil {
 		f.Close()
 		return false, nil
+	}
+	// The users already written must be known to spot a repeat on the
+	// pages still to come.
+	ft.rows.reset()
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return false, fmt.Errorf("resume snapshot: %w", err)
+	}
+	if err := ft.rows.reload(f, cp.Offset); err != nil {
+		f.Close()
+		return false, fmt.Errorf("resume snapshot: %w", err)
+	}
+	if _, err := f.Seek(cp.Offset, io.SeekStart); err != nil {
+		f.Close()
+		return false, fmt.Errorf("resume snapshot: %w", err)
 	}
 	ft.f, ft.w, ft.cp, ft.total = f, w, cp, cp.Total
 	return true, nil

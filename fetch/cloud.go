@@ -19,7 +19,7 @@ type Cloud struct {
 	AuthorityHost string
 }
 
-// National clouds (graph-api.md §8).
+// National clouds: each has its own Graph and Entra hosts.
 var (
 	CloudGlobal   = Cloud{"global", "https://graph.microsoft.com", "https://login.microsoftonline.com/"}
 	CloudUSGov    = Cloud{"usgov", "https://graph.microsoft.us", "https://login.microsoftonline.us/"}

@@ -74,8 +74,14 @@ type CredentialOptions struct {
 	// Cloud gives the authority host; instance discovery is disabled for
 	// hosts that are not Entra ID's.
 	Cloud Cloud
-	// Transport sends the token requests (nil: azcore's default client).
+	// Transport sends the token requests (nil: Go's default transport).
+	// Redirects are never followed, whatever client it is: a token request
+	// carries the secret or assertion.
 	Transport policy.Transporter
+	// HeaderTimeout and IdleTimeout bound each token request's wait for
+	// headers and for the next byte of the body (DefaultHeaderTimeout and
+	// DefaultIdleTimeout when 0); a stalled request is retried.
+	HeaderTimeout, IdleTimeout time.Duration
 	// Prompt receives the device code instructions (nil: os.Stderr).
 	Prompt io.Writer
 }
@@ -133,6 +139,7 @@ func NewCredential(o CredentialOptions) (azcore.TokenCredential, error) {
 	if !slices.Contains(AuthModes, o.Mode) {
 		return nil, fmt.Errorf("unknown auth mode %q (valid: %s)", o.Mode, strings.Join(AuthModes, ", "))
 	}
+	o.Transport = tokenTransport(o)
 	co := azcore.ClientOptions{Transport: o.Transport}
 	if o.Cloud.AuthorityHost != "" {
 		co.Cloud = cloud.Configuration{ActiveDirectoryAuthorityHost: o.Cloud.AuthorityHost}
@@ -218,6 +225,22 @@ func NewCredential(o CredentialOptions) (azcore.TokenCredential, error) {
 			}})
 	}
 	return newAutoCredential(o)
+}
+
+// tokenTransport bounds the token requests as the Graph requests are
+// bounded (time, size) and refuses redirects, naming them.
+func tokenTransport(o CredentialOptions) policy.Transporter {
+	if _, ok := o.Transport.(tokenGuard); ok {
+		return o.Transport // already wrapped (the auto chain builds its sources through NewCredential)
+	}
+	h, idle := o.HeaderTimeout, o.IdleTimeout
+	if h <= 0 {
+		h = DefaultHeaderTimeout
+	}
+	if idle <= 0 {
+		idle = DefaultIdleTimeout
+	}
+	return tokenGuard{&guard{next: noRedirects(o.Transport), limit: maxTokenBytes, header: h, idle: idle}}
 }
 
 // newAutoCredential builds the AuthAuto chain.

@@ -2,7 +2,6 @@ package fetch
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -13,6 +12,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Redacted replaces every secret value in --debug output.
@@ -166,7 +168,7 @@ func redactValues(vals url.Values) string {
 // redactJSON renders the top-level members of a JSON object, secrets
 // redacted and long values cut; "" if body is not an object.
 func redactJSON(body []byte) string {
-	var m map[string]json.RawMessage
+	var m map[string]jsontext.Value
 	if json.Unmarshal(body, &m) != nil {
 		return ""
 	}

@@ -14,5 +14,15 @@
 // atomically, mode 0600, only when the fetch completed. An interrupted fetch
 // leaves a checkpoint next to the output that Options.Resume continues from.
 //
+// Every answer is bounded, because the endpoint is untrusted: its body may
+// not pass Options.MaxPageBytes once decompressed (checked while it is
+// read), its headers and each byte of its body must come within
+// Options.HeaderTimeout and Options.IdleTimeout (a stalled request is
+// retried), a row and its strings may not pass Entra's documented sizes
+// (with a margin), nextLinks are kept as hashes and capped in length, and
+// the token requests are bounded the same way and never follow a redirect.
+// A user listed twice with the same row is kept once and counted
+// (Manifest.DuplicateRows); with another row, the fetch ends (ErrChanged).
+//
 // Package fetch imports snapshot only; it knows nothing of policies.
 package fetch

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // GraphError is an error answer from Microsoft Graph that retrying did not
@@ -17,9 +18,12 @@ type GraphError struct {
 	Message    string
 	RequestID  string
 	Remedy     string
+	// RetryAfter is the wait Graph asked for (Retry-After) when it was
+	// longer than MaxWait, the longest wait the fetch honours.
+	RetryAfter, MaxWait time.Duration
 }
 
-// Remedies for the 403 causes Graph reports on these reports (graph-api.md §6).
+// Remedies for the 403 causes Graph reports on these reports.
 const (
 	RemedyPermission = "grant the application (or the signed-in user, for delegated access) the Microsoft Graph permission AuditLog.Read.All and have an administrator consent to it"
 	RemedyRole       = "the signed-in user needs an Entra role that may read these reports: Reports Reader, Security Reader or Global Reader (or Security Administrator)"
@@ -57,6 +61,12 @@ func (e *GraphError) Error() string {
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " (request-id %s)", e.RequestID)
 	}
+	if e.StatusCode == http.StatusOK {
+		b.WriteString(" (an error object under a 200 status)")
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, "; Graph asked to wait %s before the next try (Retry-After), longer than the %s authgate waits: run again once that time has passed, not now", e.RetryAfter, e.MaxWait)
+	}
 	if e.Remedy != "" {
 		fmt.Fprintf(&b, "; fix: %s", e.Remedy)
 	}
@@ -93,10 +103,31 @@ func IsAuthFailure(err error) bool {
 	return errors.As(err, &ge) && ge.Auth()
 }
 
-// ErrPaging is wrapped by errors that make the per-user list unreliable: a
-// repeated nextLink, too many pages, a nextLink to another origin, a page
-// that is not valid JSON or a row without an id.
+// ErrPaging is wrapped by errors that break the paging chain: a repeated
+// nextLink, too many pages, a nextLink that is relative, too long or to
+// another origin.
 var ErrPaging = errors.New("paging failed")
+
+// ErrAnswer is wrapped by errors for a Graph answer that cannot be read as a
+// page: malformed JSON, a body that is not JSON, a body over the size cap or
+// an object that is not a collection page (no value array).
+var ErrAnswer = errors.New("unusable answer from Graph")
+
+// ErrRow is wrapped by errors for a row of a page that breaks the schema
+// (a wrongly typed value, a missing id) or the size limits of its fields.
+var ErrRow = errors.New("invalid row")
+
+// ErrChanged is wrapped by the error for a user listed twice with different
+// content: the report changed while it was being paged.
+var ErrChanged = errors.New("the report changed during the fetch")
+
+func answerErrorf(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrAnswer, fmt.Sprintf(format, a...))
+}
+
+func rowErrorf(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrRow, fmt.Sprintf(format, a...))
+}
 
 func pagingErrorf(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrPaging, fmt.Sprintf(format, a...))

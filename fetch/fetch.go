@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -42,16 +41,16 @@ const DefaultMaxPages = 5000
 type Options struct {
 	// Credential gets the Graph tokens (see NewCredential). Required.
 	Credential azcore.TokenCredential
-	// AuthMode is recorded in the manifest.
-	AuthMode string
+	// AuthMode is recorded in the manifest ("custom" when empty).
+	AuthMode AuthMode
 	// TenantID is recorded in the manifest; when empty, the token's tid.
 	TenantID string
 	// Cloud gives the Graph endpoint and token scope. Required.
 	Cloud Cloud
-	// APIVersion is "v1.0" (default) or "beta".
-	APIVersion string
+	// APIVersion is APIv1 (default) or APIBeta.
+	APIVersion APIVersion
 	// Summaries is SummariesAuto (default), SummariesGraph or SummariesDerived.
-	Summaries string
+	Summaries SummaryMode
 	// Rate paces every Graph request; the zero Rate does not pace.
 	Rate Rate
 	// MaxPages caps the per-user pages (DefaultMaxPages when 0).
@@ -68,9 +67,23 @@ type Options struct {
 	// Resume continues from the checkpoint an interrupted fetch to the same
 	// output left, where Graph still accepts its nextLink.
 	Resume bool
+	// MaxPageBytes caps each answer's body after decompression
+	// (DefaultMaxPageBytes when 0); a larger page ends the fetch.
+	MaxPageBytes int64
+	// HeaderTimeout bounds the wait for an answer's headers and IdleTimeout
+	// the wait for the next byte of its body, on every Graph and token
+	// request (DefaultHeaderTimeout and DefaultIdleTimeout when 0). A
+	// request that runs out of either is retried like any network failure.
+	HeaderTimeout time.Duration
+	IdleTimeout   time.Duration
 	// Progress, when not nil, receives a one-line progress display
 	// (rewritten with \r); pass a terminal only.
 	Progress io.Writer
+	// ProgressLines, when not nil and Progress is nil, receives plain
+	// progress lines (for logs): one every ProgressInterval (default 30 s),
+	// one at each section's end, and one whenever a request stalls.
+	ProgressLines    io.Writer
+	ProgressInterval time.Duration
 	// Tool is the authgate version, recorded in the manifest.
 	Tool string
 	// Usage adds the usage section (--include usage, see fetchUsage) over
@@ -92,6 +105,9 @@ type Result struct {
 	// Resumed is true when the fetch continued from a checkpoint, and
 	// Restarted when the checkpoint's nextLink was refused and it started over.
 	Resumed, Restarted bool
+	// Warnings are things the fetch worked around and the person running it
+	// should know (rows Graph listed twice).
+	Warnings []string
 }
 
 // fetcher is the state of one Fetch.
@@ -109,6 +125,7 @@ type fetcher struct {
 
 	userBuf []byte
 	user    snapshot.UserRegistrationDetails
+	rows    *rowSet // the users written so far, to spot repeats
 	dec     *snapshot.UserDecoder
 	usage   *snapshot.Usage // the usage section, when Options.Usage
 }
@@ -126,37 +143,22 @@ func Fetch(ctx context.Context, out string, o Options) (_ *Result, err error) {
 	if o.Cloud.GraphURL == "" {
 		return nil, errors.New("fetch: no Graph endpoint")
 	}
-	if o.APIVersion == "" {
-		o.APIVersion = "v1.0"
-	}
-	if !slices.Contains(snapshot.APIVersions, o.APIVersion) {
-		return nil, fmt.Errorf("fetch: API version %q (valid: %s)", o.APIVersion, strings.Join(snapshot.APIVersions, ", "))
-	}
-	if o.Summaries == "" {
-		o.Summaries = SummariesAuto
-	}
-	if !slices.Contains(SummaryModes, o.Summaries) {
-		return nil, fmt.Errorf("fetch: summaries mode %q (valid: %s)", o.Summaries, strings.Join(SummaryModes, ", "))
-	}
-	if o.MaxPages <= 0 {
-		o.MaxPages = DefaultMaxPages
-	}
-	if err := checkUsageOptions(&o); err != nil {
-		return nil, err
+	if err := o.Validate(); err != nil {
+		return nil, fmt.Errorf("fetch: %w", err)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.AuthMode == "" {
-		o.AuthMode = "custom"
+	setDefaults(&o)
+	ft := &fetcher{o: o, out: out, cred: &recordingCredential{cred: o.Credential, mode: string(o.AuthMode)}, rows: newRowSet()}
+	ft.prog = newProgress(o.Progress, o.ProgressLines, o.ProgressInterval, &ft.count)
+	defer ft.prog.stop()
+	if ft.prog != nil {
+		ft.cred.slow, ft.cred.slowAfter = ft.prog.note, o.HeaderTimeout
 	}
-	ft := &fetcher{o: o, out: out, cred: &recordingCredential{cred: o.Credential, mode: o.AuthMode}}
-	ft.cl, err = newClient(&ft.o, ft.cred, &ft.count)
+	ft.cl, err = newClient(&ft.o, ft.cred, &ft.count, ft.prog.note)
 	if err != nil {
 		return nil, err
-	}
-	if o.Progress != nil {
-		ft.prog = &progress{w: o.Progress, start: time.Now()}
 	}
 	res := &Result{Path: out}
 	resumable := false
@@ -166,7 +168,12 @@ func Fetch(ctx context.Context, out string, o Options) (_ *Result, err error) {
 		}
 		if err != nil {
 			if resumable && ft.cp.Offset > 0 && isInterruption(ctx, err) {
-				err = fmt.Errorf("%w (the fetched pages are kept: run again with --resume to continue)", err)
+				var ge *GraphError
+				if errors.As(err, &ge) && ge.RetryAfter > 0 {
+					err = fmt.Errorf("%w (the fetched pages are kept: once Graph's wait is over, run again with --resume to continue)", err)
+				} else {
+					err = fmt.Errorf("%w (the fetched pages are kept: run again with --resume to continue)", err)
+				}
 				return
 			}
 			os.Remove(ft.partialPath())
@@ -187,6 +194,7 @@ func Fetch(ctx context.Context, out string, o Options) (_ *Result, err error) {
 		if err := ft.summaries(ctx); err != nil {
 			return nil, err
 		}
+		ft.prog.boundary("summaries complete")
 	}
 	resumable = true
 	restarted, err := ft.users(ctx, res.Resumed)
@@ -197,12 +205,18 @@ func Fetch(ctx context.Context, out string, o Options) (_ *Result, err error) {
 	if err := ft.fetchUsage(ctx); err != nil {
 		return nil, err
 	}
+	if o.Usage {
+		ft.prog.boundary("usage complete")
+	}
 	m, err := ft.finish()
 	if err != nil {
 		return nil, err
 	}
 	res.Manifest = m
 	res.Principal = ft.cred.Principal()
+	if m.DuplicateRows > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("Graph listed %d user rows more than once with the same content (the report may have refreshed during the fetch); each user is kept once, and the manifest's duplicateRows says how many repeats were dropped", m.DuplicateRows))
+	}
 	return res, nil
 }
 
@@ -213,7 +227,7 @@ func isInterruption(ctx context.Context, err error) bool {
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
-	if IsAuthFailure(err) || errors.Is(err, ErrPaging) {
+	if IsAuthFailure(err) || errors.Is(err, ErrPaging) || errors.Is(err, ErrAnswer) || errors.Is(err, ErrRow) || errors.Is(err, ErrChanged) {
 		return false
 	}
 	var ge *GraphError
@@ -228,7 +242,7 @@ func (ft *fetcher) partialPath() string    { return ft.out + ".partial" }
 func (ft *fetcher) checkpointPath() string { return ft.out + ".partial.json" }
 
 func (ft *fetcher) endpoint() string {
-	return ft.o.Cloud.GraphURL + "/" + ft.o.APIVersion + "/reports/authenticationMethods/"
+	return ft.o.Cloud.GraphURL + "/" + string(ft.o.APIVersion) + "/reports/authenticationMethods/"
 }
 
 func (ft *fetcher) firstLink() string { return ft.endpoint() + "userRegistrationDetails?$top=999" }
@@ -251,7 +265,7 @@ func (ft *fetcher) start() error {
 	ft.cp = checkpoint{
 		Version:       checkpointVersion,
 		GraphEndpoint: ft.o.Cloud.GraphURL,
-		APIVersion:    ft.o.APIVersion,
+		APIVersion:    string(ft.o.APIVersion),
 		TenantID:      ft.o.TenantID,
 		StartedAt:     ft.o.Now().UTC().Format(time.RFC3339),
 		NextLink:      ft.firstLink(),
@@ -273,7 +287,8 @@ func (ft *fetcher) restart() error {
 		return err
 	}
 	cp := &ft.cp
-	cp.NextLink, cp.Offset, cp.Users, cp.Pages = ft.firstLink(), 0, 0, 0
+	cp.NextLink, cp.Offset, cp.Users, cp.Pages, cp.DuplicateRows = ft.firstLink(), 0, 0, 0, 0
+	ft.rows.reset()
 	cp.HashState, cp.Tally, cp.LastMin, cp.LastMax, cp.lastMin, cp.lastMax = nil, snapshot.Tally{}, "", "", time.Time{}, time.Time{}
 	return nil
 }
@@ -290,7 +305,7 @@ func (ft *fetcher) summaries(ctx context.Context) error {
 			src := snapshot.SummarySource{Report: report, UserTypes: s.UserTypes, UserRoles: s.UserRoles}
 			if derive == "" {
 				link := fmt.Sprintf("%s%s(includedUserTypes='%s',includedUserRoles='%s')", ft.endpoint(), report, s.UserTypes, s.UserRoles)
-				body, err := ft.cl.get(ctx, report, link)
+				body, err := ft.cl.get(ctx, report, report, link)
 				var ge *GraphError
 				if err != nil && ft.o.Summaries == SummariesAuto && errors.As(err, &ge) && ge.StatusCode == http.StatusForbidden {
 					derive = fmt.Sprintf("Graph answered 403 %s: the summaries are delegated-only", ge.Code)
@@ -335,7 +350,7 @@ func (cp *checkpoint) addSummary(report string, body []byte) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("%s: Graph's answer is not a valid summary: %w", report, err)
+		return answerErrorf("%s: Graph's answer is not a valid summary: %v", report, err)
 	}
 	return nil
 }
@@ -372,7 +387,7 @@ func (ft *fetcher) users(parent context.Context, resumed bool) (restarted bool, 
 				cp.Pages++
 				cp.NextLink = next
 				err = ft.save()
-				ft.prog.update(cp, ft.total, false)
+				ft.prog.update(cp.Pages, cp.Users, ft.total, false)
 			}
 			if err != nil {
 				perr = err
@@ -384,7 +399,7 @@ func (ft *fetcher) users(parent context.Context, resumed bool) (restarted bool, 
 
 	ferr := func() error {
 		link, pages, sent := cp.NextLink, cp.Pages, 0
-		seen := make(map[string]struct{})
+		seen := make(linkSet)
 		for link != "" {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -392,11 +407,11 @@ func (ft *fetcher) users(parent context.Context, resumed bool) (restarted bool, 
 			if pages >= int64(ft.o.MaxPages) {
 				return pagingErrorf("more than %d pages of userRegistrationDetails (raise --max-pages if the tenant is that large)", ft.o.MaxPages)
 			}
-			if _, dup := seen[link]; dup {
-				return pagingErrorf("Graph returned a nextLink it had already returned: paging would loop")
+			if !seen.add(link) {
+				return pagingErrorf("page %d of userRegistrationDetails: Graph returned a nextLink it had already returned: paging would loop", pages)
 			}
-			seen[link] = struct{}{}
-			body, err := ft.cl.get(ctx, "list userRegistrationDetails", link)
+			ft.prog.section(fmt.Sprintf("page %d of userRegistrationDetails", pages+1))
+			body, err := ft.cl.get(ctx, "list userRegistrationDetails", fmt.Sprintf("page %d of userRegistrationDetails", pages+1), link)
 			var ge *GraphError
 			if err != nil && resumed && !restarted && sent == 0 && cp.Pages > 0 && link != ft.firstLink() && errors.As(err, &ge) && refusedLink(ge.StatusCode) {
 				// No page is in flight: the writer is idle.
@@ -442,7 +457,7 @@ func (ft *fetcher) users(parent context.Context, resumed bool) (restarted bool, 
 	if cp.NextLink != "" {
 		return restarted, pagingErrorf("paging stopped before the last page")
 	}
-	ft.prog.update(cp, ft.total, true)
+	ft.prog.update(cp.Pages, cp.Users, ft.total, true)
 	return restarted, nil
 }
 
@@ -495,8 +510,8 @@ func refusedLink(status int) bool {
 // page streams the users of one page to the writer and returns its nextLink.
 func (ft *fetcher) page(body []byte) (string, error) {
 	n := ft.cp.Pages + 1
-	return readPage(body, "userRegistrationDetails", n, func(row jsontext.Value, _ int) error {
-		return ft.addUser(row, n)
+	return readPage(body, "userRegistrationDetails", n, func(row jsontext.Value, i int) error {
+		return ft.addUser(row, n, i)
 	})
 }
 
@@ -505,11 +520,14 @@ func (ft *fetcher) page(body []byte) (string, error) {
 // returns the nextLink ("" on the last page). op names the report in errors.
 func readPage(body []byte, op string, n int64, row func(raw jsontext.Value, i int) error) (string, error) {
 	d := jsontext.NewDecoder(bytesReader(body))
-	bad := func(err error) error { return pagingErrorf("page %d of %s is not valid JSON: %v", n, op, err) }
+	bad := func(err error) error { return answerErrorf("page %d of %s is not valid JSON: %v", n, op, err) }
+	envelope := func(what string) error {
+		return answerErrorf("page %d of %s is not a Graph collection page: %s", n, op, what)
+	}
 	if tok, err := d.ReadToken(); err != nil {
 		return "", bad(err)
 	} else if tok.Kind() != '{' {
-		return "", pagingErrorf("page %d of %s is not a JSON object", n, op)
+		return "", envelope("it is not a JSON object")
 	}
 	next, haveValue := "", false
 	for d.PeekKind() != '}' {
@@ -520,7 +538,7 @@ func readPage(body []byte, op string, n int64, row func(raw jsontext.Value, i in
 		switch tok.String() {
 		case "value":
 			if d.PeekKind() != '[' {
-				return "", pagingErrorf("page %d of %s: value is not an array", n, op)
+				return "", envelope("value is not an array")
 			}
 			if _, err := d.ReadToken(); err != nil {
 				return "", bad(err)
@@ -540,7 +558,7 @@ func readPage(body []byte, op string, n int64, row func(raw jsontext.Value, i in
 			haveValue = true
 		case "@odata.nextLink":
 			if d.PeekKind() != '"' {
-				return "", pagingErrorf("page %d of %s: @odata.nextLink is not a string", n, op)
+				return "", pagingErrorf("page %d of %s: @odata.nextLink is not a string, so the next page cannot be found", n, op)
 			}
 			t, err := d.ReadToken()
 			if err != nil {
@@ -560,19 +578,25 @@ func readPage(body []byte, op string, n int64, row func(raw jsontext.Value, i in
 		return "", bad(errors.New("data after the end of the object"))
 	}
 	if !haveValue {
-		return "", pagingErrorf("page %d of %s has no value array", n, op)
+		return "", envelope("it has no value array")
 	}
 	return next, nil
 }
 
-// addUser validates, tallies, hashes and writes one user row.
-func (ft *fetcher) addUser(v jsontext.Value, page int64) error {
+// addUser validates, tallies, hashes and writes one user row, the index'th
+// of its page. A row repeated with the same content is counted and dropped;
+// one repeated with other content ends the fetch.
+func (ft *fetcher) addUser(v jsontext.Value, page int64, index int) error {
 	cp := &ft.cp
+	where := fmt.Sprintf("page %d row %d", page, index+1)
+	if len(v) > MaxRowBytes {
+		return rowErrorf("%s: the row is %s long, more than the %s a userRegistrationDetails row may have", where, byteSize(int64(len(v))), byteSize(MaxRowBytes))
+	}
 	ft.userBuf = append(ft.userBuf[:0], v...)
 	raw := jsontext.Value(ft.userBuf)
 	if hasSpace(raw) {
 		if err := raw.Compact(); err != nil {
-			return pagingErrorf("page %d: user row is not valid JSON: %v", page, err)
+			return rowErrorf("%s: the row is not valid JSON: %v", where, err)
 		}
 	}
 	u := &ft.user
@@ -580,14 +604,28 @@ func (ft *fetcher) addUser(v jsontext.Value, page int64) error {
 		ft.dec = snapshot.NewUserDecoder()
 	}
 	// The same validation as check's loader: a row check would refuse
-	// fails the fetch here, naming the page and the property.
-	if err := ft.dec.Decode(fmt.Sprintf("page %d", page), raw, int(cp.Users), u); err != nil {
-		return pagingErrorf("%v", err)
+	// fails the fetch here, naming the page, the row and the property.
+	if err := ft.dec.Decode(where, raw, int(cp.Users), u); err != nil {
+		return rowErrorf("%v", err)
+	}
+	if err := checkFieldLimits(where, u); err != nil {
+		return err
+	}
+	switch prev, seen := ft.rows.add(u.ID, raw, page); {
+	case seen && prev.same:
+		cp.DuplicateRows++
+		return nil
+	case seen:
+		first := fmt.Sprintf("page %d", prev.page)
+		if prev.page == 0 {
+			first = "a page fetched before --resume"
+		}
+		return fmt.Errorf("%w: user %s is listed on %s and again on page %d with different content: the report changed while it was being paged; fetch again", ErrChanged, printable(u.ID, 100), first, page)
 	}
 	if s := u.LastUpdatedDateTime; s != "" && s != cp.LastMin && s != cp.LastMax {
 		t, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
-			return pagingErrorf("page %d: user %s: lastUpdatedDateTime %q is not an RFC 3339 time", page, u.ID, s)
+			return rowErrorf("%s: userRegistrationDetails[%d].lastUpdatedDateTime: %q is not an RFC 3339 time", where, cp.Users, s)
 		}
 		if cp.LastMin == "" || t.Before(cp.lastMin) {
 			cp.LastMin, cp.lastMin = s, t
@@ -632,10 +670,10 @@ func (ft *fetcher) finish() (snapshot.Manifest, error) {
 		TenantID:       tenant,
 		Cloud:          ft.o.Cloud.Name,
 		GraphEndpoint:  ft.o.Cloud.GraphURL,
-		APIVersion:     ft.o.APIVersion,
+		APIVersion:     string(ft.o.APIVersion),
 		FetchedAt:      now,
 		Tool:           "authgate " + ft.o.Tool,
-		AuthMode:       ft.o.AuthMode,
+		AuthMode:       string(ft.o.AuthMode),
 		Principal:      p.String(),
 		StartedAt:      cp.StartedAt,
 		FinishedAt:     now,
@@ -644,6 +682,7 @@ func (ft *fetcher) finish() (snapshot.Manifest, error) {
 		Pages:          cp.Pages,
 		Retries:        cp.Retries + ft.count.retries(),
 		Throttled:      cp.Throttled + ft.count.throttled.Load(),
+		DuplicateRows:  cp.DuplicateRows,
 		Summaries:      cp.Sources,
 	}
 	if m.Tool == "authgate " {

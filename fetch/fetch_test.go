@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
 	"github.com/authgate/authgate/fetch"
@@ -32,7 +34,7 @@ var testNow = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 // 1000-user pages (so $top=999 gives 999-user pages) unless opts say otherwise.
 func newServer(t *testing.T, users int, opts graphfake.Options) *graphfake.Server {
 	t.Helper()
-	opts.Tenant = graphfake.Tenant{Seed: testSeed, Users: users, Now: testNow}
+	opts.Tenant = tenantgen.Tenant{Seed: testSeed, Users: users, Now: testNow}
 	if opts.ClientID == "" {
 		opts.ClientID = testClientID
 	}
@@ -102,7 +104,7 @@ func expected(s *graphfake.Server, beta bool) ([]string, string) {
 		} else {
 			h.Write([]byte(",\n"))
 		}
-		b = graphfake.AppendUser(b[:0], u, beta)
+		b = tenantgen.AppendUser(b[:0], u, beta)
 		h.Write(b)
 	})
 	h.Write([]byte("\n]"))
@@ -350,6 +352,7 @@ func TestFetchFailures(t *testing.T) {
 		code     string
 		remedy   string
 		paging   bool
+		answer   bool
 		foreign  bool
 		contains string
 	}{
@@ -366,7 +369,7 @@ func TestFetchFailures(t *testing.T) {
 		{name: "paging loop", fault: graphfake.Fault{Kind: graphfake.FaultLoop, Endpoint: graphfake.EndpointDetails, Page: 2},
 			paging: true, contains: "loop"},
 		{name: "truncated page", fault: graphfake.Fault{Kind: graphfake.FaultTruncated, Endpoint: graphfake.EndpointDetails, Page: 2},
-			paging: true, contains: "not valid JSON"},
+			answer: true, contains: "page 2 of userRegistrationDetails is not valid JSON"},
 		{name: "page cap", opts: func(o *fetch.Options) { o.MaxPages = 2 }, paging: true, contains: "more than 2 pages"},
 		{name: "summaries graph app-only", opts: func(o *fetch.Options) { o.Summaries = fetch.SummariesGraph },
 			auth: true, code: graphfake.CodeAppOnlyUnsupported},
@@ -392,6 +395,9 @@ func TestFetchFailures(t *testing.T) {
 			}
 			if got := errors.Is(err, fetch.ErrPaging); got != tt.paging {
 				t.Errorf("errors.Is(ErrPaging) = %v, want %v: %v", got, tt.paging, err)
+			}
+			if got := errors.Is(err, fetch.ErrAnswer); got != tt.answer {
+				t.Errorf("errors.Is(ErrAnswer) = %v, want %v: %v", got, tt.answer, err)
 			}
 			var ge *fetch.GraphError
 			if tt.code != "" {

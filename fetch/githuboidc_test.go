@@ -2,7 +2,6 @@ package fetch_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/go-json-experiment/json"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
@@ -47,7 +48,7 @@ func newGitHubTokenService(t *testing.T, status int) *gitHubTokenService {
 			http.Error(w, `{"message":"no id-token permission"}`, g.status)
 		default:
 			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(map[string]any{"count": 2000, "value": ghFederatedToken})
+			_ = json.MarshalWrite(w, map[string]any{"count": 2000, "value": ghFederatedToken})
 		}
 	}))
 	t.Cleanup(g.Close)

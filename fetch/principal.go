@@ -3,12 +3,14 @@ package fetch
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/go-json-experiment/json"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -51,8 +53,13 @@ func principalFromToken(token string) Principal {
 		return Principal{}
 	}
 	var c struct {
-		AppID, Azp, Oid, Upn, Tid, Idtyp string
-		PreferredUsername                string `json:"preferred_username"`
+		AppID             string `json:"appid"`
+		Azp               string `json:"azp"`
+		Oid               string `json:"oid"`
+		Upn               string `json:"upn"`
+		Tid               string `json:"tid"`
+		Idtyp             string `json:"idtyp"`
+		PreferredUsername string `json:"preferred_username"`
 	}
 	if json.Unmarshal(payload, &c) != nil {
 		return Principal{}
@@ -75,12 +82,23 @@ func principalFromToken(token string) Principal {
 type recordingCredential struct {
 	cred azcore.TokenCredential
 	mode string
+	// slow, when set, hears when a token takes longer than slowAfter, so
+	// that a stalled authority is not silent.
+	slow      func(string)
+	slowAfter time.Duration
 
 	mu        sync.Mutex
 	principal Principal
 }
 
 func (r *recordingCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	if r.slow != nil && r.slowAfter > 0 {
+		start := time.Now()
+		t := time.AfterFunc(r.slowAfter, func() {
+			r.slow(fmt.Sprintf("no token from the authority after %s (--auth %s): still trying", time.Since(start).Round(time.Second), r.mode))
+		})
+		defer t.Stop()
+	}
 	tk, err := r.cred.GetToken(ctx, opts)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -107,7 +125,7 @@ func (r *recordingCredential) Principal() Principal {
 // networkMarkers are the texts of transport failures. azidentity flattens
 // the cause of an AuthenticationFailedError into its message, so the text is
 // all there is to tell a network failure from a refused credential.
-var networkMarkers = []string{"dial tcp", "no such host", "connection refused", "connection reset", "i/o timeout", "network is unreachable", "x509: ", "tls: "}
+var networkMarkers = []string{"dial tcp", "no such host", "connection refused", "connection reset", "i/o timeout", "network is unreachable", "x509: ", "tls: ", "sent nothing for"}
 
 // unreachable reports whether a token request failed because Entra could not
 // be reached (DNS, connection, TLS): an authentication failure that came

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"encoding/base64"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -192,6 +193,53 @@ func TestHasSpace(t *testing.T) {
 	} {
 		if got := hasSpace([]byte(in)); got != want {
 			t.Errorf("hasSpace(%s) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// TestOptionsValidate: the typed options parse the command line's values
+// and Validate names the option of a bad one, before any request.
+func TestOptionsValidate(t *testing.T) {
+	if _, err := ParseAuthMode("password"); err == nil || !strings.Contains(err.Error(), `--auth "password": valid modes are auto,`) {
+		t.Errorf("ParseAuthMode(password): %v", err)
+	}
+	if m, err := ParseAuthMode(AuthClientSecret); err != nil || m != AuthClientSecret {
+		t.Errorf("ParseAuthMode(client-secret) = %q, %v", m, err)
+	}
+	if usage, err := ParseIncludes([]string{"usage"}); err != nil || !usage {
+		t.Errorf("ParseIncludes(usage) = %t, %v", usage, err)
+	}
+	if _, err := ParseIncludes([]string{"signins"}); err == nil || !strings.Contains(err.Error(), "--include") {
+		t.Errorf("ParseIncludes(signins): %v", err)
+	}
+	for _, tc := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{APIVersion: "v2.0"}, `--api "v2.0"`},
+		{Options{Summaries: "maybe"}, `--summaries "maybe"`},
+		{Options{UsagePeriod: "d90"}, `--usage-period "d90"`},
+	} {
+		var oe *OptionError
+		if err := tc.o.Validate(); !errors.As(err, &oe) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate(%+v) = %v, want an OptionError naming %s", tc.o, err, tc.want)
+		}
+	}
+	var o Options
+	if err := o.Validate(); err != nil || o.APIVersion != APIv1 || o.Summaries != SummariesAuto || o.MaxPages != DefaultMaxPages || o.AuthMode != "custom" {
+		t.Errorf("Validate of the zero Options: %v, %+v", err, o)
+	}
+}
+
+func TestParseByteSize(t *testing.T) {
+	for in, want := range map[string]int64{"64MiB": 64 << 20, "64M": 64 << 20, "512 KiB": 512 << 10, "1GiB": 1 << 30, "1048576": 1 << 20, "2kb": 2 << 10, "100B": 100} {
+		if got, err := ParseByteSize(in); err != nil || got != want {
+			t.Errorf("ParseByteSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "0", "-1MiB", "lots", "1.5MiB", "MiB", "99999999999999GiB"} {
+		if _, err := ParseByteSize(in); err == nil {
+			t.Errorf("ParseByteSize(%q) accepted", in)
 		}
 	}
 }

@@ -31,20 +31,6 @@ var Includes = []string{IncludeUsage}
 // attempts as possible.
 const DefaultUsagePeriod = snapshot.UsagePeriodD30
 
-// checkUsageOptions validates and defaults the usage options.
-func checkUsageOptions(o *Options) error {
-	if !o.Usage {
-		return nil
-	}
-	if o.UsagePeriod == "" {
-		o.UsagePeriod = DefaultUsagePeriod
-	}
-	if _, ok := snapshot.UsagePeriodDays(o.UsagePeriod); !ok {
-		return fmt.Errorf("fetch: usage period %q (valid: %s)", o.UsagePeriod, strings.Join(snapshot.UsagePeriods, ", "))
-	}
-	return nil
-}
-
 // usageEndpoint is the report root of the usage reports: beta only,
 // whatever --api says.
 func (ft *fetcher) usageEndpoint() string {
@@ -150,7 +136,7 @@ func (ft *fetcher) deriveActivity(ctx context.Context, start, end time.Time) ([]
 		at, err := time.Parse(time.RFC3339Nano, e.EventDateTime)
 		if err != nil {
 			if bad == nil {
-				bad = pagingErrorf("userEventsSummary: eventDateTime %q is not an RFC 3339 time", e.EventDateTime)
+				bad = rowErrorf("userEventsSummary: eventDateTime %q is not an RFC 3339 time", e.EventDateTime)
 			}
 			return
 		}
@@ -186,7 +172,7 @@ func lastDays(rows []snapshot.MfaSignInDay, end time.Time, days int) ([]snapshot
 	for _, r := range rows {
 		at, err := time.Parse(time.RFC3339Nano, r.CreatedDateTime)
 		if err != nil {
-			return nil, pagingErrorf("userMfaSignInSummary: createdDateTime %q is not an RFC 3339 time", r.CreatedDateTime)
+			return nil, rowErrorf("userMfaSignInSummary: createdDateTime %q is not an RFC 3339 time", r.CreatedDateTime)
 		}
 		if at.Before(first) || at.After(end) {
 			continue
@@ -212,16 +198,16 @@ func collect[T any](ctx context.Context, ft *fetcher, op, first string) ([]T, er
 // the paging rules of the per-user list: nextLinks only to the Graph
 // endpoint (the client checks), none repeated, at most Options.MaxPages.
 func each[T any](ctx context.Context, ft *fetcher, op, first string, fn func(*T)) error {
-	seen := map[string]bool{}
+	seen := make(linkSet)
 	for link, page := first, 1; link != ""; page++ {
 		if page > ft.o.MaxPages {
 			return pagingErrorf("more than %d pages of %s", ft.o.MaxPages, op)
 		}
-		if seen[link] {
+		if !seen.add(link) {
 			return pagingErrorf("%s: Graph returned a nextLink it had already returned: paging would loop", op)
 		}
-		seen[link] = true
-		body, err := ft.cl.get(ctx, op, link)
+		ft.prog.section(fmt.Sprintf("page %d of %s", page, op))
+		body, err := ft.cl.get(ctx, op, fmt.Sprintf("page %d of %s", page, op), link)
 		if err != nil {
 			return err
 		}
@@ -236,9 +222,12 @@ func each[T any](ctx context.Context, ft *fetcher, op, first string, fn func(*T)
 // page into T and returns the nextLink.
 func decodePage[T any](op string, n int, body []byte, fn func(*T)) (string, error) {
 	return readPage(body, op, int64(n), func(raw jsontext.Value, i int) error {
+		if len(raw) > MaxRowBytes {
+			return rowErrorf("page %d row %d of %s: the row is %s long, more than the %s a row may have", n, i+1, op, byteSize(int64(len(raw))), byteSize(MaxRowBytes))
+		}
 		var v T
 		if err := json.Unmarshal(raw, &v); err != nil {
-			return pagingErrorf("page %d of %s: row %d: %v", n, op, i+1, err)
+			return rowErrorf("page %d row %d of %s: %v", n, i+1, op, err)
 		}
 		fn(&v)
 		return nil

@@ -16,7 +16,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/loader"
 )
 
-// want are the controls of issue 2, exactly: id → severity and scope.
+// want are the built-in controls, exactly: id → severity and scope.
 var want = map[string]struct{ severity, scope string }{
 	"AM-ADM-01":  {"critical", "user"},
 	"AM-ADM-02":  {"high", "user"},
@@ -35,17 +35,17 @@ var want = map[string]struct{ severity, scope string }{
 	"AM-DQ-03":   {"high", "user"},
 	"AM-DQ-04":   {"medium", "tenant"},
 	"AM-TAX-01":  {"info", "tenant"},
-	// Trend controls of issue 7 (need check --baseline).
+	// Trend controls (need check --baseline).
 	"AM-TRD-01": {"medium", "tenant"},
 	"AM-TRD-02": {"high", "user"},
 	"AM-TRD-03": {"high", "user"},
-	// Usage controls of issue 9 (need fetch --include usage).
+	// Usage controls (need fetch --include usage).
 	"AM-USE-01": {"medium", "tenant"},
 	"AM-USE-02": {"high", "tenant"},
 	"AM-USE-03": {"medium", "tenant"},
 }
 
-// wantParams are the parameters of issue 2 with their defaults.
+// wantParams are the built-in parameters with their defaults.
 var wantParams = map[string]any{
 	"mfa_capable_min":        0.95,
 	"passwordless_min":       0.25,
@@ -55,8 +55,8 @@ var wantParams = map[string]any{
 	"break_glass_accounts":   []any{},
 	"max_report_lag_hours":   48,
 	"consistency_tolerance":  0.02,
-	"max_passwordless_drop":  0.01, // issue 7
-	// issue 9
+	"max_passwordless_drop":  0.01, // trend
+	// usage
 	"method_failure_rate_max":  0.2,
 	"min_method_events":        20,
 	"single_factor_signin_max": 0.05,
@@ -206,7 +206,7 @@ func TestMetadata(t *testing.T) {
 				t.Errorf("scope %q not one of %v", str("scope"), scopes)
 			}
 			if w, ok := want[id]; ok && (w.severity != str("severity") || w.scope != str("scope")) {
-				t.Errorf("%s: severity %s, scope %s; issue 2 says %s, %s", id, str("severity"), str("scope"), w.severity, w.scope)
+				t.Errorf("%s: severity %s, scope %s; want %s, %s", id, str("severity"), str("scope"), w.severity, w.scope)
 			}
 			if str("remediation") == "" {
 				t.Error("no custom.remediation")
@@ -262,7 +262,7 @@ func definesRule(m *ast.Module, name string) bool {
 	return false
 }
 
-// TestTaxonomy checks the classes issue 2 fixes and that every known name is
+// TestTaxonomy checks the classes the pack documents and that every known name is
 // classed.
 func TestTaxonomy(t *testing.T) {
 	raw, err := fs.ReadFile(policies.FS, "data/taxonomy.json")
@@ -307,7 +307,7 @@ func TestTaxonomy(t *testing.T) {
 			known[n] = true
 		}
 	}
-	// graph-api.md §4.3 names and the password of the method summaries.
+	// Graph's method names and the password of the method summaries.
 	for _, n := range []string{"email", "mobilePhone", "alternateMobilePhone", "officePhone",
 		"securityQuestion", "microsoftAuthenticatorPush", "microsoftAuthenticatorPasswordless",
 		"softwareOneTimePasscode", "hardwareOneTimePasscode", "fido2SecurityKey",

@@ -13,7 +13,10 @@ import (
 	"github.com/authgate/authgate/internal/evaltest"
 	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
+	"github.com/authgate/authgate/trend/trendtest"
+	"github.com/google/go-cmp/cmp"
 )
 
 const sample = "../testdata/sample.snapshot.json"
@@ -44,12 +47,12 @@ func identifiers(t *testing.T, path string) []string {
 	return out
 }
 
-func evaluate(t *testing.T, path string, params map[string]any) *evaluator.Result {
+func evaluate(t *testing.T, path string, params map[string]any) *result.Result {
 	t.Helper()
 	return evaltest.Evaluate(t, path, evaluator.WithParams(params))
 }
 
-func render(t *testing.T, r *evaluator.Result) map[string][]byte {
+func render(t *testing.T, r *result.Result) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
 	for _, f := range reports.Formats() {
@@ -218,5 +221,35 @@ func TestSnapshotAndReveal(t *testing.T) {
 	}
 	if g, err := newP(t, []byte("another-key-of-16+bytes")).Reveal(ctx, sample, tokens, snapshot.ScanOptions{}); err != nil || len(g) != 0 {
 		t.Errorf("a wrong key revealed %d tokens (err %v)", len(g), err)
+	}
+}
+
+// TestSnapshotKeepsUsage: the pseudonymised copy keeps the usage section
+// (counts, no identifiers), so the usage controls judge the copy as they
+// judge the original.
+func TestSnapshotKeepsUsage(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "usage.json"), filepath.Join(dir, "pseudo.json")
+	if err := trendtest.WriteWithUsage(src, false, trendtest.NewUsage()); err != nil {
+		t.Fatal(err)
+	}
+	if err := newP(t, testKey).Snapshot(ctx, src, dst, snapshot.ScanOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	scan := func(p string) *snapshot.Usage {
+		info, err := snapshot.Scan(ctx, p, snapshot.ScanOptions{}, func([]snapshot.UserRegistrationDetails) error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Usage == nil {
+			t.Fatalf("%s has no usage section", filepath.Base(p))
+		}
+		u := *info.Usage
+		u.Offset = 0 // where it sits in each file
+		return &u
+	}
+	if diff := cmp.Diff(scan(src), scan(dst)); diff != "" {
+		t.Errorf("usage section changed (-original +pseudonymised):\n%s", diff)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // Result replaces, in place, every user id, UPN and display name of r with
@@ -19,7 +19,7 @@ import (
 // A display name is replaced in a tenant-level message only when it belongs
 // to a subject of r or to a watched account; built-in controls name users by
 // UPN or id.
-func (p *Pseudonymizer) Result(r *evaluator.Result) {
+func (p *Pseudonymizer) Result(r *result.Result) {
 	keep := map[string]bool{}
 	if r.Snapshot.TenantID != "" {
 		keep[strings.ToLower(r.Snapshot.TenantID)] = true
@@ -44,7 +44,7 @@ func (p *Pseudonymizer) Result(r *evaluator.Result) {
 	names := slices.Collect(maps.Keys(nameSet))
 	slices.SortFunc(names, func(a, b string) int { return cmp.Or(cmp.Compare(len(b), len(a)), cmp.Compare(a, b)) })
 
-	waiver := func(w *evaluator.Waiver) {
+	waiver := func(w *result.Waiver) {
 		if w != nil {
 			w.Subject = p.Text(w.Subject, nil, keep)
 		}
@@ -69,7 +69,7 @@ func (p *Pseudonymizer) Result(r *evaluator.Result) {
 					}
 				}
 				v.Message = msg
-				v.Subject = &evaluator.Subject{ID: p.ID(s.ID), UserPrincipalName: p.ID(s.UserPrincipalName), DisplayName: p.Name(s.DisplayName)}
+				v.Subject = &result.Subject{ID: p.ID(s.ID), UserPrincipalName: p.ID(s.UserPrincipalName), DisplayName: p.Name(s.DisplayName)}
 			}
 			v.Message = p.Text(v.Message, names, keep)
 			if v.Waiver != nil {
@@ -83,10 +83,10 @@ func (p *Pseudonymizer) Result(r *evaluator.Result) {
 		waiver(&r.Waivers[i].Waiver)
 	}
 	if a := r.Aggregates; a != nil && len(a.Accounts) > 0 {
-		accounts := make(map[string]*evaluator.AccountRow, len(a.Accounts))
+		accounts := make(map[string]*result.AccountRow, len(a.Accounts))
 		for k, row := range a.Accounts {
 			if row != nil {
-				row = &evaluator.AccountRow{
+				row = &result.AccountRow{
 					ID: p.ID(row.ID), UserPrincipalName: p.ID(row.UserPrincipalName), UserDisplayName: p.Name(row.UserDisplayName),
 					MethodsRegistered: row.MethodsRegistered, Offset: row.Offset,
 				}

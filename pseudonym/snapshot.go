@@ -13,7 +13,7 @@ import (
 
 // Snapshot writes to dst a copy of the snapshot at src whose ids, UPNs and
 // display names are tokens, as is the manifest's principal. Counts,
-// methods, flags and summaries are unchanged, so the copy evaluates to the
+// methods, flags, summaries and the usage section are unchanged, so the copy evaluates to the
 // same verdict; usersSha256 and userCount describe the copy.
 func (p *Pseudonymizer) Snapshot(ctx context.Context, src, dst string, opts snapshot.ScanOptions) error {
 	return atomicfile.Write(dst, 0o600, func(w io.Writer) error {
@@ -42,6 +42,9 @@ func (p *Pseudonymizer) Snapshot(ctx context.Context, src, dst string, opts snap
 		if m.Principal != "" {
 			m.Principal = p.Text(m.Principal, nil, map[string]bool{})
 		}
+		// The usage section holds counts, no identifiers: dropping it would
+		// skip the usage controls in the copy and change its verdict.
+		sw.SetUsage(info.Usage)
 		_, err = sw.Close(info.UsersRegisteredByFeature, info.UsersRegisteredByMethod, m)
 		return err
 	})

@@ -1,4 +1,4 @@
-// Package reports renders an evaluator.Result in the output formats of
+// Package reports renders an result.Result in the output formats of
 // authgate: text, json, sarif, junit, markdown and github (workflow-command
 // annotations).
 //

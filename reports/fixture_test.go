@@ -9,9 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/authgate/authgate/result"
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/authgate/authgate/evaluator"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -24,14 +23,14 @@ func f64(v float64) *float64 { return &v }
 // value and threshold, a passing control, a skipped control, a user control
 // from package authgate.acme.x and a control passing only thanks to a waiver.
 // Controls and violations are deliberately out of order.
-func fixture() *evaluator.Result {
-	ref := func(id, desc, url string) evaluator.Reference {
-		return evaluator.Reference{ID: id, Description: desc, URL: url}
+func fixture() *result.Result {
+	ref := func(id, desc, url string) result.Reference {
+		return result.Reference{ID: id, Description: desc, URL: url}
 	}
-	r := &evaluator.Result{
+	r := &result.Result{
 		SchemaVersion: 1,
-		Tool:          evaluator.Tool{Name: "authgate", Version: "1.2.3"},
-		Snapshot: evaluator.SnapshotRef{
+		Tool:          result.Tool{Name: "authgate", Version: "1.2.3"},
+		Snapshot: result.SnapshotRef{
 			Path:           "testdata/my snapshot.json",
 			SHA256:         "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 			TenantID:       "11111111-2222-3333-4444-555555555555",
@@ -40,20 +39,20 @@ func fixture() *evaluator.Result {
 			ManifestOffset: 20,
 		},
 		FailOn: "high",
-		Controls: []evaluator.Control{
+		Controls: []result.Control{
 			{
 				ID: "AM-USR-01", Title: "Members are MFA-capable",
 				Description: "The MFA-capable share of members stays above mfa_capable_min.",
-				Severity:    evaluator.SeverityHigh, Scope: evaluator.ScopeTenant,
+				Severity:    result.SeverityHigh, Scope: result.ScopeTenant,
 				Remediation: "Run a registration campaign for members.\nSecond line not shown in one-liners.",
-				References: []evaluator.Reference{
+				References: []result.Reference{
 					ref("CISA-SCuBA-MS.AAD.3.1", "CISA SCuBA MS.AAD.3.1", ""),
 					ref("NIST-800-53-IA-2(1)", "NIST SP 800-53 IA-2(1)", "https://csrc.nist.gov/pubs/sp/800/53/r5/upd1/final"),
 				},
-				Params:  []evaluator.Param{{Name: "mfa_capable_min", Default: 0.95, Value: 0.95}},
+				Params:  []result.Param{{Name: "mfa_capable_min", Default: 0.95, Value: 0.95}},
 				Package: "authgate.builtin.members_mfa_capable", Family: "USR", Builtin: true,
-				Status: evaluator.StatusFail,
-				Violations: []evaluator.Violation{{
+				Status: result.StatusFail,
+				Violations: []result.Violation{{
 					Message: "MFA-capable share of members is 0.91, below 0.95",
 					Value:   f64(0.91), Threshold: f64(0.95), Offset: 1200,
 				}},
@@ -61,77 +60,77 @@ func fixture() *evaluator.Result {
 			{
 				ID: "AM-ADM-01", Title: "Administrators are MFA-capable",
 				Description: "Every admin has registered a strong method (isMfaCapable).",
-				Severity:    evaluator.SeverityCritical, Scope: evaluator.ScopeUser,
+				Severity:    result.SeverityCritical, Scope: result.ScopeUser,
 				Remediation: "Require the admins listed to register a phishing-resistant method.",
-				References: []evaluator.Reference{
+				References: []result.Reference{
 					ref("CIS-M365-5.2.3.4", "CIS Microsoft 365 Foundations 5.2.3.4", "https://www.cisecurity.org/benchmark/microsoft_365"),
 					ref("NIST-800-53-IA-2(1)", "NIST SP 800-53 IA-2(1)", ""),
 				},
 				Package: "authgate.builtin.admin_mfa_capable", Family: "ADM", Builtin: true,
-				Status: evaluator.StatusFail,
-				Violations: []evaluator.Violation{
-					{Subject: &evaluator.Subject{ID: "c3", UserPrincipalName: "carol@contoso.example", DisplayName: "Carol <Ops> & Co | Tier-0 Ünïcødé ✓"},
+				Status: result.StatusFail,
+				Violations: []result.Violation{
+					{Subject: &result.Subject{ID: "c3", UserPrincipalName: "carol@contoso.example", DisplayName: "Carol <Ops> & Co | Tier-0 Ünïcødé ✓"},
 						Message: "admin is not MFA-capable", Offset: 900},
-					{Subject: &evaluator.Subject{ID: "a1", UserPrincipalName: "alice@contoso.example", DisplayName: "Alice *Admin* [GA]"},
+					{Subject: &result.Subject{ID: "a1", UserPrincipalName: "alice@contoso.example", DisplayName: "Alice *Admin* [GA]"},
 						Message: "admin is not MFA-capable", Offset: 500},
-					{Subject: &evaluator.Subject{ID: "b2", UserPrincipalName: "bob@contoso.example", DisplayName: "Bob"},
+					{Subject: &result.Subject{ID: "b2", UserPrincipalName: "bob@contoso.example", DisplayName: "Bob"},
 						Message: "admin is not MFA-capable", Offset: 700,
-						Waiver: &evaluator.Waiver{Control: "AM-ADM-01", Subject: "b2", Reason: "hardware token on order", Owner: "secops@contoso.example", Expires: "2026-12-31", Ticket: "SEC-42"}},
-					{Subject: &evaluator.Subject{ID: "d4", UserPrincipalName: "dave@contoso.example", DisplayName: "Dave\nNewline"},
+						Waiver: &result.Waiver{Control: "AM-ADM-01", Subject: "b2", Reason: "hardware token on order", Owner: "secops@contoso.example", Expires: "2026-12-31", Ticket: "SEC-42"}},
+					{Subject: &result.Subject{ID: "d4", UserPrincipalName: "dave@contoso.example", DisplayName: "Dave\nNewline"},
 						Message: "admin is not MFA-capable", Offset: 1100},
 				},
 			},
 			{
 				ID: "AM-ADM-02", Title: "Administrators have a phishing-resistant method",
 				Description: "Every admin has a phishing-resistant method registered.",
-				Severity:    evaluator.SeverityHigh, Scope: evaluator.ScopeUser,
+				Severity:    result.SeverityHigh, Scope: result.ScopeUser,
 				Remediation: "Register FIDO2 keys or Windows Hello for Business.",
-				References:  []evaluator.Reference{ref("CISA-SCuBA-MS.AAD.3.6", "CISA SCuBA MS.AAD.3.6", "https://github.com/cisagov/ScubaGear")},
+				References:  []result.Reference{ref("CISA-SCuBA-MS.AAD.3.6", "CISA SCuBA MS.AAD.3.6", "https://github.com/cisagov/ScubaGear")},
 				Package:     "authgate.builtin.admin_phishing_resistant", Family: "ADM", Builtin: true,
-				Status:     evaluator.StatusPass,
-				Violations: []evaluator.Violation{},
+				Status:     result.StatusPass,
+				Violations: []result.Violation{},
 			},
 			{
 				ID: "AM-BG-01", Title: "Break-glass accounts are phishing-resistant",
 				Description: "Each configured break-glass account exists and has a phishing-resistant method.",
-				Severity:    evaluator.SeverityHigh, Scope: evaluator.ScopeTenant,
+				Severity:    result.SeverityHigh, Scope: result.ScopeTenant,
 				Remediation: "Configure break_glass_accounts.",
-				References:  []evaluator.Reference{ref("CISA-SCuBA-MS.AAD.7.x", "CISA SCuBA break-glass guidance", "")},
+				References:  []result.Reference{ref("CISA-SCuBA-MS.AAD.7.x", "CISA SCuBA break-glass guidance", "")},
 				Package:     "authgate.builtin.break_glass", Family: "BG", Builtin: true,
-				Status: evaluator.StatusSkipped, SkipReason: "no break_glass_accounts configured",
+				Status: result.StatusSkipped, SkipReason: "no break_glass_accounts configured",
 			},
 			{
 				ID: "AM-WEAK-02", Title: "Telephony methods are rare",
 				Description: "The share of users with a telephony method stays below telephony_max.",
-				Severity:    evaluator.SeverityLow, Scope: evaluator.ScopeTenant,
+				Severity:    result.SeverityLow, Scope: result.ScopeTenant,
 				Remediation: "Move users off SMS and voice.",
 				Package:     "authgate.builtin.telephony_share", Family: "WEAK", Builtin: true,
-				Status: evaluator.StatusPass,
-				Violations: []evaluator.Violation{{
+				Status: result.StatusPass,
+				Violations: []result.Violation{{
 					Message: "share of users with telephony is 0.62, above 0.50",
 					Value:   f64(0.62), Threshold: f64(0.5), Offset: 1300,
-					Waiver: &evaluator.Waiver{Control: "AM-WEAK-02", Reason: "migration in progress", Owner: "iam-team", Expires: "2027-03-31"},
+					Waiver: &result.Waiver{Control: "AM-WEAK-02", Reason: "migration in progress", Owner: "iam-team", Expires: "2027-03-31"},
 				}},
 			},
 			{
 				ID: "ACME-X-01", Title: "Contractors use the Authenticator app",
 				Description: "Users whose UPN starts with ext- have microsoftAuthenticatorPush.",
-				Severity:    evaluator.SeverityMedium, Scope: evaluator.ScopeUser,
+				Severity:    result.SeverityMedium, Scope: result.ScopeUser,
 				Remediation: "Ask contractors to register the Authenticator app.",
-				References:  []evaluator.Reference{{Description: "ACME access standard", URL: "https://intranet.acme.example/standards/access?id=7&v=2"}},
+				References:  []result.Reference{{Description: "ACME access standard", URL: "https://intranet.acme.example/standards/access?id=7&v=2"}},
 				Package:     "authgate.acme.x", Family: "authgate.acme.x",
 				Source: "policies/acme/x.rego", Line: 3,
-				Status: evaluator.StatusFail,
-				Violations: []evaluator.Violation{
-					{Subject: &evaluator.Subject{ID: "e5", UserPrincipalName: "ext-erin@contoso.example", DisplayName: "Erin (contractor) 100% #1 @everyone"},
+				Status: result.StatusFail,
+				Violations: []result.Violation{
+					{Subject: &result.Subject{ID: "e5", UserPrincipalName: "ext-erin@contoso.example", DisplayName: "Erin (contractor) 100% #1 @everyone"},
 						Message: "contractor has no Authenticator app", Offset: -1},
 				},
 			},
 		},
-		Waivers: []evaluator.WaiverStatus{
-			{Waiver: evaluator.Waiver{Control: "AM-ADM-01", Subject: "b2", Reason: "hardware token on order", Owner: "secops@contoso.example", Expires: "2026-12-31", Ticket: "SEC-42"}, Source: "waivers.yaml: waivers[0]", State: evaluator.WaiverApplied, Matched: 1},
-			{Waiver: evaluator.Waiver{Control: "AM-ADM-01", Subject: "old@contoso.example", Reason: "left the company", Owner: "iam-team", Expires: "2025-01-31"}, Source: "waivers.yaml: waivers[1]", State: evaluator.WaiverExpired, Matched: 1},
-			{Waiver: evaluator.Waiver{Control: "AM-USR-02", Subject: "gone@contoso.example", Reason: "service account", Owner: "iam-team", Expires: "2027-01-31"}, Source: "waivers.yaml: waivers[2]", State: evaluator.WaiverOrphaned},
+		Waivers: []result.WaiverStatus{
+			{Waiver: result.Waiver{Control: "AM-ADM-01", Subject: "b2", Reason: "hardware token on order", Owner: "secops@contoso.example", Expires: "2026-12-31", Ticket: "SEC-42"}, Source: "waivers.yaml: waivers[0]", State: result.WaiverApplied, Matched: 1},
+			{Waiver: result.Waiver{Control: "AM-ADM-01", Subject: "old@contoso.example", Reason: "left the company", Owner: "iam-team", Expires: "2025-01-31"}, Source: "waivers.yaml: waivers[1]", State: result.WaiverExpired, Matched: 1},
+			{Waiver: result.Waiver{Control: "AM-USR-02", Subject: "gone@contoso.example", Reason: "service account", Owner: "iam-team", Expires: "2027-01-31"}, Source: "waivers.yaml: waivers[2]", State: result.WaiverOrphaned},
 		},
 	}
 	if err := r.Decide("high"); err != nil {
@@ -153,7 +152,7 @@ func fixtureOptions() Options {
 	}
 }
 
-func render(t testing.TB, format string, o Options, r *evaluator.Result) []byte {
+func render(t testing.TB, format string, o Options, r *result.Result) []byte {
 	t.Helper()
 	w, err := New(format, o)
 	if err != nil {
@@ -185,9 +184,10 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-// validator returns the path of ../shared/schemas/validate.sh.
+// validator returns the path of the repository's validation script
+// (testdata/schemas/validate.sh, with the schemas beside it).
 func validator() string {
-	return filepath.Join("..", "..", "shared", "schemas", "validate.sh")
+	return filepath.Join("..", "testdata", "schemas", "validate.sh")
 }
 
 // needTool skips the test when a tool is missing, or fails it under CI.

@@ -6,16 +6,17 @@ import (
 	"io"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // githubListed is the number of violators named per annotation when
 // Options.MaxPerControl is 0.
 const githubListed = 5
 
-// githubWriter writes GitHub Actions workflow commands: one ::error,
-// ::warning or ::notice annotation per failing control, titled with the
-// control id and title. Passing, waived-only and skipped controls print nothing.
+// githubWriter writes GitHub Actions workflow commands: one annotation per
+// failing control, titled with the control id and title: ::error when it
+// fails the gate, ::warning (titled "not gating") when it is below
+// --fail-on; ::notice for waived violations. Passing, waived-only and skipped controls print nothing.
 type githubWriter struct{ o Options }
 
 var _ Writer = (*githubWriter)(nil)
@@ -26,41 +27,41 @@ var ghData = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
 // ghProperty escapes a property value of a workflow command.
 var ghProperty = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
 
-// githubCommand maps a severity to the annotation command.
-func githubCommand(s evaluator.Severity) string {
-	switch {
-	case s >= evaluator.SeverityHigh:
+// githubCommand is the annotation command of a failing control: an error
+// when it fails the gate, a warning when it does not, so that the job's
+// annotations agree with its exit code.
+func githubCommand(g gate, c *result.Control) string {
+	if g.gates(c) {
 		return "error"
-	case s == evaluator.SeverityMedium:
-		return "warning"
 	}
-	return "notice"
+	return "warning"
 }
 
-func (g *githubWriter) Write(w io.Writer, r *evaluator.Result) error {
+func (g *githubWriter) Write(w io.Writer, r *result.Result) error {
 	b := bufio.NewWriter(w)
 	limit := g.o.limit(githubListed)
+	gt := gateOf(r)
 	for _, c := range sortedControls(r) {
-		if c.Status == evaluator.StatusFail {
-			g.failing(b, c, limit)
+		if c.Status == result.StatusFail {
+			g.failing(b, gt, c, limit)
 		}
 		if _, waived := tally(c); waived > 0 {
 			var items []string
 			for _, v := range sortedViolations(c) {
 				if v.Waiver != nil && len(items) < limit {
-					items = append(items, textViolation(&v)+" (waived: "+oneLine(waiverNote(v.Waiver))+")")
+					items = append(items, textViolation(c, &v, true)+" (waived: "+oneLine(waiverNote(v.Waiver))+")")
 				}
 			}
-			msg := fmt.Sprintf("%d waived %s of %s: %s", waived, plural(waived, "violation", "violations"), c.ID, strings.Join(items, "; "))
+			msg := fmt.Sprintf("%d waived %s of %s: %s", waived, Plural(waived, "violation", "violations"), c.ID, strings.Join(items, "; "))
 			if waived > len(items) {
 				msg += fmt.Sprintf("; and %d more", waived-len(items))
 			}
 			title := strings.TrimSpace(c.ID + " " + oneLine(c.Title) + " (waived)")
-			fmt.Fprintf(b, "::notice title=%s::%s\n", ghProperty.Replace(title), ghData.Replace(msg))
+			fmt.Fprintf(b, "::notice title=%s::%s\n", ghProperty.Replace(Sanitize(title)), ghData.Replace(Sanitize(msg)))
 		}
 	}
 	for _, l := range staleWaivers(r) {
-		fmt.Fprintf(b, "::warning title=authgate waiver to review::%s\n", ghData.Replace(l))
+		fmt.Fprintf(b, "::warning title=authgate waiver to review::%s\n", ghData.Replace(Sanitize(l)))
 	}
 	if err := b.Flush(); err != nil {
 		return fmt.Errorf("write github annotations: %w", err)
@@ -69,10 +70,10 @@ func (g *githubWriter) Write(w io.Writer, r *evaluator.Result) error {
 }
 
 // failing writes the annotation of one failing control.
-func (g *githubWriter) failing(b *bufio.Writer, c *evaluator.Control, limit int) {
+func (g *githubWriter) failing(b *bufio.Writer, gt gate, c *result.Control, limit int) {
 	open, _ := tally(c)
 	var msg strings.Builder
-	fmt.Fprintf(&msg, "%d %s of %s (%s)", open, plural(open, "violation", "violations"), c.ID, c.Severity)
+	fmt.Fprintf(&msg, "%d %s of %s (%s)", open, Plural(open, "violation", "violations"), c.ID, c.Severity)
 	vs := sortedViolations(c)
 	var items []string
 	for i := range vs {
@@ -82,7 +83,7 @@ func (g *githubWriter) failing(b *bufio.Writer, c *evaluator.Control, limit int)
 		if len(items) == limit {
 			break
 		}
-		items = append(items, textViolation(&vs[i]))
+		items = append(items, textViolation(c, &vs[i], true))
 	}
 	if len(items) > 0 {
 		msg.WriteString(": " + strings.Join(items, "; "))
@@ -94,6 +95,9 @@ func (g *githubWriter) failing(b *bufio.Writer, c *evaluator.Control, limit int)
 		}
 	}
 	msg.WriteString(".")
+	if gt.warns(c) {
+		msg.WriteString(" " + strings.ToUpper(gt.notGating()[:1]) + gt.notGating()[1:] + ".")
+	}
 	if fix := firstLine(c.Remediation); fix != "" {
 		msg.WriteString(" Fix: " + fix)
 	}
@@ -101,5 +105,8 @@ func (g *githubWriter) failing(b *bufio.Writer, c *evaluator.Control, limit int)
 		msg.WriteString(" See " + u)
 	}
 	title := strings.TrimSpace(c.ID + " " + oneLine(c.Title))
-	fmt.Fprintf(b, "::%s title=%s::%s\n", githubCommand(c.Severity), ghProperty.Replace(title), ghData.Replace(msg.String()))
+	if gt.warns(c) {
+		title += " (not gating)"
+	}
+	fmt.Fprintf(b, "::%s title=%s::%s\n", githubCommand(gt, c), ghProperty.Replace(Sanitize(title)), ghData.Replace(Sanitize(msg.String())))
 }

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 func TestGitHubGolden(t *testing.T) {
@@ -19,7 +19,7 @@ func TestGitHub(t *testing.T) {
 	// findings stay visible); then the waivers to review. Nothing for the
 	// passing and skipped controls.
 	wantPrefixes := []string{
-		"::warning title=ACME-X-01 Contractors use the Authenticator app::1 violation of ACME-X-01 (medium): ext-erin@contoso.example (Erin (contractor) 100%25 #1 @everyone)",
+		"::warning title=ACME-X-01 Contractors use the Authenticator app (not gating)::1 violation of ACME-X-01 (medium): ext-erin@contoso.example (Erin (contractor) 100%25 #1 @everyone): contractor has no Authenticator app. Not gating: below --fail-on high.",
 		"::error title=AM-ADM-01 Administrators are MFA-capable::3 violations of AM-ADM-01 (critical): alice@contoso.example",
 		"::notice title=AM-ADM-01 Administrators are MFA-capable (waived)::1 waived violation of AM-ADM-01: bob@contoso.example (Bob): admin is not MFA-capable (waived: hardware token on order (owner secops@contoso.example, expires 2026-12-31, ticket SEC-42))",
 		"::error title=AM-USR-01 Members are MFA-capable::1 violation of AM-USR-01 (high)",
@@ -40,26 +40,35 @@ func TestGitHub(t *testing.T) {
 	}
 }
 
+// TestGitHubEscaping checks the escaping of titles and messages, and that
+// the annotation level follows the gate: an error for a control that fails
+// it, a warning titled "not gating" for one below --fail-on.
 func TestGitHubEscaping(t *testing.T) {
 	tests := []struct {
-		sev       evaluator.Severity
+		sev       result.Severity
+		failOn    string
 		title     string
 		msg       string
 		wantStart string
 		wantMsg   string
 	}{
-		{evaluator.SeverityLow, "a: b, c", "50% done\r\nnext", "::notice title=AM-T-01 a%3A b%2C c::", "1 violation of AM-T-01 (low): 50%25 done next."},
-		{evaluator.SeverityInfo, "info", "x", "::notice title=AM-T-01 info::", ""},
-		{evaluator.SeverityMedium, "m", "x", "::warning title=", ""},
-		{evaluator.SeverityHigh, "h", "x", "::error title=", ""},
-		{evaluator.SeverityCritical, "c", "x", "::error title=", ""},
+		{result.SeverityLow, "high", "a: b, c", "50% done\r\nnext", "::warning title=AM-T-01 a%3A b%2C c (not gating)::", "1 violation of AM-T-01 (low): 50%25 done next. Not gating: below --fail-on high."},
+		{result.SeverityInfo, "high", "info", "x", "::warning title=AM-T-01 info (not gating)::", ""},
+		{result.SeverityMedium, "high", "m", "x", "::warning title=", ""},
+		{result.SeverityHigh, "high", "h", "x", "::error title=AM-T-01 h::", ""},
+		{result.SeverityCritical, "high", "c", "x", "::error title=", ""},
+		{result.SeverityLow, "low", "l", "x", "::error title=AM-T-01 l::", ""},
+		{result.SeverityCritical, "none", "c", "x", "::warning title=AM-T-01 c (not gating)::", "Not gating: --fail-on none."},
 	}
 	for _, tt := range tests {
-		t.Run(tt.sev.String(), func(t *testing.T) {
-			r := &evaluator.Result{Controls: []evaluator.Control{{
-				ID: "AM-T-01", Title: tt.title, Severity: tt.sev, Status: evaluator.StatusFail,
-				Violations: []evaluator.Violation{{Message: tt.msg}},
+		t.Run(tt.sev.String()+"/"+tt.failOn, func(t *testing.T) {
+			r := &result.Result{Controls: []result.Control{{
+				ID: "AM-T-01", Title: tt.title, Severity: tt.sev, Status: result.StatusFail,
+				Violations: []result.Violation{{Message: tt.msg}},
 			}}}
+			if err := r.Decide(tt.failOn); err != nil {
+				t.Fatal(err)
+			}
 			out := string(render(t, "github", Options{}, r))
 			if !strings.HasPrefix(out, tt.wantStart) {
 				t.Errorf("got %q, want prefix %q", out, tt.wantStart)

@@ -7,12 +7,13 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html"
+	"html/template"
 	"io"
 	"maps"
 	"slices"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // htmlListed is the number of violators listed per failing control when
@@ -34,7 +35,7 @@ type HTMLOptions struct {
 type CoveragePoint struct {
 	// Label names the point, e.g. the snapshot's fetchedAt.
 	Label      string
-	Aggregates *evaluator.Aggregates
+	Aggregates *result.Aggregates
 }
 
 // ManifestFile is one file of an evidence bundle.
@@ -47,6 +48,11 @@ type ManifestFile struct {
 // htmlWriter writes one self-contained HTML page: no network, no external
 // scripts, styles or fonts; inline CSS and one small inline script, both
 // allowed by hash in a strict Content-Security-Policy; charts as inline SVG.
+//
+// The page is rendered by html/template, whose contextual escaping covers
+// every value; the writer builds a view of the Result (htmlPage) in which
+// every string from the snapshot, a policy or the configuration has been
+// through Sanitize, and the template lays it out.
 type htmlWriter struct{ o Options }
 
 var _ Writer = (*htmlWriter)(nil)
@@ -58,7 +64,7 @@ const htmlCSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--fg);margin:0 auto;max-width:1100px;padding:24px}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:15px;margin:18px 0 6px}
 .verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:600}
-.v-pass,.st-pass{background:var(--pass)}.v-fail,.st-fail{background:var(--fail)}.st-skipped{background:var(--skip)}
+.v-pass,.st-pass{background:var(--pass)}.v-fail,.st-fail{background:var(--fail)}.st-warn{background:var(--sspr)}.st-skipped{background:var(--skip)}
 .st{color:#fff;border-radius:3px;padding:0 6px;font-size:12px;font-weight:600}
 .muted{color:var(--muted)}
 table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}th{background:#f6f8fa}
@@ -105,24 +111,342 @@ func HTMLContentSecurityPolicy() string {
 		"; img-src 'none'; base-uri 'none'; form-action 'none'"
 }
 
-var esc = html.EscapeString
+// htmlTemplate is the page. The style sheet and the script are spliced in
+// as template text, not values, so the bytes the CSP hashes are the bytes
+// on the page.
+var htmlTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" {{.CSP}}>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>` + htmlCSS + `</style>
+</head>
+<body>
+<header>
+<h1>authgate report <span class="verdict v-{{.Verdict}}" id="verdict">{{.VerdictWord}}</span></h1>
+<p>Gate <strong>{{.VerdictWord}}</strong> at fail-on <code>{{.FailOn}}</code>{{with .Reason}} ({{.}}){{end}}. {{.Tally}}.</p>
+<p class="muted">Tenant <code>{{.TenantID}}</code>, snapshot fetched {{.FetchedAt}}, {{.Users}} users; {{.Tool}}.</p>
+</header>
+{{with .Coverage}}<section id="charts">
+<h2>Coverage</h2>
+<div class="charts">
+{{range .}}{{template "figure" .}}{{end}}</div>
+</section>
+{{end}}{{with .Usage}}<section id="usage">
+<h2>How people sign in</h2>
+<p>Over {{.Period}}, from {{.Start}} to {{.End}}: {{.MfaShare}} of {{.Total}} sign-ins were multi-factor ({{.Single}} single-factor).</p>
+{{if .Derived}}<p class="muted" id="usage-derived">The registration and reset figures were derived from userEventsSummary (an app-only fetch: Graph gives userRegistrationActivity to delegated callers only).</p>
+{{end}}<div class="charts">
+{{range .Figures}}{{template "figure" .}}{{end}}</div>
+{{if not .SignIns}}<p class="muted" id="usage-signins-note">Sign-ins per method need a delegated fetch: Graph gives userSignInsByAuthMethodSummary to delegated callers only.</p>
+{{end}}</section>
+{{end}}<section id="controls">
+<h2>Controls</h2>
+<table>
+<thead><tr><th>Control</th><th>Title</th><th>Severity</th><th>Status</th><th class="n">Violations</th><th class="n">Waived</th></tr></thead>
+<tbody>
+{{range .Controls}}<tr class="control-row" data-status="{{.Status}}"><td><code>{{if .Failing}}<a href="#c-{{.Anchor}}">{{.ID}}</a>{{else}}{{.ID}}{{end}}</code></td><td>{{.Title}}{{with .SkipReason}}<br><span class="muted">{{.}}</span>{{end}}</td><td>{{.Severity}}</td><td><span class="st st-{{.Badge}}">{{.StatusWord}}</span></td><td class="n">{{.Open}}</td><td class="n">{{.Waived}}</td></tr>
+{{end}}</tbody>
+</table>
+</section>
+{{with .Failing}}<section id="violations">
+<h2>Failing controls</h2>
+{{range .}}<section class="control" id="c-{{.Anchor}}">
+<h3><code>{{.ID}}</code> {{.Title}}</h3>
+<p>{{.Severity}}, {{.Open}} {{.OpenWord}}{{if .Waived}} (+{{.Waived}} waived){{end}}{{with .NotGating}}; <strong>{{.}}</strong>{{end}}. {{.Description}}</p>
+<p><strong>Remediation:</strong> {{.Remediation}}{{range .References}} {{if .URL}}<a href="{{.URL}}" rel="noreferrer">{{.Label}}</a>{{else}}<span class="muted">{{.Label}}</span>{{end}}{{end}}</p>
+<input class="filter" type="search" placeholder="Filter these {{len .Rows}} rows" aria-label="Filter the violations of {{.ID}}" data-table="t-{{.Anchor}}">
+<table class="violations" id="t-{{.Anchor}}">
+<thead><tr><th>Subject</th><th>Finding</th><th>Waiver</th></tr></thead>
+<tbody>
+{{range .Rows}}<tr><td class="mono">{{.Subject}}</td><td>{{.Message}}{{with .Figures}} <span class="muted">({{.}})</span>{{end}}</td><td>{{.Waiver}}</td></tr>
+{{end}}</tbody>
+</table>
+{{with .More}}<p class="more">{{.}}</p>
+{{end}}</section>
+{{end}}</section>
+{{end}}{{with .Waivers}}<section id="waivers">
+<h2>Waivers</h2>
+<table>
+<thead><tr><th>Control</th><th>Subject</th><th>Reason</th><th>Owner</th><th>Expires</th><th>Ticket</th><th>State</th><th class="n">Matched</th></tr></thead>
+<tbody>
+{{range .}}<tr data-state="{{.State}}"><td><code>{{.Control}}</code></td><td class="mono">{{.Subject}}</td><td>{{.Reason}}</td><td>{{.Owner}}</td><td>{{.Expires}}</td><td>{{.Ticket}}</td><td>{{.State}}</td><td class="n">{{.Matched}}</td></tr>
+{{end}}</tbody>
+</table>
+</section>
+{{end}}<section id="manifest">
+<h2>Manifest</h2>
+<table>
+<tbody>
+{{range .Manifest}}<tr><th>{{.Key}}</th><td class="mono">{{.Value}}</td></tr>
+{{end}}</tbody>
+</table>
+{{with .Files}}<table id="files">
+<thead><tr><th>File</th><th class="n">Bytes</th><th>SHA-256</th></tr></thead>
+<tbody>
+{{range .}}<tr><td class="mono">{{.Path}}</td><td class="n">{{.Size}}</td><td class="mono">{{.SHA256}}</td></tr>
+{{end}}</tbody>
+</table>
+{{end}}</section>
+<script>` + htmlJS + `</script>
+</body>
+</html>
+{{define "figure"}}<figure>
+<figcaption>{{.Caption}}</figcaption>
+<svg class="chart" id="{{.ID}}" role="img" aria-label="{{.Label}}" width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}" xmlns="http://www.w3.org/2000/svg">
+{{range .Shapes}}{{template "shape" .}}{{end}}</svg>
+{{if .Legend}}<div class="legend muted">{{range .Legend}}<span class="m-{{.Key}}"></span>{{.Label}}{{end}}<span class="th"></span>minimum</div>
+{{end}}</figure>
+{{end}}{{define "shape"}}{{if eq .Kind "line"}}<line class="{{.Class}}" x1="{{.X}}" y1="{{.Y}}" x2="{{.X2}}" y2="{{.Y2}}"{{if .Tip}}><title>{{.Tip}}</title></line>{{else}}/>{{end}}{{else if eq .Kind "rect"}}<rect class="{{.Class}}"{{with .Fill}} fill="{{.}}"{{end}}{{if .Faded}} fill-opacity="0.35"{{end}}{{with .Judged}} data-judged="{{.}}"{{end}} x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Tip}}</title></rect>{{else}}<text x="{{.X}}" y="{{.Y}}"{{with .Anchor}} text-anchor="{{.}}"{{end}}>{{with .Tip}}<title>{{.}}</title>{{end}}{{.Text}}</text>{{end}}{{if .EOL}}
+{{end}}{{end}}`))
+
+// htmlPage is what the template renders. Every string field that comes
+// from the Result has been through Sanitize.
+type htmlPage struct {
+	CSP                         template.HTMLAttr
+	Title, Verdict, VerdictWord string
+	FailOn, Tally, Reason       string
+	TenantID, FetchedAt, Tool   string
+	Users                       int
+	Coverage                    []svgFigure
+	Usage                       *htmlUsageView
+	Controls                    []htmlControl
+	Failing                     []htmlFailing
+	Waivers                     []htmlWaiver
+	Manifest                    []htmlKV
+	Files                       []htmlFile
+}
+
+type htmlControl struct {
+	ID, Anchor, Title, SkipReason string
+	Severity, Status, StatusWord  string
+	Badge                         string // the status, or "warn" for a failure below --fail-on
+	Failing                       bool
+	Open, Waived                  int
+}
+
+type htmlFailing struct {
+	ID, Anchor, Title, Severity string
+	Open, Waived                int
+	OpenWord, NotGating         string
+	Description, Remediation    string
+	References                  []htmlRef
+	Rows                        []htmlRow
+	More                        string
+}
+
+type htmlRef struct{ URL, Label string }
+
+type htmlRow struct{ Subject, Message, Figures, Waiver string }
+
+type htmlWaiver struct {
+	State, Control, Subject, Reason, Owner, Expires, Ticket string
+	Matched                                                 int
+}
+
+type htmlKV struct{ Key, Value string }
+
+type htmlFile struct {
+	Path, SHA256 string
+	Size         int64
+}
+
+type htmlUsageView struct {
+	Period, Start, End, MfaShare string
+	Total, Single                int64
+	Derived, SignIns             bool
+	Figures                      []svgFigure
+}
+
+// svgFigure is one chart: a caption and an SVG drawing of shapes.
+type svgFigure struct {
+	ID, Caption, Label string
+	W, H               int
+	Shapes             []svgShape
+	Legend             []htmlLegend
+}
+
+type htmlLegend struct{ Key, Label string }
+
+// svgShape is one line, rect or text of a chart; coordinates are
+// preformatted. EOL ends the output line after it.
+type svgShape struct {
+	Kind               string // "line", "rect" or "text"
+	Class              string
+	X, Y, X2, Y2, W, H string
+	Fill               string
+	Faded              bool
+	Judged             string
+	Anchor, Tip, Text  string
+	EOL                bool
+}
+
+func itoa(n int) string   { return fmt.Sprint(n) }
+func f1(x float64) string { return fmt.Sprintf("%.1f", x) }
+func svgLine(class string, x1, y1, x2, y2 string, tip string, eol bool) svgShape {
+	return svgShape{Kind: "line", Class: class, X: x1, Y: y1, X2: x2, Y2: y2, Tip: tip, EOL: eol}
+}
+func svgText(x, y, anchor, text string, eol bool) svgShape {
+	return svgShape{Kind: "text", X: x, Y: y, Anchor: anchor, Text: text, EOL: eol}
+}
+
+func (h *htmlWriter) Write(w io.Writer, r *result.Result) error {
+	p := h.page(r)
+	b := bufio.NewWriterSize(w, 64<<10)
+	if err := htmlTemplate.Execute(b, p); err != nil {
+		return fmt.Errorf("write html: %w", err)
+	}
+	if err := b.Flush(); err != nil {
+		return fmt.Errorf("write html: %w", err)
+	}
+	return nil
+}
+
+// page builds the view of r that the template renders.
+func (h *htmlWriter) page(r *result.Result) *htmlPage {
+	s := r.Summary
+	summary := fmt.Sprintf("%d %s: %d passed, %d failed, %d skipped; %d %s",
+		s.Controls, Plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped, s.Violations, Plural(s.Violations, "violation", "violations"))
+	if s.Waived > 0 {
+		summary += fmt.Sprintf(", %d waived", s.Waived)
+	}
+	p := &htmlPage{
+		// The policy is this package's constant: a trusted attribute.
+		CSP:         template.HTMLAttr(`content="` + html.EscapeString(HTMLContentSecurityPolicy()) + `"`),
+		Title:       fmt.Sprintf("authgate %s: tenant %s", verdictWord(r.Verdict), Sanitize(r.Snapshot.TenantID)),
+		Verdict:     Sanitize(string(r.Verdict)),
+		VerdictWord: verdictWord(r.Verdict),
+		FailOn:      Sanitize(r.FailOn),
+		Tally:       summary,
+		Reason:      verdictReason(r),
+		TenantID:    Sanitize(r.Snapshot.TenantID),
+		FetchedAt:   Sanitize(r.Snapshot.FetchedAt),
+		Users:       r.Snapshot.Users,
+		Tool:        Sanitize(cmp.Or(r.Tool.Name, "authgate")) + " " + Sanitize(r.Tool.Version),
+	}
+	if a := r.Aggregates; a != nil {
+		p.Coverage = h.charts(r, a)
+	}
+	if r.Usage != nil {
+		p.Usage = usageView(r, r.Usage)
+	}
+	limit := h.o.limit(htmlListed)
+	g := gateOf(r)
+	for _, c := range sortedControls(r) {
+		open, waived := tally(c)
+		badge := Sanitize(string(c.Status))
+		if g.warns(c) {
+			badge = "warn"
+		}
+		p.Controls = append(p.Controls, htmlControl{Badge: badge,
+			ID: Sanitize(c.ID), Anchor: anchor(c.ID), Title: Sanitize(c.Title), SkipReason: Sanitize(c.SkipReason),
+			Severity: c.Severity.String(), Status: Sanitize(string(c.Status)), StatusWord: g.statusLabel(c),
+			Failing: c.Status == result.StatusFail, Open: open, Waived: waived,
+		})
+		if c.Status == result.StatusFail {
+			f := h.failing(c, open, waived, limit)
+			if g.warns(c) {
+				f.NotGating = Sanitize(g.notGating())
+			}
+			p.Failing = append(p.Failing, f)
+		}
+	}
+	for _, w := range r.Waivers {
+		p.Waivers = append(p.Waivers, htmlWaiver{
+			State: Sanitize(string(w.State)), Control: Sanitize(w.Control), Subject: Sanitize(cmp.Or(w.Subject, "(all)")),
+			Reason: Sanitize(w.Reason), Owner: Sanitize(w.Owner), Expires: Sanitize(w.Expires), Ticket: Sanitize(w.Ticket), Matched: w.Matched,
+		})
+	}
+	p.Manifest = []htmlKV{
+		{"Snapshot", Sanitize(cmp.Or(h.o.SnapshotURI, r.Snapshot.Path))},
+		{"Snapshot SHA-256", Sanitize(r.Snapshot.SHA256)},
+		{"Tenant", Sanitize(r.Snapshot.TenantID)},
+		{"Fetched at", Sanitize(r.Snapshot.FetchedAt)},
+		{"Users", fmt.Sprint(r.Snapshot.Users)},
+		{"Tool", Sanitize(strings.TrimSpace(cmp.Or(r.Tool.Name, "authgate") + " " + r.Tool.Version))},
+	}
+	for _, hp := range h.o.HTML.History {
+		p.Manifest = append(p.Manifest, htmlKV{"Baseline", Sanitize(hp.Label)})
+	}
+	files := slices.Clone(h.o.HTML.Files)
+	slices.SortFunc(files, func(x, y ManifestFile) int { return cmp.Compare(x.Path, y.Path) })
+	for _, f := range files {
+		p.Files = append(p.Files, htmlFile{Path: Sanitize(f.Path), SHA256: Sanitize(f.SHA256), Size: f.Size})
+	}
+	return p
+}
+
+// failing is the section of one failing control: its violations, waived
+// ones included, up to limit.
+func (h *htmlWriter) failing(c *result.Control, open, waived, limit int) htmlFailing {
+	f := htmlFailing{
+		ID: Sanitize(c.ID), Anchor: anchor(c.ID), Title: Sanitize(c.Title), Severity: c.Severity.String(),
+		Open: open, Waived: waived, OpenWord: Plural(open, "violation", "violations"),
+		Description: Sanitize(c.Description), Remediation: Sanitize(c.Remediation),
+	}
+	for _, ref := range c.References {
+		hr := htmlRef{Label: Sanitize(cmp.Or(ref.ID, ref.Description, ref.URL))}
+		if strings.HasPrefix(ref.URL, "https://") || strings.HasPrefix(ref.URL, "http://") {
+			hr.URL = Sanitize(ref.URL)
+		}
+		f.References = append(f.References, hr)
+	}
+	vs := sortedViolations(c)
+	shown := min(len(vs), limit)
+	for i := range vs[:shown] {
+		v := &vs[i]
+		row := htmlRow{Subject: Sanitize(subjectLabel(v.Subject)), Message: Sanitize(v.Message)}
+		if v.Waiver != nil {
+			row.Waiver = Sanitize(waiverNote(v.Waiver))
+		}
+		if v.Value != nil && v.Threshold != nil {
+			u := figureUnit(c, v)
+			row.Figures = fmt.Sprintf("value %s, threshold %s", humanNumber(*v.Value, u), humanNumber(*v.Threshold, u))
+		}
+		f.Rows = append(f.Rows, row)
+	}
+	if more := len(vs) - shown; more > 0 {
+		f.More = Sanitize(h.o.moreMessage(more, c.ID))
+	}
+	return f
+}
+
+// anchor makes a control id safe for an element id.
+func anchor(id string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, id)
+}
 
 // metric is one coverage measure charted per scope.
 type metric struct {
 	key, label string
-	num        func(c *evaluator.ScopeCounts) int64
-	den        func(c *evaluator.ScopeCounts) int64
+	num        func(c *result.ScopeCounts) int64
+	den        func(c *result.ScopeCounts) int64
 	// params maps a scope to the parameter that sets its minimum.
 	params map[string]string
 }
 
 var metrics = []metric{
-	{"mfa", "MFA-capable", func(c *evaluator.ScopeCounts) int64 { return c.MfaCapable }, func(c *evaluator.ScopeCounts) int64 { return c.Users },
+	{"mfa", "MFA-capable", func(c *result.ScopeCounts) int64 { return c.MfaCapable }, func(c *result.ScopeCounts) int64 { return c.Users },
 		map[string]string{"member": "mfa_capable_min"}},
-	{"pwl", "Passwordless-capable", func(c *evaluator.ScopeCounts) int64 { return c.PasswordlessCapable }, func(c *evaluator.ScopeCounts) int64 { return c.Users },
+	{"pwl", "Passwordless-capable", func(c *result.ScopeCounts) int64 { return c.PasswordlessCapable }, func(c *result.ScopeCounts) int64 { return c.Users },
 		map[string]string{"member": "passwordless_min", "admin": "admin_passwordless_min"}},
-	{"sspr", "SSPR-capable of SSPR-enabled", func(c *evaluator.ScopeCounts) int64 { return c.SsprCapable }, func(c *evaluator.ScopeCounts) int64 { return c.SsprEnabled },
+	{"sspr", "SSPR-capable of SSPR-enabled", func(c *result.ScopeCounts) int64 { return c.SsprCapable }, func(c *result.ScopeCounts) int64 { return c.SsprEnabled },
 		map[string]string{"all": "sspr_registered_min"}},
+}
+
+func metricLegend() []htmlLegend {
+	var l []htmlLegend
+	for _, m := range metrics {
+		l = append(l, htmlLegend{m.key, m.label})
+	}
+	return l
 }
 
 var chartScopes = []string{"all", "member", "guest", "admin"}
@@ -137,7 +461,7 @@ func share(n, d int64) float64 {
 func pct(x float64) string { return fmt.Sprintf("%.1f%%", x*100) }
 
 // paramValues returns the numeric parameters in force, by name.
-func paramValues(r *evaluator.Result) map[string]float64 {
+func paramValues(r *result.Result) map[string]float64 {
 	out := map[string]float64{}
 	for _, c := range r.Controls {
 		for _, p := range c.Params {
@@ -156,41 +480,6 @@ func paramValues(r *evaluator.Result) map[string]float64 {
 	return out
 }
 
-func (h *htmlWriter) Write(w io.Writer, r *evaluator.Result) error {
-	b := bufio.NewWriterSize(w, 64<<10)
-	title := fmt.Sprintf("authgate %s: tenant %s", verdictWord(r.Verdict), r.Snapshot.TenantID)
-	fmt.Fprintf(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-	fmt.Fprintf(b, "<meta http-equiv=\"Content-Security-Policy\" content=\"%s\">\n", esc(HTMLContentSecurityPolicy()))
-	fmt.Fprintf(b, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>%s</title>\n", esc(title))
-	fmt.Fprintf(b, "<style>%s</style>\n</head>\n<body>\n", htmlCSS)
-
-	s := r.Summary
-	fmt.Fprintf(b, "<header>\n<h1>authgate report <span class=\"verdict v-%s\" id=\"verdict\">%s</span></h1>\n", esc(string(r.Verdict)), esc(verdictWord(r.Verdict)))
-	fmt.Fprintf(b, "<p>Gate <strong>%s</strong> at fail-on <code>%s</code>. %d %s: %d passed, %d failed, %d skipped; %d %s",
-		esc(verdictWord(r.Verdict)), esc(r.FailOn), s.Controls, plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped, s.Violations, plural(s.Violations, "violation", "violations"))
-	if s.Waived > 0 {
-		fmt.Fprintf(b, ", %d waived", s.Waived)
-	}
-	fmt.Fprintf(b, ".</p>\n<p class=\"muted\">Tenant <code>%s</code>, snapshot fetched %s, %d users; %s %s.</p>\n</header>\n",
-		esc(r.Snapshot.TenantID), esc(r.Snapshot.FetchedAt), r.Snapshot.Users, esc(cmp.Or(r.Tool.Name, "authgate")), esc(r.Tool.Version))
-
-	if a := r.Aggregates; a != nil {
-		h.charts(b, r, a)
-	}
-	if r.Usage != nil {
-		h.usage(b, r, r.Usage)
-	}
-	h.controls(b, r)
-	h.violators(b, r)
-	h.waivers(b, r)
-	h.manifest(b, r)
-	fmt.Fprintf(b, "<script>%s</script>\n</body>\n</html>\n", htmlJS)
-	if err := b.Flush(); err != nil {
-		return fmt.Errorf("write html: %w", err)
-	}
-	return nil
-}
-
 // bar is one bar of a chart.
 type bar struct {
 	class, label, tip string
@@ -204,8 +493,19 @@ type group struct {
 	bars  []bar
 }
 
+// percentGrid draws the 0-100% grid lines and the axis of a vertical chart.
+func percentGrid(left, top, plotH, width int) []svgShape {
+	var s []svgShape
+	for _, t := range []int{0, 25, 50, 75, 100} {
+		y := top + plotH - plotH*t/100
+		s = append(s, svgLine("grid", itoa(left), itoa(y), itoa(width-4), itoa(y), "", false),
+			svgText(itoa(left-6), itoa(y+4), "end", fmt.Sprintf("%d%%", t), true))
+	}
+	return append(s, svgLine("axis", itoa(left), itoa(top+plotH), itoa(width-4), itoa(top+plotH), "", true))
+}
+
 // chart draws a vertical grouped bar chart of shares (0..100%).
-func chart(b *bufio.Writer, id, caption string, groups []group, legend bool) {
+func chart(id, caption string, groups []group, legend bool) svgFigure {
 	const barW, gap, groupGap, left, top, plotH, bottom = 18, 4, 30, 44, 10, 180, 40
 	n := 0
 	for _, g := range groups {
@@ -214,50 +514,37 @@ func chart(b *bufio.Writer, id, caption string, groups []group, legend bool) {
 	width := left + len(groups)*groupGap + n*(barW+gap) + 10
 	width = max(width, 260)
 	height := top + plotH + bottom
-	fmt.Fprintf(b, "<figure>\n<figcaption>%s</figcaption>\n", esc(caption))
-	fmt.Fprintf(b, "<svg class=\"chart\" id=\"%s\" role=\"img\" aria-label=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
-		esc(id), esc(caption), width, height, width, height)
-	for _, t := range []int{0, 25, 50, 75, 100} {
-		y := top + plotH - plotH*t/100
-		fmt.Fprintf(b, "<line class=\"grid\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%d%%</text>\n", left, y, width-4, y, left-6, y+4, t)
-	}
-	fmt.Fprintf(b, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", left, top+plotH, width-4, top+plotH)
+	f := svgFigure{ID: id, Caption: caption, Label: caption, W: width, H: height, Shapes: percentGrid(left, top, plotH, width)}
 	x := left + groupGap/2
 	for _, g := range groups {
 		gx := x
 		for _, br := range g.bars {
 			hgt := br.value * plotH
-			fmt.Fprintf(b, "<rect class=\"bar %s\" x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\"><title>%s</title></rect>\n",
-				esc(br.class), x, float64(top+plotH)-hgt, barW, hgt, esc(br.tip))
+			f.Shapes = append(f.Shapes, svgShape{Kind: "rect", Class: "bar " + br.class, X: itoa(x), Y: f1(float64(top+plotH) - hgt),
+				W: itoa(barW), H: f1(hgt), Tip: br.tip, EOL: true})
 			if br.threshold != nil {
-				ty := float64(top+plotH) - *br.threshold*plotH
-				fmt.Fprintf(b, "<line class=\"threshold\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"><title>%s</title></line>\n",
-					x-2, ty, x+barW+2, ty, esc(fmt.Sprintf("minimum for %s: %s", br.label, pct(*br.threshold))))
+				ty := f1(float64(top+plotH) - *br.threshold*plotH)
+				f.Shapes = append(f.Shapes, svgLine("threshold", itoa(x-2), ty, itoa(x+barW+2), ty,
+					fmt.Sprintf("minimum for %s: %s", br.label, pct(*br.threshold)), true))
 			}
 			x += barW + gap
 		}
-		fmt.Fprintf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", float64(gx+x-gap)/2, top+plotH+16, esc(g.label))
+		f.Shapes = append(f.Shapes, svgText(f1(float64(gx+x-gap)/2), itoa(top+plotH+16), "middle", g.label, true))
 		x += groupGap
 	}
-	b.WriteString("</svg>\n")
 	if legend {
-		b.WriteString("<div class=\"legend muted\">")
-		for _, m := range metrics {
-			fmt.Fprintf(b, "<span class=\"m-%s\"></span>%s", m.key, esc(m.label))
-		}
-		b.WriteString("<span class=\"th\"></span>minimum</div>\n")
+		f.Legend = metricLegend()
 	}
-	b.WriteString("</figure>\n")
+	return f
 }
 
-func (h *htmlWriter) charts(b *bufio.Writer, r *evaluator.Result, a *evaluator.Aggregates) {
+func (h *htmlWriter) charts(r *result.Result, a *result.Aggregates) []svgFigure {
 	params := paramValues(r)
-	b.WriteString("<section id=\"charts\">\n<h2>Coverage</h2>\n<div class=\"charts\">\n")
 	var groups []group
 	for _, sc := range chartScopes {
 		c := a.Scopes[sc]
 		if c == nil {
-			c = &evaluator.ScopeCounts{}
+			c = &result.ScopeCounts{}
 		}
 		g := group{label: fmt.Sprintf("%s (%d)", sc, c.Users)}
 		for _, m := range metrics {
@@ -274,33 +561,34 @@ func (h *htmlWriter) charts(b *bufio.Writer, r *evaluator.Result, a *evaluator.A
 		}
 		groups = append(groups, g)
 	}
-	chart(b, "chart-coverage", "Coverage by scope", groups, true)
+	figs := []svgFigure{chart("chart-coverage", "Coverage by scope", groups, true)}
 
 	if all := a.Scopes["all"]; all != nil && len(all.Methods) > 0 {
 		names := slices.Sorted(maps.Keys(all.Methods))
 		slices.SortStableFunc(names, func(x, y string) int { return cmp.Compare(all.Methods[y], all.Methods[x]) })
-		methodChart(b, all.Users, names, all.Methods)
+		figs = append(figs, methodChart(all.Users, names, all.Methods))
 	}
 
 	if len(h.o.HTML.History) > 0 {
 		points := append(slices.Clone(h.o.HTML.History), CoveragePoint{Label: r.Snapshot.FetchedAt, Aggregates: a})
 		var tg []group
 		for _, p := range points {
-			c := &evaluator.ScopeCounts{}
+			c := &result.ScopeCounts{}
 			if p.Aggregates != nil && p.Aggregates.Scopes["member"] != nil {
 				c = p.Aggregates.Scopes["member"]
 			}
-			g := group{label: shortDate(p.Label)}
+			label := Sanitize(p.Label)
+			g := group{label: Sanitize(shortDate(p.Label))}
 			for _, m := range metrics {
 				v := share(m.num(c), m.den(c))
 				g.bars = append(g.bars, bar{class: "m-" + m.key, label: m.label, value: v,
-					tip: fmt.Sprintf("%s, members %s: %s (%d of %d)", p.Label, m.label, pct(v), m.num(c), m.den(c))})
+					tip: fmt.Sprintf("%s, members %s: %s (%d of %d)", label, m.label, pct(v), m.num(c), m.den(c))})
 			}
 			tg = append(tg, g)
 		}
-		chart(b, "chart-trend", "Member coverage over time", tg, true)
+		figs = append(figs, chart("chart-trend", "Member coverage over time", tg, true))
 	}
-	b.WriteString("</div>\n</section>\n")
+	return figs
 }
 
 // shortDate keeps the date of an RFC 3339 time, so axis labels fit.
@@ -312,13 +600,12 @@ func shortDate(s string) string {
 }
 
 // methodChart draws a horizontal bar chart of users per registered method.
-func methodChart(b *bufio.Writer, users int64, names []string, counts map[string]int64) {
+func methodChart(users int64, names []string, counts map[string]int64) svgFigure {
 	const left, barH, gap, plotW, right = 230, 14, 6, 300, 90
 	height := 10 + len(names)*(barH+gap) + 10
 	width := left + plotW + right
-	fmt.Fprintf(b, "<figure>\n<figcaption>Users per registered method (all %d users)</figcaption>\n", users)
-	fmt.Fprintf(b, "<svg class=\"chart\" id=\"chart-methods\" role=\"img\" aria-label=\"Users per registered method\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
-		width, height, width, height)
+	f := svgFigure{ID: "chart-methods", Caption: fmt.Sprintf("Users per registered method (all %d users)", users),
+		Label: "Users per registered method", W: width, H: height}
 	var most int64 = 1
 	for _, n := range names {
 		most = max(most, counts[n])
@@ -326,138 +613,15 @@ func methodChart(b *bufio.Writer, users int64, names []string, counts map[string
 	y := 10
 	for _, n := range names {
 		w := float64(plotW) * float64(counts[n]) / float64(most)
-		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", left-6, y+barH-3, esc(n))
-		fmt.Fprintf(b, "<rect class=\"bar m-method\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\"><title>%s</title></rect>",
-			left, y, w, barH, esc(fmt.Sprintf("%s: %d users (%s)", n, counts[n], pct(share(counts[n], users)))))
-		fmt.Fprintf(b, "<text x=\"%.1f\" y=\"%d\">%d</text>\n", float64(left)+w+4, y+barH-3, counts[n])
+		name := Sanitize(n)
+		f.Shapes = append(f.Shapes,
+			svgText(itoa(left-6), itoa(y+barH-3), "end", name, false),
+			svgShape{Kind: "rect", Class: "bar m-method", X: itoa(left), Y: itoa(y), W: f1(w), H: itoa(barH),
+				Tip: fmt.Sprintf("%s: %d users (%s)", name, counts[n], pct(share(counts[n], users)))},
+			svgText(f1(float64(left)+w+4), itoa(y+barH-3), "", fmt.Sprint(counts[n]), true))
 		y += barH + gap
 	}
-	b.WriteString("</svg>\n</figure>\n")
-}
-
-func statusBadge(s evaluator.Status) string {
-	return fmt.Sprintf("<span class=\"st st-%s\">%s</span>", esc(string(s)), esc(statusWord(s)))
-}
-
-func (h *htmlWriter) controls(b *bufio.Writer, r *evaluator.Result) {
-	b.WriteString("<section id=\"controls\">\n<h2>Controls</h2>\n<table>\n<thead><tr><th>Control</th><th>Title</th><th>Severity</th><th>Status</th><th class=\"n\">Violations</th><th class=\"n\">Waived</th></tr></thead>\n<tbody>\n")
-	for _, c := range sortedControls(r) {
-		open, waived := tally(c)
-		title := esc(oneLine(c.Title))
-		if c.SkipReason != "" {
-			title += "<br><span class=\"muted\">" + esc(oneLine(c.SkipReason)) + "</span>"
-		}
-		id := esc(c.ID)
-		if c.Status == evaluator.StatusFail {
-			id = fmt.Sprintf("<a href=\"#c-%s\">%s</a>", esc(anchor(c.ID)), esc(c.ID))
-		}
-		fmt.Fprintf(b, "<tr class=\"control-row\" data-status=\"%s\"><td><code>%s</code></td><td>%s</td><td>%s</td><td>%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td></tr>\n",
-			esc(string(c.Status)), id, title, c.Severity, statusBadge(c.Status), open, waived)
-	}
-	b.WriteString("</tbody>\n</table>\n</section>\n")
-}
-
-// anchor makes a control id safe for an element id.
-func anchor(id string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
-			return r
-		}
-		return '_'
-	}, id)
-}
-
-func (h *htmlWriter) violators(b *bufio.Writer, r *evaluator.Result) {
-	limit := h.o.limit(htmlListed)
-	var failing []*evaluator.Control
-	for _, c := range sortedControls(r) {
-		if c.Status == evaluator.StatusFail {
-			failing = append(failing, c)
-		}
-	}
-	if len(failing) == 0 {
-		return
-	}
-	b.WriteString("<section id=\"violations\">\n<h2>Failing controls</h2>\n")
-	for _, c := range failing {
-		open, waived := tally(c)
-		id := anchor(c.ID)
-		fmt.Fprintf(b, "<section class=\"control\" id=\"c-%s\">\n<h3><code>%s</code> %s</h3>\n", esc(id), esc(c.ID), esc(oneLine(c.Title)))
-		fmt.Fprintf(b, "<p>%s, %d %s", c.Severity, open, plural(open, "violation", "violations"))
-		if waived > 0 {
-			fmt.Fprintf(b, " (+%d waived)", waived)
-		}
-		fmt.Fprintf(b, ". %s</p>\n", esc(oneLine(c.Description)))
-		fmt.Fprintf(b, "<p><strong>Remediation:</strong> %s", esc(oneLine(c.Remediation)))
-		for _, ref := range c.References {
-			label := cmp.Or(ref.ID, ref.Description, ref.URL)
-			if ref.URL != "" && (strings.HasPrefix(ref.URL, "https://") || strings.HasPrefix(ref.URL, "http://")) {
-				fmt.Fprintf(b, " <a href=\"%s\" rel=\"noreferrer\">%s</a>", esc(ref.URL), esc(label))
-			} else {
-				fmt.Fprintf(b, " <span class=\"muted\">%s</span>", esc(label))
-			}
-		}
-		b.WriteString("</p>\n")
-		vs := sortedViolations(c)
-		shown := min(len(vs), limit)
-		fmt.Fprintf(b, "<input class=\"filter\" type=\"search\" placeholder=\"Filter these %d rows\" aria-label=\"Filter the violations of %s\" data-table=\"t-%s\">\n", shown, esc(c.ID), esc(id))
-		fmt.Fprintf(b, "<table class=\"violations\" id=\"t-%s\">\n<thead><tr><th>Subject</th><th>Finding</th><th>Waiver</th></tr></thead>\n<tbody>\n", esc(id))
-		for i := range vs[:shown] {
-			v := &vs[i]
-			waiver := ""
-			if v.Waiver != nil {
-				waiver = esc(waiverNote(v.Waiver))
-			}
-			msg := esc(oneLine(v.Message))
-			if v.Value != nil && v.Threshold != nil {
-				msg += fmt.Sprintf(" <span class=\"muted\">(value %s, threshold %s)</span>", esc(fmt.Sprint(*v.Value)), esc(fmt.Sprint(*v.Threshold)))
-			}
-			fmt.Fprintf(b, "<tr><td class=\"mono\">%s</td><td>%s</td><td>%s</td></tr>\n", esc(oneLine(subjectLabel(v.Subject))), msg, waiver)
-		}
-		b.WriteString("</tbody>\n</table>\n")
-		if more := len(vs) - shown; more > 0 {
-			fmt.Fprintf(b, "<p class=\"more\">%s</p>\n", esc(h.o.moreMessage(more, c.ID)))
-		}
-		b.WriteString("</section>\n")
-	}
-	b.WriteString("</section>\n")
-}
-
-func (h *htmlWriter) waivers(b *bufio.Writer, r *evaluator.Result) {
-	if len(r.Waivers) == 0 {
-		return
-	}
-	b.WriteString("<section id=\"waivers\">\n<h2>Waivers</h2>\n<table>\n<thead><tr><th>Control</th><th>Subject</th><th>Reason</th><th>Owner</th><th>Expires</th><th>Ticket</th><th>State</th><th class=\"n\">Matched</th></tr></thead>\n<tbody>\n")
-	for _, w := range r.Waivers {
-		fmt.Fprintf(b, "<tr data-state=\"%s\"><td><code>%s</code></td><td class=\"mono\">%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=\"n\">%d</td></tr>\n",
-			esc(string(w.State)), esc(w.Control), esc(cmp.Or(w.Subject, "(all)")), esc(oneLine(w.Reason)), esc(w.Owner), esc(w.Expires), esc(w.Ticket), esc(string(w.State)), w.Matched)
-	}
-	b.WriteString("</tbody>\n</table>\n</section>\n")
-}
-
-func (h *htmlWriter) manifest(b *bufio.Writer, r *evaluator.Result) {
-	b.WriteString("<section id=\"manifest\">\n<h2>Manifest</h2>\n<table>\n<tbody>\n")
-	row := func(k, v string) { fmt.Fprintf(b, "<tr><th>%s</th><td class=\"mono\">%s</td></tr>\n", esc(k), esc(v)) }
-	row("Snapshot", cmp.Or(h.o.SnapshotURI, r.Snapshot.Path))
-	row("Snapshot SHA-256", r.Snapshot.SHA256)
-	row("Tenant", r.Snapshot.TenantID)
-	row("Fetched at", r.Snapshot.FetchedAt)
-	row("Users", fmt.Sprint(r.Snapshot.Users))
-	row("Tool", strings.TrimSpace(cmp.Or(r.Tool.Name, "authgate")+" "+r.Tool.Version))
-	for _, p := range h.o.HTML.History {
-		row("Baseline", p.Label)
-	}
-	b.WriteString("</tbody>\n</table>\n")
-	if len(h.o.HTML.Files) > 0 {
-		b.WriteString("<table id=\"files\">\n<thead><tr><th>File</th><th class=\"n\">Bytes</th><th>SHA-256</th></tr></thead>\n<tbody>\n")
-		files := slices.Clone(h.o.HTML.Files)
-		slices.SortFunc(files, func(x, y ManifestFile) int { return cmp.Compare(x.Path, y.Path) })
-		for _, f := range files {
-			fmt.Fprintf(b, "<tr><td class=\"mono\">%s</td><td class=\"n\">%d</td><td class=\"mono\">%s</td></tr>\n", esc(f.Path), f.Size, esc(f.SHA256))
-		}
-		b.WriteString("</tbody>\n</table>\n")
-	}
-	b.WriteString("</section>\n")
+	return f
 }
 
 // Usage chart colours, as SVG presentation attributes: the page's style
@@ -468,7 +632,7 @@ const (
 )
 
 // usageParam returns the numeric parameter name of control id, or def.
-func usageParam(r *evaluator.Result, id, name string, def float64) float64 {
+func usageParam(r *result.Result, id, name string, def float64) float64 {
 	for _, c := range r.Controls {
 		if c.ID != id {
 			continue
@@ -499,7 +663,7 @@ func usageParam(r *evaluator.Result, id, name string, def float64) float64 {
 // usageScale is the axis maximum of the failure rate chart and its tick
 // step: 25% by 5, 50% by 10 or 100% by 25, the smallest that holds every
 // rate and the reference line.
-func usageScale(u *evaluator.UsageSummary, ref float64) (scale, step float64) {
+func usageScale(u *result.UsageSummary, ref float64) (scale, step float64) {
 	most := ref
 	for _, m := range u.Methods {
 		if m.FailureRate != nil {
@@ -515,54 +679,45 @@ func usageScale(u *evaluator.UsageSummary, ref float64) (scale, step float64) {
 	return 1, 0.25
 }
 
-// usage draws the "How people sign in" section: the failure rate of each
+// usageView is the "How people sign in" section: the failure rate of each
 // method and feature, the daily MFA share and, from a delegated fetch, the
 // successful sign-ins per method.
-func (h *htmlWriter) usage(b *bufio.Writer, r *evaluator.Result, u *evaluator.UsageSummary) {
+func usageView(r *result.Result, u *result.UsageSummary) *htmlUsageView {
 	rateMax := usageParam(r, "AM-USE-01", "method_failure_rate_max", 0.20)
 	minEvents := usageParam(r, "AM-USE-01", "min_method_events", 20)
 	singleMax := usageParam(r, "AM-USE-02", "single_factor_signin_max", 0.05)
 	telMax := usageParam(r, "AM-USE-03", "telephony_signin_max", 0.20)
-
-	fmt.Fprintf(b, "<section id=\"usage\">\n<h2>How people sign in</h2>\n<p>Over %s, from %s to %s: %s of %d sign-ins were multi-factor (%d single-factor).</p>\n",
-		esc(u.Period), esc(u.Start), esc(u.End), esc(usagePct(u.MfaShare)), u.TotalSignIns, u.SingleFactorSignIns)
-	if u.ActivitySource == "derived" {
-		b.WriteString("<p class=\"muted\" id=\"usage-derived\">The registration and reset figures were derived from userEventsSummary (an app-only fetch: Graph gives userRegistrationActivity to delegated callers only).</p>\n")
+	v := &htmlUsageView{
+		Period: Sanitize(u.Period), Start: Sanitize(u.Start), End: Sanitize(u.End), MfaShare: usagePct(u.MfaShare),
+		Total: u.TotalSignIns, Single: u.SingleFactorSignIns,
+		Derived: u.ActivitySource == "derived", SignIns: u.SignInsSource == "graph",
 	}
-	b.WriteString("<div class=\"charts\">\n")
-	failureChart(b, u, rateMax, minEvents)
-	mfaChart(b, u, 1-singleMax)
-	if u.SignInsSource == "graph" {
-		signInChart(b, u, telMax)
+	v.Figures = append(v.Figures, failureChart(u, rateMax, minEvents), mfaChart(u, 1-singleMax))
+	if v.SignIns {
+		v.Figures = append(v.Figures, signInChart(u, telMax))
 	}
-	b.WriteString("</div>\n")
-	if u.SignInsSource != "graph" {
-		b.WriteString("<p class=\"muted\" id=\"usage-signins-note\">Sign-ins per method need a delegated fetch: Graph gives userSignInsByAuthMethodSummary to delegated callers only.</p>\n")
-	}
-	b.WriteString("</section>\n")
+	return v
 }
 
 // failureChart draws the registration and reset failure rate of each method
 // and feature as horizontal bars against the method_failure_rate_max line;
 // rows with fewer than min_method_events attempts are pale and "not judged".
-func failureChart(b *bufio.Writer, u *evaluator.UsageSummary, rateMax, minEvents float64) {
+func failureChart(u *result.UsageSummary, rateMax, minEvents float64) svgFigure {
 	const left, barH, gap, plotW, right, top, bottom = 200, 14, 6, 300, 170, 10, 22
 	scale, step := usageScale(u, rateMax)
 	height := top + max(len(u.Methods), 1)*(barH+gap) + bottom
 	width := left + plotW + right
 	caption := fmt.Sprintf("Registration and reset failure rate (maximum %s, judged from %s attempts)", pct(rateMax), fmt.Sprint(minEvents))
-	fmt.Fprintf(b, "<figure>\n<figcaption>%s</figcaption>\n", esc(caption))
-	fmt.Fprintf(b, "<svg class=\"chart\" id=\"chart-usage-failures\" role=\"img\" aria-label=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
-		esc(caption), width, height, width, height)
+	f := svgFigure{ID: "chart-usage-failures", Caption: caption, Label: caption, W: width, H: height}
 	axisY := height - bottom
 	ticks := int(scale/step + 0.5)
 	for q := 0; q <= ticks; q++ {
-		x := float64(left) + float64(plotW)*float64(q)/float64(ticks)
-		fmt.Fprintf(b, "<line class=\"grid\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/><text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.0f%%</text>\n",
-			x, top, x, axisY, x, axisY+14, float64(q)*step*100)
+		x := f1(float64(left) + float64(plotW)*float64(q)/float64(ticks))
+		f.Shapes = append(f.Shapes, svgLine("grid", x, itoa(top), x, itoa(axisY), "", false),
+			svgText(x, itoa(axisY+14), "middle", fmt.Sprintf("%.0f%%", float64(q)*step*100), true))
 	}
 	if len(u.Methods) == 0 {
-		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\">no registration or reset attempts in the period</text>\n", left+6, top+barH-3)
+		f.Shapes = append(f.Shapes, svgText(itoa(left+6), itoa(top+barH-3), "", "no registration or reset attempts in the period", true))
 	}
 	y := top
 	for _, m := range u.Methods {
@@ -572,99 +727,83 @@ func failureChart(b *bufio.Writer, u *evaluator.UsageSummary, rateMax, minEvents
 		}
 		judged := float64(m.Attempts) >= minEvents
 		w := float64(plotW) * min(rate/scale, 1)
-		label := fmt.Sprintf("%s %s", usagePct(m.FailureRate), fmt.Sprintf("(%d of %d)", m.Failed, m.Attempts))
-		attrs := ""
+		label := fmt.Sprintf("%s (%d of %d)", usagePct(m.FailureRate), m.Failed, m.Attempts)
+		rect := svgShape{Kind: "rect", Class: "bar m-method", Judged: fmt.Sprint(judged), X: itoa(left), Y: itoa(y), W: f1(w), H: itoa(barH)}
 		switch {
 		case !judged:
 			label = fmt.Sprintf("not judged (%d attempts)", m.Attempts)
-			attrs = ` fill-opacity="0.35"`
+			rect.Faded = true
 		case rate > rateMax:
-			attrs = ` fill="` + usageOver + `"`
+			rect.Class, rect.Fill = "bar over", usageOver
 		}
-		class := "bar m-method"
-		if attrs != "" && judged {
-			class = "bar over"
-		}
-		tip := fmt.Sprintf("%s %s: %s of %d attempts failed (%d)", m.AuthMethod, m.Feature, usagePct(m.FailureRate), m.Attempts, m.Failed)
+		method, feature := Sanitize(m.AuthMethod), Sanitize(m.Feature)
+		rect.Tip = fmt.Sprintf("%s %s: %s of %d attempts failed (%d)", method, feature, usagePct(m.FailureRate), m.Attempts, m.Failed)
 		if !judged {
-			tip += fmt.Sprintf("; not judged, fewer than %s attempts", fmt.Sprint(minEvents))
+			rect.Tip += fmt.Sprintf("; not judged, fewer than %s attempts", fmt.Sprint(minEvents))
 		}
-		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", left-6, y+barH-3, esc(oneLine(m.AuthMethod)+" · "+oneLine(m.Feature)))
-		fmt.Fprintf(b, "<rect class=\"%s\"%s data-judged=\"%t\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\"><title>%s</title></rect>",
-			class, attrs, judged, left, y, w, barH, esc(oneLine(tip)))
-		fmt.Fprintf(b, "<text x=\"%.1f\" y=\"%d\">%s</text>\n", float64(left)+w+4, y+barH-3, esc(label))
+		f.Shapes = append(f.Shapes, svgText(itoa(left-6), itoa(y+barH-3), "end", method+" · "+feature, false), rect,
+			svgText(f1(float64(left)+w+4), itoa(y+barH-3), "", label, true))
 		y += barH + gap
 	}
-	rx := float64(left) + float64(plotW)*min(rateMax/scale, 1)
-	fmt.Fprintf(b, "<line class=\"threshold\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"><title>%s</title></line>\n",
-		rx, top-4, rx, axisY, esc("method_failure_rate_max: "+pct(rateMax)))
-	b.WriteString("</svg>\n</figure>\n")
+	rx := f1(float64(left) + float64(plotW)*min(rateMax/scale, 1))
+	f.Shapes = append(f.Shapes, svgLine("threshold", rx, itoa(top-4), rx, itoa(axisY), "method_failure_rate_max: "+pct(rateMax), true))
+	return f
 }
 
 // mfaChart draws the daily share of multi-factor sign-ins as vertical bars
 // against the minimum implied by single_factor_signin_max; a day without
 // sign-ins has no bar.
-func mfaChart(b *bufio.Writer, u *evaluator.UsageSummary, minShare float64) {
+func mfaChart(u *result.UsageSummary, minShare float64) svgFigure {
 	const barW, gap, left, top, plotH, bottom = 16, 6, 44, 10, 160, 34
 	n := len(u.Days)
 	width := max(left+n*(barW+gap)+20, 260)
 	height := top + plotH + bottom
 	caption := fmt.Sprintf("Daily share of multi-factor sign-ins (minimum %s)", pct(minShare))
-	fmt.Fprintf(b, "<figure>\n<figcaption>%s</figcaption>\n", esc(caption))
-	fmt.Fprintf(b, "<svg class=\"chart\" id=\"chart-usage-mfa\" role=\"img\" aria-label=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
-		esc(caption), width, height, width, height)
-	for _, t := range []int{0, 25, 50, 75, 100} {
-		y := top + plotH - plotH*t/100
-		fmt.Fprintf(b, "<line class=\"grid\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%d%%</text>\n", left, y, width-4, y, left-6, y+4, t)
-	}
-	fmt.Fprintf(b, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", left, top+plotH, width-4, top+plotH)
+	f := svgFigure{ID: "chart-usage-mfa", Caption: caption, Label: caption, W: width, H: height, Shapes: percentGrid(left, top, plotH, width)}
 	if n == 0 {
-		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\">no daily sign-in figures</text>\n", left+6, top+plotH/2)
+		f.Shapes = append(f.Shapes, svgText(itoa(left+6), itoa(top+plotH/2), "", "no daily sign-in figures", true))
 	}
 	step := (40 + barW + gap - 1) / (barW + gap) // date labels (MM-DD) 40 pixels apart
 	x := left + gap
 	for i, d := range u.Days {
-		day := usageDay(d.Date)
+		day := Sanitize(usageDay(d.Date))
 		if d.MfaShare != nil {
 			hgt := *d.MfaShare * plotH
-			attrs := ""
-			class := "bar m-mfa"
+			rect := svgShape{Kind: "rect", Class: "bar m-mfa", X: itoa(x), Y: f1(float64(top+plotH) - hgt), W: itoa(barW), H: f1(hgt),
+				Tip: fmt.Sprintf("%s: %s multi-factor (%d of %d; %d single-factor)", day, pct(*d.MfaShare), d.MultiFactor, d.Total, d.SingleFactor), EOL: true}
 			if *d.MfaShare < minShare {
-				class, attrs = "bar over", ` fill="`+usageOver+`"`
+				rect.Class, rect.Fill = "bar over", usageOver
 			}
-			fmt.Fprintf(b, "<rect class=\"%s\"%s x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\"><title>%s</title></rect>\n",
-				class, attrs, x, float64(top+plotH)-hgt, barW, hgt,
-				esc(fmt.Sprintf("%s: %s multi-factor (%d of %d; %d single-factor)", oneLine(day), pct(*d.MfaShare), d.MultiFactor, d.Total, d.SingleFactor)))
+			f.Shapes = append(f.Shapes, rect)
 		} else {
-			fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\"><title>%s</title>–</text>\n", x+barW/2, top+plotH-4, esc(oneLine(day)+": no sign-ins"))
+			t := svgText(itoa(x+barW/2), itoa(top+plotH-4), "middle", "–", true)
+			t.Tip = day + ": no sign-ins"
+			f.Shapes = append(f.Shapes, t)
 		}
 		if i%step == 0 || i == n-1 {
-			label := day
+			label := usageDay(d.Date)
 			if len(label) == 10 {
 				label = label[5:]
 			}
-			fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x+barW/2, top+plotH+14, esc(oneLine(label)))
+			f.Shapes = append(f.Shapes, svgText(itoa(x+barW/2), itoa(top+plotH+14), "middle", Sanitize(label), true))
 		}
 		x += barW + gap
 	}
-	ty := float64(top+plotH) - minShare*plotH
-	fmt.Fprintf(b, "<line class=\"threshold\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"><title>%s</title></line>\n",
-		left, ty, width-4, ty, esc("1 - single_factor_signin_max: "+pct(minShare)))
-	b.WriteString("</svg>\n</figure>\n")
+	ty := f1(float64(top+plotH) - minShare*plotH)
+	f.Shapes = append(f.Shapes, svgLine("threshold", itoa(left), ty, itoa(width-4), ty, "1 - single_factor_signin_max: "+pct(minShare), true))
+	return f
 }
 
 // signInChart draws the successful sign-ins per method (delegated fetches),
 // SMS and voice highlighted.
-func signInChart(b *bufio.Writer, u *evaluator.UsageSummary, telMax float64) {
+func signInChart(u *result.UsageSummary, telMax float64) svgFigure {
 	const left, barH, gap, plotW, right, top = 230, 14, 6, 300, 110, 10
 	height := top + max(len(u.SignInsByMethod), 1)*(barH+gap) + 10
 	width := left + plotW + right
 	caption := fmt.Sprintf("Successful sign-ins per method (SMS and voice: %s of %d, maximum %s)", usagePct(u.TelephonyShare), u.SuccessfulSignIns, pct(telMax))
-	fmt.Fprintf(b, "<figure>\n<figcaption>%s</figcaption>\n", esc(caption))
-	fmt.Fprintf(b, "<svg class=\"chart\" id=\"chart-usage-signins\" role=\"img\" aria-label=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
-		esc(caption), width, height, width, height)
+	f := svgFigure{ID: "chart-usage-signins", Caption: caption, Label: caption, W: width, H: height}
 	if len(u.SignInsByMethod) == 0 {
-		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\">no successful sign-ins in the period</text>\n", left+6, top+barH-3)
+		f.Shapes = append(f.Shapes, svgText(itoa(left+6), itoa(top+barH-3), "", "no successful sign-ins in the period", true))
 	}
 	var most int64 = 1
 	for _, m := range u.SignInsByMethod {
@@ -673,15 +812,15 @@ func signInChart(b *bufio.Writer, u *evaluator.UsageSummary, telMax float64) {
 	y := top
 	for _, m := range u.SignInsByMethod {
 		w := float64(plotW) * float64(m.Successes) / float64(most)
-		class, attrs, name := "bar m-method", "", oneLine(m.AuthenticationMethod)
+		rect := svgShape{Kind: "rect", Class: "bar m-method", X: itoa(left), Y: itoa(y), W: f1(w), H: itoa(barH)}
+		name := Sanitize(m.AuthenticationMethod)
 		if m.Telephony {
-			class, attrs, name = "bar telephony", ` fill="`+usageTelephony+`"`, name+" (SMS/voice)"
+			rect.Class, rect.Fill, name = "bar telephony", usageTelephony, name+" (SMS/voice)"
 		}
-		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", left-6, y+barH-3, esc(name))
-		fmt.Fprintf(b, "<rect class=\"%s\"%s x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\"><title>%s</title></rect>",
-			class, attrs, left, y, w, barH, esc(fmt.Sprintf("%s: %d successful sign-ins (%s)", name, m.Successes, usagePct(m.Share))))
-		fmt.Fprintf(b, "<text x=\"%.1f\" y=\"%d\">%s</text>\n", float64(left)+w+4, y+barH-3, esc(fmt.Sprintf("%d (%s)", m.Successes, usagePct(m.Share))))
+		rect.Tip = fmt.Sprintf("%s: %d successful sign-ins (%s)", name, m.Successes, usagePct(m.Share))
+		f.Shapes = append(f.Shapes, svgText(itoa(left-6), itoa(y+barH-3), "end", name, false), rect,
+			svgText(f1(float64(left)+w+4), itoa(y+barH-3), "", fmt.Sprintf("%d (%s)", m.Successes, usagePct(m.Share)), true))
 		y += barH + gap
 	}
-	b.WriteString("</svg>\n</figure>\n")
+	return f
 }

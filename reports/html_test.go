@@ -10,25 +10,25 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 )
 
 // htmlFixture is the shared fixture with aggregates, a baseline and
 // bundle files, so that every chart is drawn.
-func htmlFixture() (*evaluator.Result, Options) {
+func htmlFixture() (*result.Result, Options) {
 	r := fixture()
-	counts := func(users, mfa, pwl, ssprEn, ssprCap int64, methods map[string]int64) *evaluator.ScopeCounts {
-		return &evaluator.ScopeCounts{Counts: snapshot.Counts{Users: users, MfaCapable: mfa, PasswordlessCapable: pwl, SsprEnabled: ssprEn, SsprCapable: ssprCap, Methods: methods}}
+	counts := func(users, mfa, pwl, ssprEn, ssprCap int64, methods map[string]int64) *result.ScopeCounts {
+		return &result.ScopeCounts{Counts: snapshot.Counts{Users: users, MfaCapable: mfa, PasswordlessCapable: pwl, SsprEnabled: ssprEn, SsprCapable: ssprCap, Methods: methods}}
 	}
-	r.Aggregates = &evaluator.Aggregates{Users: 300, Scopes: map[string]*evaluator.ScopeCounts{
+	r.Aggregates = &result.Aggregates{Users: 300, Scopes: map[string]*result.ScopeCounts{
 		"all":    counts(300, 270, 90, 280, 240, map[string]int64{"microsoftAuthenticatorPush": 200, "fido2SecurityKey": 40, "mobilePhone": 120, "email": 60, "windowsHelloForBusiness": 40}),
 		"member": counts(260, 240, 85, 260, 230, nil),
 		"guest":  counts(40, 30, 5, 20, 10, nil),
 		"admin":  counts(8, 7, 4, 8, 8, nil),
 	}}
-	r.Controls[0].Params = append(r.Controls[0].Params, evaluator.Param{Name: "passwordless_min", Default: 0.25, Value: 0.25})
-	old := &evaluator.Aggregates{Users: 280, Scopes: map[string]*evaluator.ScopeCounts{
+	r.Controls[0].Params = append(r.Controls[0].Params, result.Param{Name: "passwordless_min", Default: 0.25, Value: 0.25})
+	old := &result.Aggregates{Users: 280, Scopes: map[string]*result.ScopeCounts{
 		"member": counts(250, 200, 60, 250, 200, nil),
 	}}
 	o := fixtureOptions()
@@ -175,17 +175,17 @@ func htmlUsage(delegated bool) *snapshot.Usage {
 // htmlUsageFixture is htmlFixture with a usage section and the usage
 // controls, method_failure_rate_max raised to 0.25 and min_method_events
 // given as a json.Number, as parameters from a YAML or JSON file arrive.
-func htmlUsageFixture(delegated bool) (*evaluator.Result, Options) {
+func htmlUsageFixture(delegated bool) (*result.Result, Options) {
 	r, o := htmlFixture()
-	r.Usage = evaluator.SummarizeUsage(htmlUsage(delegated))
+	r.Usage = result.SummarizeUsage(htmlUsage(delegated))
 	r.Controls = append(r.Controls,
-		evaluator.Control{ID: "AM-USE-01", Title: "Authentication methods do not fail often", Severity: evaluator.SeverityMedium, Scope: evaluator.ScopeTenant,
-			Params:  []evaluator.Param{{Name: "method_failure_rate_max", Default: 0.2, Value: 0.25}, {Name: "min_method_events", Default: json.Number("20"), Value: json.Number("20")}},
-			Package: "authgate.builtin.usage_method_failure_rate", Family: "USE", Builtin: true, Status: evaluator.StatusFail,
-			Violations: []evaluator.Violation{{Message: "mobileSMS reset failed 33.3% of the time (15 of 45 attempts over d7), above the maximum of 25.0%.", Value: f64(1.0 / 3), Threshold: f64(0.25), Offset: -1}}},
-		evaluator.Control{ID: "AM-USE-02", Title: "Sign-ins are multi-factor", Severity: evaluator.SeverityHigh, Scope: evaluator.ScopeTenant,
-			Params:  []evaluator.Param{{Name: "single_factor_signin_max", Default: 0.05, Value: 0.05}},
-			Package: "authgate.builtin.usage_single_factor_signins", Family: "USE", Builtin: true, Status: evaluator.StatusPass, Violations: []evaluator.Violation{}},
+		result.Control{ID: "AM-USE-01", Title: "Authentication methods do not fail often", Severity: result.SeverityMedium, Scope: result.ScopeTenant,
+			Params:  []result.Param{{Name: "method_failure_rate_max", Default: 0.2, Value: 0.25}, {Name: "min_method_events", Default: json.Number("20"), Value: json.Number("20")}},
+			Package: "authgate.builtin.usage_method_failure_rate", Family: "USE", Builtin: true, Status: result.StatusFail,
+			Violations: []result.Violation{{Message: "mobileSMS reset failed 33.3% of the time (15 of 45 attempts over d7), above the maximum of 25.0%.", Value: f64(1.0 / 3), Threshold: f64(0.25), Offset: -1}}},
+		result.Control{ID: "AM-USE-02", Title: "Sign-ins are multi-factor", Severity: result.SeverityHigh, Scope: result.ScopeTenant,
+			Params:  []result.Param{{Name: "single_factor_signin_max", Default: 0.05, Value: 0.05}},
+			Package: "authgate.builtin.usage_single_factor_signins", Family: "USE", Builtin: true, Status: result.StatusPass, Violations: []result.Violation{}},
 	)
 	if err := r.Decide("high"); err != nil {
 		panic(err)
@@ -297,7 +297,7 @@ func TestHTMLUsage(t *testing.T) {
 	})
 	t.Run("defaults without the usage controls", func(t *testing.T) {
 		r, o := htmlFixture()
-		r.Usage = evaluator.SummarizeUsage(htmlUsage(true))
+		r.Usage = result.SummarizeUsage(htmlUsage(true))
 		page := string(render(t, "html", o, r))
 		if !strings.Contains(page, "method_failure_rate_max: 20.0%") || !strings.Contains(page, "1 - single_factor_signin_max: 95.0%") {
 			t.Error("default thresholds not drawn")
@@ -309,7 +309,7 @@ func TestHTMLUsage(t *testing.T) {
 	})
 	t.Run("usage without aggregates", func(t *testing.T) {
 		r := fixture()
-		r.Usage = evaluator.SummarizeUsage(htmlUsage(true))
+		r.Usage = result.SummarizeUsage(htmlUsage(true))
 		page := string(render(t, "html", fixtureOptions(), r))
 		if strings.Contains(page, `id="chart-coverage"`) || !strings.Contains(page, `id="chart-usage-mfa"`) {
 			t.Error("want the usage charts alone")

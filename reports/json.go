@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // JSONSchemaVersion is the version of the json output contract.
@@ -20,22 +20,33 @@ type jsonWriter struct{ o Options }
 
 var _ Writer = (*jsonWriter)(nil)
 
-// jsonControl is a control without its violations, in contract field order.
-type jsonControl struct {
-	ID          string                `json:"id"`
-	Title       string                `json:"title"`
-	Description string                `json:"description,omitempty"`
-	Severity    evaluator.Severity    `json:"severity"`
-	Scope       evaluator.Scope       `json:"scope,omitempty"`
-	Status      evaluator.Status      `json:"status"`
-	SkipReason  string                `json:"skipReason,omitempty"`
-	Remediation string                `json:"remediation,omitempty"`
-	References  []evaluator.Reference `json:"references,omitempty"`
-	Params      []evaluator.Param     `json:"params,omitempty"`
-	Package     string                `json:"package"`
-	Family      string                `json:"family"`
-	Builtin     bool                  `json:"builtin"`
-	Source      string                `json:"source,omitempty"`
+// jsonField is one member of a JSON object: its name, its value, and
+// whether it is left out (the omitempty of a struct tag).
+type jsonField struct {
+	name  string
+	value any
+	omit  bool
+}
+
+// controlFields are a control's members before its violations, in contract
+// order: the violations follow, streamed.
+func controlFields(c *result.Control) []jsonField {
+	return []jsonField{
+		{"id", c.ID, false},
+		{"title", c.Title, false},
+		{"description", c.Description, c.Description == ""},
+		{"severity", c.Severity, false},
+		{"scope", c.Scope, c.Scope == ""},
+		{"status", c.Status, false},
+		{"skipReason", c.SkipReason, c.SkipReason == ""},
+		{"remediation", c.Remediation, c.Remediation == ""},
+		{"references", c.References, len(c.References) == 0},
+		{"params", c.Params, len(c.Params) == 0},
+		{"package", c.Package, false},
+		{"family", c.Family, false},
+		{"builtin", c.Builtin, false},
+		{"source", c.Source, c.Source == ""},
+	}
 }
 
 // jsonEnc writes indented JSON values without HTML escaping.
@@ -79,7 +90,7 @@ func (e *jsonEnc) field(prefix string, first bool, name string, v any) {
 	e.value(prefix+"  ", v)
 }
 
-func (j *jsonWriter) Write(w io.Writer, r *evaluator.Result) error {
+func (j *jsonWriter) Write(w io.Writer, r *result.Result) error {
 	e := &jsonEnc{w: bufio.NewWriterSize(w, 64<<10)}
 	schema := r.SchemaVersion
 	if schema == 0 {
@@ -87,7 +98,7 @@ func (j *jsonWriter) Write(w io.Writer, r *evaluator.Result) error {
 	}
 	controls := r.Controls
 	if controls == nil {
-		controls = []evaluator.Control{}
+		controls = []result.Control{}
 	}
 	e.raw("{")
 	e.field("", true, "schemaVersion", schema)
@@ -105,26 +116,12 @@ func (j *jsonWriter) Write(w io.Writer, r *evaluator.Result) error {
 			e.raw(",")
 		}
 		e.raw("\n    {")
-		jc := jsonControl{
-			ID: c.ID, Title: c.Title, Description: c.Description, Severity: c.Severity,
-			Scope: c.Scope, Status: c.Status, SkipReason: c.SkipReason,
-			Remediation: c.Remediation, References: c.References, Params: c.Params,
-			Package: c.Package, Family: c.Family, Builtin: c.Builtin, Source: c.Source,
-		}
-		// Encode the metadata as one object and splice its fields in, so the
-		// field order and omitempty rules are those of jsonControl.
-		e.buf.Reset()
-		if e.err == nil {
-			enc := json.NewEncoder(&e.buf)
-			enc.SetEscapeHTML(false)
-			enc.SetIndent("    ", "  ")
-			e.err = enc.Encode(jc)
-		}
-		if e.err == nil {
-			body := bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))
-			body = bytes.TrimPrefix(body, []byte("{"))
-			body = bytes.TrimSuffix(body, []byte("\n    }"))
-			_, e.err = e.w.Write(body)
+		first := true
+		for _, f := range controlFields(c) {
+			if !f.omit {
+				e.field("    ", first, f.name, f.value)
+				first = false
+			}
 		}
 		vs := sortedViolations(c)
 		if len(vs) == 0 {
@@ -170,7 +167,7 @@ func (j *jsonWriter) Write(w io.Writer, r *evaluator.Result) error {
 // the json output of a 1,000,000-user tenant is mostly violations.
 // TestAppendViolation keeps it identical to encoding/json and fails when
 // the model gains a field.
-func appendViolation(b []byte, v *evaluator.Violation) []byte {
+func appendViolation(b []byte, v *result.Violation) []byte {
 	const in1, in2 = "\n          ", "\n            "
 	b = append(b, '{')
 	b = append(b, in1+`"subject": `...)

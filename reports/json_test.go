@@ -9,18 +9,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authgate/authgate/result"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/authgate/authgate/evaluator"
 )
 
 func TestJSONGolden(t *testing.T) {
 	golden(t, "json.golden", render(t, "json", fixtureOptions(), fixture()))
 }
 
-// TestJSONContract decodes the output and checks it against the contract of
-// issue 2: the fields, their values, control and violation order.
+// TestJSONContract decodes the output and checks it against the documented
+// contract: the fields, their values, control and violation order.
 func TestJSONContract(t *testing.T) {
 	out := render(t, "json", fixtureOptions(), fixture())
 	if !json.Valid(out) {
@@ -30,12 +29,12 @@ func TestJSONContract(t *testing.T) {
 		t.Error("no trailing newline")
 	}
 	var doc struct {
-		SchemaVersion int                   `json:"schemaVersion"`
-		Tool          evaluator.Tool        `json:"tool"`
-		Snapshot      evaluator.SnapshotRef `json:"snapshot"`
-		Verdict       string                `json:"verdict"`
-		FailOn        string                `json:"failOn"`
-		Summary       evaluator.Summary     `json:"summary"`
+		SchemaVersion int                `json:"schemaVersion"`
+		Tool          result.Tool        `json:"tool"`
+		Snapshot      result.SnapshotRef `json:"snapshot"`
+		Verdict       string             `json:"verdict"`
+		FailOn        string             `json:"failOn"`
+		Summary       result.Summary     `json:"summary"`
 		Controls      []struct {
 			ID         string `json:"id"`
 			Severity   string `json:"severity"`
@@ -44,11 +43,11 @@ func TestJSONContract(t *testing.T) {
 			Package    string `json:"package"`
 			SkipReason string `json:"skipReason"`
 			Violations []struct {
-				Subject   *evaluator.Subject `json:"subject"`
-				Message   string             `json:"message"`
-				Value     *float64           `json:"value"`
-				Threshold *float64           `json:"threshold"`
-				Waiver    *evaluator.Waiver  `json:"waiver"`
+				Subject   *result.Subject `json:"subject"`
+				Message   string          `json:"message"`
+				Value     *float64        `json:"value"`
+				Threshold *float64        `json:"threshold"`
+				Waiver    *result.Waiver  `json:"waiver"`
 			} `json:"violations"`
 		} `json:"controls"`
 	}
@@ -115,7 +114,7 @@ func TestJSONContract(t *testing.T) {
 }
 
 func TestJSONEmpty(t *testing.T) {
-	out := render(t, "json", Options{}, &evaluator.Result{})
+	out := render(t, "json", Options{}, &result.Result{})
 	var doc map[string]any
 	if err := json.Unmarshal(out, &doc); err != nil {
 		t.Fatalf("%v:\n%s", err, out)
@@ -244,28 +243,28 @@ func BenchmarkWriteJSON(b *testing.B) { benchmarkWrite(b, "json") }
 // encoding/json, and fails when the result model gains a field it ignores.
 func TestAppendViolation(t *testing.T) {
 	for typ, want := range map[reflect.Type]int{
-		reflect.TypeFor[evaluator.Violation](): 6, // Subject, Message, Value, Threshold, Waiver, Offset (json:"-")
-		reflect.TypeFor[evaluator.Subject]():   3,
-		reflect.TypeFor[evaluator.Waiver]():    6,
+		reflect.TypeFor[result.Violation](): 6, // Subject, Message, Value, Threshold, Waiver, Offset (json:"-")
+		reflect.TypeFor[result.Subject]():   3,
+		reflect.TypeFor[result.Waiver]():    6,
 	} {
 		if typ.NumField() != want {
 			t.Errorf("%s has %d fields, appendViolation knows %d: update it", typ, typ.NumField(), want)
 		}
 	}
-	sub := &evaluator.Subject{ID: "id-1", UserPrincipalName: "a@b.example", DisplayName: "A"}
+	sub := &result.Subject{ID: "id-1", UserPrincipalName: "a@b.example", DisplayName: "A"}
 	tests := []struct {
 		name string
-		v    evaluator.Violation
+		v    result.Violation
 	}{
-		{"tenant", evaluator.Violation{Message: "m"}},
-		{"tenant values", evaluator.Violation{Message: "m", Value: f64(0.91), Threshold: f64(0.95)}},
-		{"odd floats", evaluator.Violation{Message: "m", Value: f64(1e-7), Threshold: f64(1e21)}},
-		{"integral floats", evaluator.Violation{Message: "m", Value: f64(3), Threshold: f64(-0.5)}},
-		{"user", evaluator.Violation{Subject: sub, Message: "admin is not MFA-capable", Offset: 5}},
-		{"empty strings", evaluator.Violation{Subject: &evaluator.Subject{}}},
-		{"escapes", evaluator.Violation{Subject: &evaluator.Subject{ID: "x", DisplayName: "q\"b\\s\n\t\x01<&> Zoë \u2028 \xff"}, Message: "é"}},
-		{"waiver full", evaluator.Violation{Subject: sub, Message: "m", Waiver: &evaluator.Waiver{Control: "C", Subject: "S", Reason: "R", Owner: "O", Expires: "E", Ticket: "T"}}},
-		{"waiver minimal", evaluator.Violation{Message: "m", Waiver: &evaluator.Waiver{Control: "C", Reason: "R"}}},
+		{"tenant", result.Violation{Message: "m"}},
+		{"tenant values", result.Violation{Message: "m", Value: f64(0.91), Threshold: f64(0.95)}},
+		{"odd floats", result.Violation{Message: "m", Value: f64(1e-7), Threshold: f64(1e21)}},
+		{"integral floats", result.Violation{Message: "m", Value: f64(3), Threshold: f64(-0.5)}},
+		{"user", result.Violation{Subject: sub, Message: "admin is not MFA-capable", Offset: 5}},
+		{"empty strings", result.Violation{Subject: &result.Subject{}}},
+		{"escapes", result.Violation{Subject: &result.Subject{ID: "x", DisplayName: "q\"b\\s\n\t\x01<&> Zoë \u2028 \xff"}, Message: "é"}},
+		{"waiver full", result.Violation{Subject: sub, Message: "m", Waiver: &result.Waiver{Control: "C", Subject: "S", Reason: "R", Owner: "O", Expires: "E", Ticket: "T"}}},
+		{"waiver minimal", result.Violation{Message: "m", Waiver: &result.Waiver{Control: "C", Reason: "R"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -314,7 +313,7 @@ func TestJSONUsage(t *testing.T) {
 				t.Errorf("members (-want +got):\n%s", diff)
 			}
 			var doc struct {
-				Usage *evaluator.UsageSummary `json:"usage"`
+				Usage *result.UsageSummary `json:"usage"`
 			}
 			if err := json.Unmarshal(out, &doc); err != nil {
 				t.Fatal(err)
@@ -333,5 +332,28 @@ func TestJSONUsage(t *testing.T) {
 	}
 	if strings.Contains(string(render(t, "json", fixtureOptions(), fixture())), `"usage"`) {
 		t.Error("usage member without usage")
+	}
+}
+
+// TestControlFieldsCoverTheModel fails when result.Control gains a JSON
+// field that the json writer does not write.
+func TestControlFieldsCoverTheModel(t *testing.T) {
+	written := map[string]bool{"violations": true}
+	for _, f := range controlFields(&result.Control{}) {
+		written[f.name] = true
+	}
+	typ := reflect.TypeFor[result.Control]()
+	for i := range typ.NumField() {
+		name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if !written[name] {
+			t.Errorf("result.Control field %s (json %q) is not written by the json writer", typ.Field(i).Name, name)
+		}
+		delete(written, name)
+	}
+	for name := range written {
+		t.Errorf("the json writer writes %q, which result.Control does not have", name)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // junitWriter writes JUnit XML valid against the Jenkins xUnit junit-10.xsd:
@@ -41,6 +41,7 @@ type junitSuite struct {
 	Time       string          `xml:"time,attr"`
 	Properties []junitProperty `xml:"properties>property"`
 	Cases      []junitCase     `xml:"testcase"`
+	notGating  []string
 }
 
 type junitProperty struct {
@@ -75,15 +76,16 @@ func xmlText(s string) string {
 
 // JUnitClassname returns the testcase classname of a control: "authgate."
 // and its family. With JUnitName it is stable across runs and unique per control.
-func JUnitClassname(c *evaluator.Control) string { return "authgate." + family(c) }
+func JUnitClassname(c *result.Control) string { return "authgate." + family(c) }
 
 // JUnitName returns the testcase name of a control: its id and title.
-func JUnitName(c *evaluator.Control) string {
+func JUnitName(c *result.Control) string {
 	return strings.TrimSpace(c.ID + " " + oneLine(c.Title))
 }
 
-func (j *junitWriter) Write(w io.Writer, r *evaluator.Result) error {
+func (j *junitWriter) Write(w io.Writer, r *result.Result) error {
 	limit := j.o.limit(DefaultMaxPerControl)
+	g := gateOf(r)
 	props := []junitProperty{
 		{"tenantId", r.Snapshot.TenantID},
 		{"snapshot.path", r.Snapshot.Path},
@@ -104,13 +106,21 @@ func (j *junitWriter) Write(w io.Writer, r *evaluator.Result) error {
 			byFamily[fam] = s
 			names = append(names, fam)
 		}
-		s.Cases = append(s.Cases, j.testcase(c, limit))
+		s.Cases = append(s.Cases, j.testcase(g, c, limit))
+		if g.warns(c) {
+			s.notGating = append(s.notGating, c.ID)
+		}
 	}
 	slices.Sort(names)
 
 	root := junitSuites{Name: "authgate", Time: junitTime, Suites: []junitSuite{}}
 	for _, fam := range names {
 		s := byFamily[fam]
+		if len(s.notGating) > 0 {
+			// Which failures of this suite leave the gate passing: a JUnit
+			// testcase has no properties of its own.
+			s.Properties = append(slices.Clone(s.Properties), junitProperty{"failuresNotGating", strings.Join(s.notGating, " ")})
+		}
 		for _, tc := range s.Cases {
 			s.Tests++
 			switch {
@@ -142,13 +152,13 @@ func (j *junitWriter) Write(w io.Writer, r *evaluator.Result) error {
 	return nil
 }
 
-func (j *junitWriter) testcase(c *evaluator.Control, limit int) junitCase {
+func (j *junitWriter) testcase(g gate, c *result.Control, limit int) junitCase {
 	tc := junitCase{Classname: JUnitClassname(c), Name: JUnitName(c), Time: junitTime}
 	open, waived := tally(c)
 	vs := sortedViolations(c)
 	switch c.Status {
-	case evaluator.StatusPass:
-	case evaluator.StatusFail:
+	case result.StatusPass:
+	case result.StatusFail:
 		var sb strings.Builder
 		listed := 0
 		for i := range vs {
@@ -159,7 +169,7 @@ func (j *junitWriter) testcase(c *evaluator.Control, limit int) junitCase {
 				break
 			}
 			listed++
-			sb.WriteString(textViolation(&vs[i]))
+			sb.WriteString(textViolation(c, &vs[i], false))
 			sb.WriteString("\n")
 		}
 		if open > listed {
@@ -172,11 +182,11 @@ func (j *junitWriter) testcase(c *evaluator.Control, limit int) junitCase {
 			sb.WriteString("see: " + u + "\n")
 		}
 		tc.Failure = &junitMessage{
-			Message: fmt.Sprintf("%d %s of %s", open, plural(open, "violation", "violations"), c.ID),
+			Message: fmt.Sprintf("%d %s of %s (%s)", open, Plural(open, "violation", "violations"), c.ID, gateNote(g, c)),
 			Type:    c.Severity.String(),
 			Text:    xmlText(sb.String()),
 		}
-	case evaluator.StatusSkipped:
+	case result.StatusSkipped:
 		tc.Skipped = &junitMessage{Message: cmp.Or(oneLine(c.SkipReason), "skipped")}
 	default:
 		// A status this writer does not know is an evaluation error.
@@ -191,13 +201,24 @@ func (j *junitWriter) testcase(c *evaluator.Control, limit int) junitCase {
 				continue
 			}
 			if listed == limit {
-				fmt.Fprintf(&sb, "%d more waived %s not listed\n", waived-listed, plural(waived-listed, "violation", "violations"))
+				fmt.Fprintf(&sb, "%d more waived %s not listed\n", waived-listed, Plural(waived-listed, "violation", "violations"))
 				break
 			}
 			listed++
-			sb.WriteString("waived: " + textViolation(v) + "; " + oneLine(waiverNote(v.Waiver)) + "\n")
+			sb.WriteString("waived: " + textViolation(c, v, false) + "; " + oneLine(waiverNote(v.Waiver)) + "\n")
 		}
 		tc.SystemOut = &junitMessage{Text: xmlText(sb.String())}
 	}
 	return tc
+}
+
+// gateNote says whether a failing control fails the gate.
+func gateNote(g gate, c *result.Control) string {
+	if g.gates(c) {
+		if g.failOn == "" {
+			return "fails the gate"
+		}
+		return "fails the gate at --fail-on " + g.failOn
+	}
+	return g.notGating()
 }

@@ -7,9 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authgate/authgate/result"
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/authgate/authgate/evaluator"
 )
 
 func TestJUnitGolden(t *testing.T) {
@@ -120,7 +119,7 @@ func TestJUnit(t *testing.T) {
 	}
 	adm := d.Suites[0].Cases[0]
 	if adm.Name != "AM-ADM-01 Administrators are MFA-capable" || adm.Failure == nil ||
-		adm.Failure.Message != "3 violations of AM-ADM-01" || adm.Failure.Type != "critical" ||
+		adm.Failure.Message != "3 violations of AM-ADM-01 (fails the gate at --fail-on high)" || adm.Failure.Type != "critical" ||
 		!strings.Contains(adm.Failure.Text, "carol@contoso.example (Carol <Ops> & Co | Tier-0 Ünïcødé ✓): admin is not MFA-capable\n") ||
 		strings.Contains(adm.Failure.Text, "bob@") ||
 		!strings.Contains(adm.SystemOut, "waived: bob@contoso.example (Bob): admin is not MFA-capable; hardware token on order") {
@@ -138,7 +137,7 @@ func TestJUnit(t *testing.T) {
 }
 
 func TestJUnitErrorStatus(t *testing.T) {
-	r := &evaluator.Result{Controls: []evaluator.Control{{ID: "AM-E-01", Title: "e", Status: "error"}}}
+	r := &result.Result{Controls: []result.Control{{ID: "AM-E-01", Title: "e", Status: "error"}}}
 	d := decodeJUnit(t, render(t, "junit", Options{}, r))
 	if d.Errors != 1 || d.Suites[0].Errors != 1 || d.Failures != 0 {
 		t.Errorf("an unknown status must count as an error: %+v", d)
@@ -158,7 +157,7 @@ func TestJUnitCap(t *testing.T) {
 	out := render(t, "junit", Options{FullList: "out/results.json"}, bigResult())
 	d := decodeJUnit(t, out)
 	f := d.Suites[0].Cases[0].Failure
-	if f == nil || f.Message != "1000000 violations of AM-ADM-01" {
+	if f == nil || f.Message != "1000000 violations of AM-ADM-01 (fails the gate at --fail-on high)" {
 		t.Fatalf("failure = %+v", f)
 	}
 	if n := strings.Count(f.Text, "@big.example"); n != DefaultMaxPerControl {

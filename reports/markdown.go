@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // markdownListed is the number of violators listed per failing control when
@@ -32,24 +32,29 @@ var mdEscaper = strings.NewReplacer(
 	"\r\n", " ", "\r", " ", "\n", " ",
 )
 
-// md escapes a user-provided string for use inline in Markdown, including
-// inside a table cell.
-func md(s string) string { return mdEscaper.Replace(s) }
+// md sanitises a user-provided string and escapes it for use inline in
+// Markdown, including inside a table cell.
+func md(s string) string { return mdEscaper.Replace(Sanitize(s)) }
 
 // mdURL makes a URL safe inside the parentheses of a Markdown link.
 func mdURL(u string) string {
-	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", "|", "%7C").Replace(u)
+	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", "|", "%7C").Replace(Sanitize(u))
 }
 
-func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
+func (m *markdownWriter) Write(w io.Writer, r *result.Result) error {
 	b := bufio.NewWriter(w)
 	limit := m.o.limit(markdownListed)
 	s := r.Summary
+	g := gateOf(r)
 
 	fmt.Fprintf(b, "## authgate: %s\n\n", verdictWord(r.Verdict))
-	fmt.Fprintf(b, "Gate **%s** at fail-on `%s`. %d %s: %d passed, %d failed, %d skipped; %d %s",
-		verdictWord(r.Verdict), md(r.FailOn), s.Controls, plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped,
-		s.Violations, plural(s.Violations, "violation", "violations"))
+	fmt.Fprintf(b, "Gate **%s** at fail-on `%s`", verdictWord(r.Verdict), md(r.FailOn))
+	if why := verdictReason(r); why != "" {
+		fmt.Fprintf(b, " (%s)", md(why))
+	}
+	fmt.Fprintf(b, ". %d %s: %d passed, %d failed, %d skipped; %d %s",
+		s.Controls, Plural(s.Controls, "control", "controls"), s.Passed, s.Failed, s.Skipped,
+		s.Violations, Plural(s.Violations, "violation", "violations"))
 	if s.Waived > 0 {
 		fmt.Fprintf(b, ", %d waived", s.Waived)
 	}
@@ -65,19 +70,19 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 		if waived > 0 {
 			count += fmt.Sprintf(" (+%d waived)", waived)
 		}
-		if c.Status == evaluator.StatusSkipped {
+		if c.Status == result.StatusSkipped {
 			count = "–"
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", md(c.ID), md(oneLine(c.Title)), c.Severity, statusWord(c.Status), count)
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", md(c.ID), md(c.Title), c.Severity, g.statusLabel(c), count)
 	}
 
 	for _, c := range controls {
-		if _, waived := tally(c); waived == 0 || c.Status == evaluator.StatusFail {
+		if _, waived := tally(c); waived == 0 || c.Status == result.StatusFail {
 			continue
 		}
 		// A control whose every violation is waived passes, but its waived
 		// findings stay visible with their justification.
-		fmt.Fprintf(b, "\n### %s %s (waived)\n\n", md(c.ID), md(oneLine(c.Title)))
+		fmt.Fprintf(b, "\n### %s %s (waived)\n\n", md(c.ID), md(c.Title))
 		m.waived(b, c, limit)
 	}
 	if stale := staleWaivers(r); len(stale) > 0 {
@@ -88,12 +93,16 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 	}
 
 	for _, c := range controls {
-		if c.Status != evaluator.StatusFail {
+		if c.Status != result.StatusFail {
 			continue
 		}
 		open, _ := tally(c)
-		fmt.Fprintf(b, "\n### %s %s\n\n", md(c.ID), md(oneLine(c.Title)))
-		fmt.Fprintf(b, "%s, %d %s.\n\n", c.Severity, open, plural(open, "violation", "violations"))
+		fmt.Fprintf(b, "\n### %s %s\n\n", md(c.ID), md(c.Title))
+		fmt.Fprintf(b, "%s, %d %s", c.Severity, open, Plural(open, "violation", "violations"))
+		if g.warns(c) {
+			fmt.Fprintf(b, "; %s", md(g.notGating()))
+		}
+		b.WriteString(".\n\n")
 		vs := sortedViolations(c)
 		listed := 0
 		for i := range vs {
@@ -105,7 +114,7 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 				break
 			}
 			listed++
-			fmt.Fprintf(b, "- %s\n", md(textViolation(v)))
+			fmt.Fprintf(b, "- %s\n", md(textViolation(c, v, true)))
 		}
 		if open > listed {
 			fmt.Fprintf(b, "- … and %d more", open-listed)
@@ -134,7 +143,7 @@ func (m *markdownWriter) Write(w io.Writer, r *evaluator.Result) error {
 }
 
 // waived lists a control's waived violations with their justification.
-func (m *markdownWriter) waived(b *bufio.Writer, c *evaluator.Control, limit int) {
+func (m *markdownWriter) waived(b *bufio.Writer, c *result.Control, limit int) {
 	_, waived := tally(c)
 	if waived == 0 {
 		return
@@ -150,6 +159,6 @@ func (m *markdownWriter) waived(b *bufio.Writer, c *evaluator.Control, limit int
 			break
 		}
 		listed++
-		fmt.Fprintf(b, "- %s: waived, %s\n", md(textViolation(&v)), md(oneLine(waiverNote(v.Waiver))))
+		fmt.Fprintf(b, "- %s: waived, %s\n", md(textViolation(c, &v, true)), md(waiverNote(v.Waiver)))
 	}
 }

@@ -10,12 +10,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // Writer renders a Result in one format. Output is byte-for-byte deterministic.
 type Writer interface {
-	Write(w io.Writer, r *evaluator.Result) error
+	Write(w io.Writer, r *result.Result) error
 }
 
 // DefaultMaxPerControl is the number of violations per control that the
@@ -99,22 +99,22 @@ func (o Options) moreMessage(n int, id string) string {
 	if o.FullList != "" {
 		where = "the full list is in " + o.FullList
 	}
-	return fmt.Sprintf("%d more %s of %s not listed; %s", n, plural(n, "violation", "violations"), id, where)
+	return fmt.Sprintf("%d more %s of %s not listed; %s", n, Plural(n, "violation", "violations"), id, where)
 }
 
 // sortedControls returns pointers to r's controls sorted by id, leaving r untouched.
-func sortedControls(r *evaluator.Result) []*evaluator.Control {
-	cs := make([]*evaluator.Control, len(r.Controls))
+func sortedControls(r *result.Result) []*result.Control {
+	cs := make([]*result.Control, len(r.Controls))
 	for i := range r.Controls {
 		cs[i] = &r.Controls[i]
 	}
-	slices.SortStableFunc(cs, func(a, b *evaluator.Control) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortStableFunc(cs, func(a, b *result.Control) int { return cmp.Compare(a.ID, b.ID) })
 	return cs
 }
 
 // compareViolations orders tenant-level findings first (by message), then
 // per-user findings by subject id, then by message.
-func compareViolations(a, b evaluator.Violation) int {
+func compareViolations(a, b result.Violation) int {
 	switch {
 	case a.Subject == nil && b.Subject != nil:
 		return -1
@@ -131,7 +131,7 @@ func compareViolations(a, b evaluator.Violation) int {
 // sortedViolations returns c's violations in output order. It returns the
 // control's own slice when it is already sorted (the evaluator's output is),
 // and a sorted copy otherwise.
-func sortedViolations(c *evaluator.Control) []evaluator.Violation {
+func sortedViolations(c *result.Control) []result.Violation {
 	if slices.IsSortedFunc(c.Violations, compareViolations) {
 		return c.Violations
 	}
@@ -141,7 +141,7 @@ func sortedViolations(c *evaluator.Control) []evaluator.Violation {
 }
 
 // tally counts a control's open (unwaived) and waived violations.
-func tally(c *evaluator.Control) (open, waived int) {
+func tally(c *result.Control) (open, waived int) {
 	for i := range c.Violations {
 		if c.Violations[i].Waiver != nil {
 			waived++
@@ -154,12 +154,12 @@ func tally(c *evaluator.Control) (open, waived int) {
 
 // family returns the output family of a control: Control.Family, else the
 // family of a built-in id, else the package, else "other".
-func family(c *evaluator.Control) string {
+func family(c *result.Control) string {
 	switch {
 	case c.Family != "":
 		return c.Family
-	case evaluator.FamilyOf(c.ID) != "":
-		return evaluator.FamilyOf(c.ID)
+	case result.FamilyOf(c.ID) != "":
+		return result.FamilyOf(c.ID)
 	case c.Package != "":
 		return c.Package
 	}
@@ -168,7 +168,7 @@ func family(c *evaluator.Control) string {
 
 // subjectLabel names a violation's subject for humans: the UPN (or id) and
 // the display name in parentheses; "tenant" for tenant-level findings.
-func subjectLabel(s *evaluator.Subject) string {
+func subjectLabel(s *result.Subject) string {
 	if s == nil {
 		return "tenant"
 	}
@@ -180,7 +180,7 @@ func subjectLabel(s *evaluator.Subject) string {
 }
 
 // waiverNote describes a waiver in one line: reason (owner …, expires …, ticket …).
-func waiverNote(w *evaluator.Waiver) string {
+func waiverNote(w *result.Waiver) string {
 	var parts []string
 	if w.Owner != "" {
 		parts = append(parts, "owner "+w.Owner)
@@ -217,7 +217,7 @@ func oneLine(s string) string {
 }
 
 // firstURL returns the first reference URL of a control, or "".
-func firstURL(refs []evaluator.Reference) string {
+func firstURL(refs []result.Reference) string {
 	for _, r := range refs {
 		if r.URL != "" {
 			return r.URL
@@ -227,24 +227,26 @@ func firstURL(refs []evaluator.Reference) string {
 }
 
 // statusWord is the upper-case status shown by text and markdown.
-func statusWord(s evaluator.Status) string {
+func statusWord(s result.Status) string {
 	switch s {
-	case evaluator.StatusPass:
+	case result.StatusPass:
 		return "PASS"
-	case evaluator.StatusFail:
+	case result.StatusFail:
 		return "FAIL"
-	case evaluator.StatusSkipped:
+	case result.StatusSkipped:
 		return "SKIPPED"
 	}
 	return strings.ToUpper(cmp.Or(string(s), "unknown"))
 }
 
 // verdictWord is the upper-case verdict.
-func verdictWord(v evaluator.Verdict) string {
+func verdictWord(v result.Verdict) string {
 	return strings.ToUpper(cmp.Or(string(v), "unknown"))
 }
 
-func plural(n int, one, many string) string {
+// Plural returns one when n is 1, else many: the one plural of every
+// message and report.
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return one
 	}
@@ -269,10 +271,10 @@ func Fingerprint(controlID, subjectID, tenantID string) string {
 
 // staleWaivers returns the declared waivers that need attention (expired or
 // matching nothing), sorted by source, with one line describing each.
-func staleWaivers(r *evaluator.Result) []string {
+func staleWaivers(r *result.Result) []string {
 	var out []string
 	for _, w := range r.Waivers {
-		if w.State == evaluator.WaiverApplied {
+		if w.State == result.WaiverApplied {
 			continue
 		}
 		what := w.Control
@@ -281,12 +283,12 @@ func staleWaivers(r *evaluator.Result) []string {
 		}
 		var why string
 		switch w.State {
-		case evaluator.WaiverExpired:
+		case result.WaiverExpired:
 			why = fmt.Sprintf("expired on %s and no longer applies", w.Expires)
 			if w.Matched > 0 {
-				why += fmt.Sprintf(" (%d %s no longer waived)", w.Matched, plural(w.Matched, "violation", "violations"))
+				why += fmt.Sprintf(" (%d %s no longer waived)", w.Matched, Plural(w.Matched, "violation", "violations"))
 			}
-		case evaluator.WaiverOrphaned:
+		case result.WaiverOrphaned:
 			why = "matched no violation: remove it"
 		default:
 			why = string(w.State)

@@ -6,9 +6,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/authgate/authgate/result"
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/authgate/authgate/evaluator"
 )
 
 func TestFormats(t *testing.T) {
@@ -63,15 +62,15 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestCompareViolations(t *testing.T) {
-	sub := func(id string) *evaluator.Subject { return &evaluator.Subject{ID: id} }
-	vs := []evaluator.Violation{
+	sub := func(id string) *result.Subject { return &result.Subject{ID: id} }
+	vs := []result.Violation{
 		{Subject: sub("b"), Message: "x"},
 		{Message: "z tenant"},
 		{Subject: sub("a"), Message: "y"},
 		{Message: "a tenant"},
 		{Subject: sub("a"), Message: "b"},
 	}
-	c := &evaluator.Control{Violations: vs}
+	c := &result.Control{Violations: vs}
 	got := sortedViolations(c)
 	var order []string
 	for _, v := range got {
@@ -136,26 +135,26 @@ func TestFingerprint(t *testing.T) {
 // bigResult is a Result with one per-user control holding n violations
 // (sorted, as the evaluator emits them) and one passing control. It is built
 // once and shared: the writers never modify a Result.
-var bigResult = sync.OnceValue(func() *evaluator.Result {
+var bigResult = sync.OnceValue(func() *result.Result {
 	const n = 1_000_000
-	vs := make([]evaluator.Violation, n)
-	subs := make([]evaluator.Subject, n)
+	vs := make([]result.Violation, n)
+	subs := make([]result.Subject, n)
 	for i := range vs {
 		id := "u" + pad7(i)
-		subs[i] = evaluator.Subject{ID: id, UserPrincipalName: id + "@big.example", DisplayName: "User " + id}
-		vs[i] = evaluator.Violation{Subject: &subs[i], Message: "admin is not MFA-capable", Offset: int64(1000 + i*500)}
+		subs[i] = result.Subject{ID: id, UserPrincipalName: id + "@big.example", DisplayName: "User " + id}
+		vs[i] = result.Violation{Subject: &subs[i], Message: "admin is not MFA-capable", Offset: int64(1000 + i*500)}
 	}
-	r := &evaluator.Result{
+	r := &result.Result{
 		SchemaVersion: 1,
-		Tool:          evaluator.Tool{Name: "authgate", Version: "1.2.3"},
-		Snapshot:      evaluator.SnapshotRef{Path: "big.json", SHA256: "00", TenantID: "t-big", FetchedAt: "2026-11-20T08:00:00Z", Users: n},
-		Controls: []evaluator.Control{
+		Tool:          result.Tool{Name: "authgate", Version: "1.2.3"},
+		Snapshot:      result.SnapshotRef{Path: "big.json", SHA256: "00", TenantID: "t-big", FetchedAt: "2026-11-20T08:00:00Z", Users: n},
+		Controls: []result.Control{
 			{ID: "AM-ADM-01", Title: "Administrators are MFA-capable", Description: "d", Remediation: "r",
-				Severity: evaluator.SeverityCritical, Scope: evaluator.ScopeUser, Package: "authgate.builtin.a", Family: "ADM",
-				Builtin: true, Status: evaluator.StatusFail, Violations: vs},
+				Severity: result.SeverityCritical, Scope: result.ScopeUser, Package: "authgate.builtin.a", Family: "ADM",
+				Builtin: true, Status: result.StatusFail, Violations: vs},
 			{ID: "AM-ADM-02", Title: "Administrators have a phishing-resistant method", Description: "d", Remediation: "r",
-				Severity: evaluator.SeverityHigh, Scope: evaluator.ScopeUser, Package: "authgate.builtin.b", Family: "ADM",
-				Builtin: true, Status: evaluator.StatusPass, Violations: []evaluator.Violation{}},
+				Severity: result.SeverityHigh, Scope: result.ScopeUser, Package: "authgate.builtin.b", Family: "ADM",
+				Builtin: true, Status: result.StatusPass, Violations: []result.Violation{}},
 		},
 	}
 	if err := r.Decide("high"); err != nil {
@@ -174,7 +173,7 @@ func pad7(i int) string {
 }
 
 // benchResult is a Result with 100,000 violations for the benchmarks.
-func benchResult() *evaluator.Result {
+func benchResult() *result.Result {
 	big := bigResult()
 	r := *big
 	r.Controls = slices.Clone(big.Controls)

@@ -8,13 +8,14 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
 
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // sarifSchemaURI is the $schema GitHub's documentation uses.
@@ -30,26 +31,26 @@ type sarifWriter struct{ o Options }
 var _ Writer = (*sarifWriter)(nil)
 
 // securitySeverity maps a severity to GitHub's numeric security-severity.
-func securitySeverity(s evaluator.Severity) string {
+func securitySeverity(s result.Severity) string {
 	switch s {
-	case evaluator.SeverityCritical:
+	case result.SeverityCritical:
 		return "9.5"
-	case evaluator.SeverityHigh:
+	case result.SeverityHigh:
 		return "8.0"
-	case evaluator.SeverityMedium:
+	case result.SeverityMedium:
 		return "5.5"
-	case evaluator.SeverityLow:
+	case result.SeverityLow:
 		return "3.0"
 	}
 	return "0.0"
 }
 
 // sarifLevel maps a severity to a SARIF level.
-func sarifLevel(s evaluator.Severity) string {
+func sarifLevel(s result.Severity) string {
 	switch {
-	case s >= evaluator.SeverityHigh:
+	case s >= result.SeverityHigh:
 		return sarif.LevelError
-	case s == evaluator.SeverityMedium:
+	case s == result.SeverityMedium:
 		return sarif.LevelWarning
 	}
 	return sarif.LevelNote
@@ -92,7 +93,7 @@ func ruleName(title, id string) string {
 	return b.String()
 }
 
-func (s *sarifWriter) rule(c *evaluator.Control) *sarif.ReportingDescriptor {
+func (s *sarifWriter) rule(c *result.Control) *sarif.ReportingDescriptor {
 	rule := sarif.NewReportingDescriptor()
 	rule.ID = ptr(c.ID)
 	rule.Name = ptr(ruleName(c.Title, c.ID))
@@ -150,45 +151,87 @@ func (s *sarifWriter) rule(c *evaluator.Control) *sarif.ReportingDescriptor {
 	return rule
 }
 
-func (s *sarifWriter) location(uri string, line int, logical *sarif.LogicalLocation) *sarif.Location {
-	region := sarif.NewRegion()
-	region.StartLine = ptr(line)
-	art := sarif.NewArtifactLocation()
-	art.URI = ptr(uri)
-	phys := sarif.NewPhysicalLocation()
-	phys.ArtifactLocation = art
-	phys.Region = region
-	loc := sarif.NewLocation()
-	loc.PhysicalLocation = phys
-	loc.LogicalLocations = []*sarif.LogicalLocation{logical}
-	return loc
+// The result subtree is written with the types below rather than go-sarif's:
+// go-sarif's location types carry int indexes without omitempty and fill them
+// with -1 ("unset"), which Microsoft's SARIF validator flags on every result
+// (SARIF2004) and which bloat a 25,000-result run. These write only what
+// authgate sets.
+
+// sarifLog is the top-level SARIF object.
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
 }
 
-func tenantLocation(tenantID string) *sarif.LogicalLocation {
-	l := sarif.NewLogicalLocation()
-	l.Name = ptr(cmp.Or(tenantID, "tenant"))
-	l.FullyQualifiedName = ptr(cmp.Or(tenantID, "tenant"))
-	l.Kind = ptr("tenant")
-	return l
+// sarifRun is one run: the tool with its rules, the invocation, the results.
+type sarifRun struct {
+	Tool        *sarif.Tool         `json:"tool"`
+	Invocations []*sarif.Invocation `json:"invocations"`
+	Results     []*sarifOutResult   `json:"results"`
+	Properties  *sarif.PropertyBag  `json:"properties,omitempty"`
 }
 
-func (s *sarifWriter) result(c *evaluator.Control, idx int, uri, tenant string, v *evaluator.Violation) *sarif.Result {
-	res := sarif.NewRuleResult(c.ID)
-	res.RuleIndex = idx
-	res.Level = sarifLevel(c.Severity)
+type sarifOutResult struct {
+	RuleID              string               `json:"ruleId"`
+	RuleIndex           int                  `json:"ruleIndex"`
+	Level               string               `json:"level"`
+	Message             *sarif.Message       `json:"message"`
+	Locations           []sarifLocation      `json:"locations"`
+	PartialFingerprints map[string]string    `json:"partialFingerprints"`
+	Properties          *sarif.PropertyBag   `json:"properties,omitempty"`
+	Suppressions        []*sarif.Suppression `json:"suppressions,omitempty"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysicalLocation  `json:"physicalLocation"`
+	LogicalLocations []sarifLogicalLocation `json:"logicalLocations"`
+}
+
+type sarifPhysicalLocation struct {
+	ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
+	Region           sarifRegion           `json:"region"`
+}
+
+type sarifArtifactLocation struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+type sarifLogicalLocation struct {
+	Name               string `json:"name"`
+	FullyQualifiedName string `json:"fullyQualifiedName"`
+	Kind               string `json:"kind"`
+}
+
+// location is the one location of a result: a line of the snapshot and the
+// user or tenant it is about.
+func location(uri string, line int, logical sarifLogicalLocation) []sarifLocation {
+	return []sarifLocation{{
+		PhysicalLocation: sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: uri}, Region: sarifRegion{StartLine: line}},
+		LogicalLocations: []sarifLogicalLocation{logical},
+	}}
+}
+
+func tenantLocation(tenantID string) sarifLogicalLocation {
+	return sarifLogicalLocation{Name: cmp.Or(tenantID, "tenant"), FullyQualifiedName: cmp.Or(tenantID, "tenant"), Kind: "tenant"}
+}
+
+func (s *sarifWriter) result(c *result.Control, idx int, uri, tenant string, v *result.Violation) *sarifOutResult {
+	res := &sarifOutResult{RuleID: c.ID, RuleIndex: idx, Level: sarifLevel(c.Severity)}
 	props := sarif.NewPropertyBag()
 	msg := oneLine(cmp.Or(v.Message, c.Title, c.ID))
-	var logical *sarif.LogicalLocation
+	var logical sarifLogicalLocation
 	var fp string
 	if sub := v.Subject; sub != nil {
 		who := cmp.Or(sub.UserPrincipalName, sub.ID)
 		if who != "" && !strings.Contains(msg, who) {
 			msg = who + ": " + msg
 		}
-		logical = sarif.NewLogicalLocation()
-		logical.Name = ptr(who)
-		logical.FullyQualifiedName = ptr(cmp.Or(sub.ID, sub.UserPrincipalName))
-		logical.Kind = ptr("user")
+		logical = sarifLogicalLocation{Name: who, FullyQualifiedName: cmp.Or(sub.ID, sub.UserPrincipalName), Kind: "user"}
 		fp = Fingerprint(c.ID, cmp.Or(sub.ID, sub.UserPrincipalName), tenant)
 		props.Add("subjectId", sub.ID)
 		props.Add("userPrincipalName", sub.UserPrincipalName)
@@ -208,7 +251,7 @@ func (s *sarifWriter) result(c *evaluator.Control, idx int, uri, tenant string, 
 		props.Add("threshold", *v.Threshold)
 	}
 	res.Message = sarif.NewTextMessage(msg)
-	res.Locations = []*sarif.Location{s.location(uri, s.o.line(v.Offset), logical)}
+	res.Locations = location(uri, s.o.line(v.Offset), logical)
 	res.PartialFingerprints = map[string]string{"primaryLocationLineHash": fp}
 	res.Properties = props
 	if w := v.Waiver; w != nil {
@@ -221,7 +264,7 @@ func (s *sarifWriter) result(c *evaluator.Control, idx int, uri, tenant string, 
 	return res
 }
 
-func (s *sarifWriter) Write(w io.Writer, r *evaluator.Result) error {
+func (s *sarifWriter) Write(w io.Writer, r *result.Result) error {
 	tenant := r.Snapshot.TenantID
 	uri := artifactURI(cmp.Or(s.o.SnapshotURI, r.Snapshot.Path, "snapshot.json"))
 	controls := sortedControls(r)
@@ -229,14 +272,9 @@ func (s *sarifWriter) Write(w io.Writer, r *evaluator.Result) error {
 
 	driver := sarif.NewToolComponent()
 	driver.Name = ptr("authgate")
-	if r.Tool.Version != "" {
-		driver.Version = ptr(r.Tool.Version)
-	}
-	if s.o.ToolInformationURI != "" {
-		driver.InformationURI = ptr(s.o.ToolInformationURI)
-	}
-	run := sarif.NewRun()
-	run.Tool = sarif.NewTool()
+	driver.Version, driver.SemanticVersion = toolVersions(r.Tool.Version)
+	driver.InformationURI = ptr(cmp.Or(s.o.ToolInformationURI, DefaultInformationURI))
+	run := sarifRun{Tool: sarif.NewTool(), Results: []*sarifOutResult{}}
 	run.Tool.Driver = driver
 
 	for idx, c := range controls {
@@ -247,11 +285,9 @@ func (s *sarifWriter) Write(w io.Writer, r *evaluator.Result) error {
 			run.Results = append(run.Results, s.result(c, idx, uri, tenant, &vs[i]))
 		}
 		if rest := len(vs) - n; rest > 0 {
-			res := sarif.NewRuleResult(c.ID)
-			res.RuleIndex = idx
-			res.Level = sarifLevel(c.Severity)
+			res := &sarifOutResult{RuleID: c.ID, RuleIndex: idx, Level: sarifLevel(c.Severity)}
 			res.Message = sarif.NewTextMessage(s.o.moreMessage(rest, c.ID))
-			res.Locations = []*sarif.Location{s.location(uri, s.o.line(r.Snapshot.ManifestOffset), tenantLocation(tenant))}
+			res.Locations = location(uri, s.o.line(r.Snapshot.ManifestOffset), tenantLocation(tenant))
 			res.PartialFingerprints = map[string]string{"primaryLocationLineHash": Fingerprint(c.ID+"\x00more", "", tenant)}
 			props := sarif.NewPropertyBag()
 			props.Add("notListed", rest)
@@ -274,9 +310,7 @@ func (s *sarifWriter) Write(w io.Writer, r *evaluator.Result) error {
 	props.Add("maxPerControl", limit)
 	run.Properties = props
 
-	rep := sarif.NewReport()
-	rep.Schema = sarifSchemaURI
-	rep.AddRun(run)
+	rep := sarifLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifRun{run}}
 
 	b := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(b)
@@ -292,6 +326,39 @@ func (s *sarifWriter) Write(w io.Writer, r *evaluator.Result) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// DefaultInformationURI is the SARIF driver's informationUri when
+// Options.ToolInformationURI is empty: where a reader of an alert learns what
+// authgate is.
+const DefaultInformationURI = "https://github.com/authgate/authgate"
+
+// semver matches a semantic version with an optional leading "v" (Go module
+// versions, pseudo-versions included): the numeric core, then an optional
+// pre-release and build metadata.
+var semver = regexp.MustCompile(`^v?((0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*))(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
+
+// toolVersions returns the SARIF driver's version and semanticVersion for a
+// build version. SARIF consumers compare "version" numerically, so only a
+// release (v1.2.3) has one, its numeric core; semanticVersion holds the whole
+// semantic version, pre-releases included. A build whose version is not a
+// semantic version (a development build, "devel") is reported as the
+// pre-release 0.0.0-<version>, the convention of Go's pseudo-versions, so it
+// never sorts above a release.
+func toolVersions(v string) (version, semantic *string) {
+	if m := semver.FindStringSubmatch(v); m != nil {
+		if m[5] != "" {
+			return nil, ptr(strings.TrimPrefix(v, "v"))
+		}
+		return ptr(m[1]), ptr(strings.TrimPrefix(v, "v"))
+	}
+	pre := strings.Trim(strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' {
+			return r
+		}
+		return '-'
+	}, v), "-")
+	return nil, ptr("0.0.0-" + cmp.Or(pre, "unknown"))
+}
 
 // maskDigits replaces every run of digits (and the separators inside a
 // number) with "#", so "91.2% of 1,204 members" and "90.8% of 1,210 members"

@@ -9,9 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authgate/authgate/result"
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/authgate/authgate/evaluator"
 )
 
 func TestSARIFGolden(t *testing.T) {
@@ -211,7 +210,7 @@ func TestArtifactURI(t *testing.T) {
 	}
 }
 
-// validate runs ../shared/schemas/validate.sh with args on file.
+// validate runs testdata/schemas/validate.sh with args on file.
 func validate(t *testing.T, file string, args ...string) {
 	t.Helper()
 	cmd := exec.Command("bash", append([]string{validator()}, append(args, file)...)...)
@@ -273,11 +272,11 @@ func TestSARIFCap(t *testing.T) {
 // TestSARIFCapLowered checks that with many controls the per-control cap is
 // lowered so a run stays within 25,000 results.
 func TestSARIFCapLowered(t *testing.T) {
-	r := &evaluator.Result{}
+	r := &result.Result{}
 	for i := range 30 {
-		c := evaluator.Control{ID: "AM-C-" + pad7(i), Title: "t", Status: evaluator.StatusFail}
+		c := result.Control{ID: "AM-C-" + pad7(i), Title: "t", Status: result.StatusFail}
 		for k := range 900 {
-			c.Violations = append(c.Violations, evaluator.Violation{Subject: &evaluator.Subject{ID: pad7(k)}, Message: "m"})
+			c.Violations = append(c.Violations, result.Violation{Subject: &result.Subject{ID: pad7(k)}, Message: "m"})
 		}
 		r.Controls = append(r.Controls, c)
 	}
@@ -311,7 +310,7 @@ func TestStableIdentity(t *testing.T) {
 	adm.Violations[0].Message = "admin is still not MFA-capable"
 	b.Controls = append(b.Controls[:4], b.Controls[5]) // drop AM-WEAK-02
 
-	fp := func(r *evaluator.Result) string {
+	fp := func(r *result.Result) string {
 		for _, res := range decodeSARIF(t, render(t, "sarif", fixtureOptions(), r)).Runs[0].Results {
 			if res.RuleID == "AM-ADM-01" && res.Locations[0].LogicalLocations[0].FullyQualifiedName == "c3" {
 				return res.PartialFingerprints["primaryLocationLineHash"]
@@ -349,10 +348,10 @@ func TestTenantFingerprintsSeparateFindingsAndIgnoreFigures(t *testing.T) {
 		r := fixture()
 		r.Controls = r.Controls[:1]
 		c := &r.Controls[0]
-		c.Status = evaluator.StatusFail
+		c.Status = result.StatusFail
 		c.Violations = nil
 		for _, m := range msgs {
-			c.Violations = append(c.Violations, evaluator.Violation{Message: m, Offset: -1})
+			c.Violations = append(c.Violations, result.Violation{Message: m, Offset: -1})
 		}
 		var log struct {
 			Runs []struct {

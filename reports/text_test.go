@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 func TestTextGolden(t *testing.T) {
@@ -20,7 +20,9 @@ func TestText(t *testing.T) {
 		"    ~ waived: bob@contoso.example (Bob): admin is not MFA-capable; hardware token on order (owner secops@contoso.example, expires 2026-12-31, ticket SEC-42)\n",
 		"    fix: Require the admins listed to register a phishing-resistant method.\n",
 		"SKIPPED  high      AM-BG-01  Break-glass accounts are phishing-resistant: skipped, no break_glass_accounts configured\n",
-		"[value 0.91, threshold 0.95]",
+		"[value 91.0%, threshold 95.0%]",
+		"WARN     medium    ACME-X-01  Contractors use the Authenticator app: 1 violation (not gating: below --fail-on high)\n",
+		"verdict: FAIL (2 controls fail at or above --fail-on high, 1 more below it)\n",
 		"PASS     low       AM-WEAK-02  Telephony methods are rare: 0 violations, 1 waived\n",
 		"6 controls: 2 passed, 3 failed, 1 skipped; 5 violations, 2 waived\n",
 		"dave@contoso.example (Dave Newline)",
@@ -48,11 +50,11 @@ func TestTextCap(t *testing.T) {
 		{"option 4", 4, 4, "    … and 19 more\n"},
 		{"option above count", 100, 23, ""},
 	}
-	r := &evaluator.Result{Controls: []evaluator.Control{{ID: "AM-X-01", Status: evaluator.StatusFail}}}
+	r := &result.Result{Controls: []result.Control{{ID: "AM-X-01", Status: result.StatusFail}}}
 	for i := range 23 {
 		id := string(rune('a'+i)) + "-user"
 		r.Controls[0].Violations = append(r.Controls[0].Violations,
-			evaluator.Violation{Subject: &evaluator.Subject{ID: id, UserPrincipalName: id + "@x"}, Message: "m"})
+			result.Violation{Subject: &result.Subject{ID: id, UserPrincipalName: id + "@x"}, Message: "m"})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

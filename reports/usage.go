@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"fmt"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // usageSource says where the per-method counts came from.
-func usageSource(u *evaluator.UsageSummary) string {
+func usageSource(u *result.UsageSummary) string {
 	if u.ActivitySource == "derived" {
 		return "derived from userEventsSummary (app-only fetch)"
 	}
@@ -35,24 +35,24 @@ func usageDay(s string) string {
 // failure rate of each method and feature, the MFA share over the period
 // and per day, and (delegated fetches) the sign-ins per method. Nothing
 // without a usage section.
-func writeUsageText(b *bufio.Writer, u *evaluator.UsageSummary) {
+func writeUsageText(b *bufio.Writer, u *result.UsageSummary) {
 	if u == nil {
 		return
 	}
-	fmt.Fprintf(b, "\nusage over %s (%s to %s):\n", oneLine(u.Period), oneLine(u.Start), oneLine(u.End))
+	fmt.Fprintf(b, "\nusage over %s (%s to %s):\n", Sanitize(u.Period), Sanitize(u.Start), Sanitize(u.End))
 	fmt.Fprintf(b, "    registration and reset failure rate per method, %s:\n", usageSource(u))
 	if len(u.Methods) == 0 {
 		b.WriteString("        no attempts in the period\n")
 	}
 	for _, m := range u.Methods {
-		fmt.Fprintf(b, "        %-22s %-12s %6s  (%d of %d failed)\n", oneLine(m.AuthMethod), oneLine(m.Feature), usagePct(m.FailureRate), m.Failed, m.Attempts)
+		fmt.Fprintf(b, "        %-22s %-12s %6s  (%d of %d failed)\n", Sanitize(m.AuthMethod), Sanitize(m.Feature), usagePct(m.FailureRate), m.Failed, m.Attempts)
 	}
 	fmt.Fprintf(b, "    multi-factor sign-ins: %s of %d (%d single-factor)\n", usagePct(u.MfaShare), u.TotalSignIns, u.SingleFactorSignIns)
 	if len(u.Days) > 0 {
 		b.WriteString("    daily MFA share:\n")
 	}
 	for _, d := range u.Days {
-		fmt.Fprintf(b, "        %s  %6s  (%d of %d)\n", oneLine(usageDay(d.Date)), usagePct(d.MfaShare), d.MultiFactor, d.Total)
+		fmt.Fprintf(b, "        %s  %6s  (%d of %d)\n", Sanitize(usageDay(d.Date)), usagePct(d.MfaShare), d.MultiFactor, d.Total)
 	}
 	if u.SignInsSource != "graph" {
 		b.WriteString("    sign-ins per method: not available (Graph gives them to delegated fetches only)\n")
@@ -60,13 +60,13 @@ func writeUsageText(b *bufio.Writer, u *evaluator.UsageSummary) {
 	}
 	fmt.Fprintf(b, "    successful sign-ins per method (SMS and voice %s of %d):\n", usagePct(u.TelephonyShare), u.SuccessfulSignIns)
 	for _, m := range u.SignInsByMethod {
-		fmt.Fprintf(b, "        %-34s %6s  (%d)\n", oneLine(m.AuthenticationMethod), usagePct(m.Share), m.Successes)
+		fmt.Fprintf(b, "        %-34s %6s  (%d)\n", Sanitize(m.AuthenticationMethod), usagePct(m.Share), m.Successes)
 	}
 }
 
 // writeUsageMarkdown renders the usage section for the Markdown format, as
 // tables. Nothing without a usage section.
-func writeUsageMarkdown(b *bufio.Writer, u *evaluator.UsageSummary) {
+func writeUsageMarkdown(b *bufio.Writer, u *result.UsageSummary) {
 	if u == nil {
 		return
 	}

@@ -4,11 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 )
 
-func usageResult(signIns bool) *evaluator.Result {
+func usageResult(signIns bool) *result.Result {
 	u := &snapshot.Usage{
 		Period: "d7", Start: "2026-11-20T06:00:00Z", End: "2026-11-27T06:00:00Z", ActivitySource: "graph",
 		UserRegistrationActivity: []snapshot.RegistrationActivity{
@@ -28,7 +28,7 @@ func usageResult(signIns bool) *evaluator.Result {
 		u.ActivitySource = "derived"
 	}
 	r := fixture()
-	r.Usage = evaluator.SummarizeUsage(u)
+	r.Usage = result.SummarizeUsage(u)
 	return r
 }
 

@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authgate/authgate/internal/graphfake"
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -24,8 +25,8 @@ func BenchmarkScan(b *testing.B) {
 			b.Fatal(err)
 		}
 		w := bufio.NewWriter(f)
-		m := snapshot.Manifest{TenantID: graphfake.DefaultTenantID(1), Cloud: "global", GraphEndpoint: "https://graph.microsoft.com", APIVersion: "v1.0", FetchedAt: now.Format(time.RFC3339)}
-		if err := graphfake.WriteSnapshot(w, graphfake.Tenant{Seed: 1, Users: n, Now: now}, graphfake.SnapshotOptions{Manifest: m, Summaries: true}); err != nil {
+		m := snapshot.Manifest{TenantID: tenantgen.DefaultTenantID(1), Cloud: "global", GraphEndpoint: "https://graph.microsoft.com", APIVersion: "v1.0", FetchedAt: now.Format(time.RFC3339)}
+		if err := tenantgen.WriteSnapshot(w, tenantgen.Tenant{Seed: 1, Users: n, Now: now}, tenantgen.SnapshotOptions{Manifest: m, Summaries: true}); err != nil {
 			b.Fatal(err)
 		}
 		if err := w.Flush(); err != nil {

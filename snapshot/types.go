@@ -48,6 +48,9 @@ type Manifest struct {
 	Retries        int64 `json:"retries,omitempty"`
 	Throttled      int64 `json:"throttled,omitempty"`
 	UserCount      int64 `json:"userCount,omitempty"`
+	// DuplicateRows counts per-user rows Graph listed more than once with
+	// the same content; the snapshot keeps each user once.
+	DuplicateRows int64 `json:"duplicateRows,omitempty"`
 	// LastUpdated is the range of lastUpdatedDateTime over the per-user rows.
 	LastUpdated *TimeRange `json:"lastUpdated,omitempty"`
 	// UsersSHA256 is the hex SHA-256 of the userRegistrationDetails array

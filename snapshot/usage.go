@@ -1,11 +1,12 @@
 package snapshot
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json"
 )
 
 // Usage periods, Graph's aggregationPeriod values: the last day, 7 days or
@@ -32,7 +33,7 @@ func UsagePeriodDays(period string) (int, bool) {
 	return 0, false
 }
 
-// Usage reports (beta only, graph-api.md §11): the names Graph gives them,
+// Usage reports (Graph beta only): the names Graph gives them,
 // used in Manifest.Summaries and in the Usage sources.
 const (
 	ReportRegistrationActivity = "userRegistrationActivity"
@@ -196,7 +197,7 @@ func (w *Writer) writeUsage() error {
 	if w.usage == nil {
 		return nil
 	}
-	b, err := json.Marshal(w.usage)
+	b, err := json.Marshal(w.usage, encodeV1)
 	if err != nil {
 		return fmt.Errorf("write snapshot usage: %w", err)
 	}

@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
+
+	"github.com/go-json-experiment/json"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
 // Writer streams a snapshot document to an io.Writer, one user at a time, so
@@ -165,7 +167,7 @@ func (w *Writer) Close(feature []FeatureSummary, method []MethodSummary, m Manif
 	if err := w.writeUsage(); err != nil {
 		return m, err
 	}
-	b, err := json.Marshal(m)
+	b, err := json.Marshal(m, encodeV1)
 	if err != nil {
 		return m, fmt.Errorf("write snapshot manifest: %w", err)
 	}
@@ -189,7 +191,7 @@ func writeArray[T any](w *Writer, name string, items []T) error {
 		return err
 	}
 	for i := range items {
-		b, err := json.Marshal(&items[i])
+		b, err := json.Marshal(&items[i], encodeV1)
 		if err != nil {
 			return fmt.Errorf("write snapshot %s: %w", name, err)
 		}
@@ -206,3 +208,9 @@ func writeArray[T any](w *Writer, name string, items []T) error {
 	}
 	return w.write("\n]", false)
 }
+
+// encodeV1 writes the summaries, usage and manifest as encoding/json always
+// has (nil slices as null, omitempty of zero numbers, HTML-safe escapes), so
+// snapshots stay byte-identical while the package reads and writes JSON with
+// one library.
+var encodeV1 = jsonv1.DefaultOptionsV1()

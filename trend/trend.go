@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // Input is one side of a comparison.
@@ -21,11 +21,11 @@ type Input struct {
 	Users     int
 	Verdict   string
 	// Aggregates are nil for a results JSON file: it holds no coverage.
-	Aggregates *evaluator.Aggregates
+	Aggregates *result.Aggregates
 	Controls   []Control
 	// Usage is the usage section's figures; nil when the snapshot (or the
 	// results JSON file) has none.
-	Usage *evaluator.UsageSummary
+	Usage *result.UsageSummary
 }
 
 // Control is what a comparison keeps of a control.
@@ -47,7 +47,7 @@ type Finding struct {
 }
 
 // FromResult makes an Input of an evaluated result.
-func FromResult(label string, r *evaluator.Result) *Input {
+func FromResult(label string, r *result.Result) *Input {
 	in := &Input{Label: label, TenantID: r.Snapshot.TenantID, FetchedAt: r.Snapshot.FetchedAt, Users: r.Snapshot.Users,
 		Verdict: string(r.Verdict), Aggregates: r.Aggregates, Usage: r.Usage}
 	for _, c := range r.Controls {
@@ -87,7 +87,7 @@ type resultsJSON struct {
 			Waiver  json.RawMessage `json:"waiver"`
 		} `json:"violations"`
 	} `json:"controls"`
-	Usage *evaluator.UsageSummary `json:"usage"`
+	Usage *result.UsageSummary `json:"usage"`
 }
 
 // ReadResults reads a results JSON file (authgate check --format json).
@@ -170,7 +170,7 @@ var (
 	Features = []string{"mfaCapable", "mfaRegistered", "passwordlessCapable", "ssprRegistered", "ssprCapable", "systemPreferredEnabled"}
 )
 
-func feature(c *evaluator.ScopeCounts, name string) int64 {
+func feature(c *result.ScopeCounts, name string) int64 {
 	switch name {
 	case "mfaCapable":
 		return c.MfaCapable

@@ -11,14 +11,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/internal/evaltest"
 	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/trend"
 	"github.com/authgate/authgate/trend/trendtest"
 )
 
-func evaluate(t *testing.T, path string) *evaluator.Result {
+func evaluate(t *testing.T, path string) *result.Result {
 	t.Helper()
 	return evaltest.Evaluate(t, path)
 }
@@ -90,7 +90,7 @@ func TestCompareSnapshots(t *testing.T) {
 	}
 
 	t.Run("results JSON gives the same violations", func(t *testing.T) {
-		write := func(r *evaluator.Result, name string) string {
+		write := func(r *result.Result, name string) string {
 			w, _ := reports.New("json", reports.Options{})
 			var b bytes.Buffer
 			if err := w.Write(&b, r); err != nil {

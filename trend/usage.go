@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 )
 
 // UsageDiff compares the usage sections of two inputs: the failure rate of
@@ -85,7 +85,7 @@ func shareChange(oc, ot, nc, nt int64) *ShareChange {
 }
 
 // CompareUsage compares two usage summaries; nil when neither has one.
-func CompareUsage(old, new *evaluator.UsageSummary) *UsageDiff {
+func CompareUsage(old, new *result.UsageSummary) *UsageDiff {
 	if old == nil && new == nil {
 		return nil
 	}
@@ -108,7 +108,7 @@ func CompareUsage(old, new *evaluator.UsageSummary) *UsageDiff {
 		return d
 	}
 	idx := map[[2]string]int{}
-	row := func(m evaluator.MethodUsage) *MethodRate {
+	row := func(m result.MethodUsage) *MethodRate {
 		k := [2]string{m.AuthMethod, m.Feature}
 		i, ok := idx[k]
 		if !ok {

@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 	"github.com/authgate/authgate/trend"
 	"github.com/authgate/authgate/trend/trendtest"
@@ -134,7 +134,7 @@ func TestCompareUsageSnapshots(t *testing.T) {
 	})
 
 	t.Run("results JSON carries the same usage", func(t *testing.T) {
-		write := func(r *evaluator.Result, name string) *trend.Input {
+		write := func(r *result.Result, name string) *trend.Input {
 			w, _ := reports.New("json", reports.Options{})
 			var b bytes.Buffer
 			if err := w.Write(&b, r); err != nil {
@@ -180,7 +180,7 @@ func TestCompareUsageSnapshots(t *testing.T) {
 func TestCompareUsage(t *testing.T) {
 	appOnly := trendtest.NewUsage()
 	appOnly.SignInsSource, appOnly.SignInsReason, appOnly.UserSignInsByAuthMethodSummary = snapshot.SourceOmitted, "delegated only", nil
-	sum := evaluator.SummarizeUsage
+	sum := result.SummarizeUsage
 	tests := []struct {
 		name     string
 		old, new *snapshot.Usage

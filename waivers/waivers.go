@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 	"gopkg.in/yaml.v3"
 )
 
@@ -23,7 +23,7 @@ const DateLayout = "2006-01-02"
 
 // Entry is one declared waiver.
 type Entry struct {
-	evaluator.Waiver
+	result.Waiver
 	// File is the file that declared the entry and Index its position in
 	// the waivers list (0-based).
 	File  string
@@ -84,7 +84,7 @@ func Load(path string) ([]Entry, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
-		return nil, &Error{File: name, Msg: yamlMessage(err)}
+		return nil, &Error{File: name, Msg: YAMLMessage(err)}
 	}
 	return FromNode(name, &doc.Waivers)
 }
@@ -109,7 +109,7 @@ func FromNode(file string, n *yaml.Node) ([]Entry, error) {
 		if err := decodeStrict(item, &ye); err != nil {
 			return nil, &Error{Entry: &e, Msg: err.Error()}
 		}
-		e.Waiver = evaluator.Waiver{
+		e.Waiver = result.Waiver{
 			Control: strings.TrimSpace(ye.Control), Subject: strings.TrimSpace(ye.Subject),
 			Reason: strings.TrimSpace(ye.Reason), Owner: strings.TrimSpace(ye.Owner),
 			Expires: strings.TrimSpace(ye.Expires), Ticket: strings.TrimSpace(ye.Ticket),
@@ -137,13 +137,13 @@ func decodeStrict(n *yaml.Node, dst *yamlEntry) error {
 		}
 	}
 	if err := n.Decode(dst); err != nil {
-		return errors.New(yamlMessage(err))
+		return errors.New(YAMLMessage(err))
 	}
 	return nil
 }
 
-// yamlMessage keeps the first line of a yaml.v3 error, without its prefix.
-func yamlMessage(err error) string {
+// YAMLMessage keeps the first line of a yaml.v3 error, without its prefix.
+func YAMLMessage(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
@@ -167,8 +167,8 @@ func day(t time.Time) time.Time {
 // subject is refused on a tenant-level control (its findings have none);
 // two entries may not waive the same control and subject. Expired entries
 // are valid: Apply reports them. The first problem is returned as *Error.
-func Validate(entries []Entry, controls []evaluator.Control, now time.Time, maxDays int) error {
-	byID := make(map[string]*evaluator.Control, len(controls))
+func Validate(entries []Entry, controls []result.Control, now time.Time, maxDays int) error {
+	byID := make(map[string]*result.Control, len(controls))
 	for i := range controls {
 		byID[controls[i].ID] = &controls[i]
 	}
@@ -191,7 +191,7 @@ func Validate(entries []Entry, controls []evaluator.Control, now time.Time, maxD
 		if !ok {
 			return bad("unknown control %s (see authgate policy list)", e.Control)
 		}
-		if e.Subject != "" && c.Scope != evaluator.ScopeUser {
+		if e.Subject != "" && c.Scope != result.ScopeUser {
 			return bad("subject given, but %s is a %s-level control whose findings have no subject: leave subject out", c.ID, c.Scope)
 		}
 		exp, err := time.Parse(DateLayout, e.Expires)
@@ -217,7 +217,7 @@ func (e *Entry) Expired(now time.Time) bool {
 	return err == nil && exp.Before(day(now))
 }
 
-func (e *Entry) matches(v *evaluator.Violation) bool {
+func (e *Entry) matches(v *result.Violation) bool {
 	if e.Subject == "" {
 		return true
 	}
@@ -233,7 +233,7 @@ func (e *Entry) matches(v *evaluator.Violation) bool {
 // subject over one covering the whole control. Entries that expired before
 // now's date do not apply. Call it before Result.Decide; entries must have
 // passed Validate.
-func Apply(res *evaluator.Result, entries []Entry, now time.Time) {
+func Apply(res *result.Result, entries []Entry, now time.Time) {
 	matched := make([]int, len(entries))
 	expired := make([]bool, len(entries))
 	byControl := map[string][]int{}
@@ -269,26 +269,26 @@ func Apply(res *evaluator.Result, entries []Entry, now time.Time) {
 				matched[best]++
 			}
 		}
-		if c.Status == evaluator.StatusFail && allWaived(c.Violations) {
-			c.Status = evaluator.StatusPass
+		if c.Status == result.StatusFail && allWaived(c.Violations) {
+			c.Status = result.StatusPass
 		}
 	}
-	res.Waivers = make([]evaluator.WaiverStatus, len(entries))
+	res.Waivers = make([]result.WaiverStatus, len(entries))
 	for i := range entries {
-		st := evaluator.WaiverStatus{Waiver: entries[i].Waiver, Source: entries[i].Source(), Matched: matched[i]}
+		st := result.WaiverStatus{Waiver: entries[i].Waiver, Source: entries[i].Source(), Matched: matched[i]}
 		switch {
 		case expired[i]:
-			st.State = evaluator.WaiverExpired
+			st.State = result.WaiverExpired
 		case matched[i] > 0:
-			st.State = evaluator.WaiverApplied
+			st.State = result.WaiverApplied
 		default:
-			st.State = evaluator.WaiverOrphaned
+			st.State = result.WaiverOrphaned
 		}
 		res.Waivers[i] = st
 	}
 }
 
-func allWaived(vs []evaluator.Violation) bool {
+func allWaived(vs []result.Violation) bool {
 	for i := range vs {
 		if vs[i].Waiver == nil {
 			return false

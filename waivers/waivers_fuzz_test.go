@@ -57,7 +57,7 @@ func FuzzWaivers(f *testing.F) {
 				}
 				continue
 			}
-			res := result()
+			res := sampleResult()
 			Apply(res, es, evalTime)
 			if len(res.Waivers) != len(es) {
 				t.Fatalf("Apply recorded %d waivers, want %d", len(res.Waivers), len(es))

@@ -7,36 +7,36 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/result"
 	"github.com/google/go-cmp/cmp"
 )
 
 var evalTime = time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
 
-func controls() []evaluator.Control {
-	return []evaluator.Control{
-		{ID: "AM-ADM-01", Scope: evaluator.ScopeUser, Severity: evaluator.SeverityCritical},
-		{ID: "AM-ADM-02", Scope: evaluator.ScopeUser, Severity: evaluator.SeverityHigh},
-		{ID: "AM-USR-01", Scope: evaluator.ScopeTenant, Severity: evaluator.SeverityHigh},
+func controls() []result.Control {
+	return []result.Control{
+		{ID: "AM-ADM-01", Scope: result.ScopeUser, Severity: result.SeverityCritical},
+		{ID: "AM-ADM-02", Scope: result.ScopeUser, Severity: result.SeverityHigh},
+		{ID: "AM-USR-01", Scope: result.ScopeTenant, Severity: result.SeverityHigh},
 	}
 }
 
-func sub(id, upn string) *evaluator.Subject {
-	return &evaluator.Subject{ID: id, UserPrincipalName: upn}
+func sub(id, upn string) *result.Subject {
+	return &result.Subject{ID: id, UserPrincipalName: upn}
 }
 
-func result() *evaluator.Result {
+func sampleResult() *result.Result {
 	cs := controls()
-	cs[0].Status = evaluator.StatusFail
-	cs[0].Violations = []evaluator.Violation{
+	cs[0].Status = result.StatusFail
+	cs[0].Violations = []result.Violation{
 		{Subject: sub("u1", "alice@contoso.com"), Message: "a"},
 		{Subject: sub("u2", "bob@contoso.com"), Message: "b"},
 	}
-	cs[1].Status = evaluator.StatusFail
-	cs[1].Violations = []evaluator.Violation{{Subject: sub("u3", "bg@contoso.com"), Message: "c"}}
-	cs[2].Status = evaluator.StatusFail
-	cs[2].Violations = []evaluator.Violation{{Message: "share below"}}
-	return &evaluator.Result{Controls: cs}
+	cs[1].Status = result.StatusFail
+	cs[1].Violations = []result.Violation{{Subject: sub("u3", "bg@contoso.com"), Message: "c"}}
+	cs[2].Status = result.StatusFail
+	cs[2].Violations = []result.Violation{{Message: "share below"}}
+	return &result.Result{Controls: cs}
 }
 
 func write(t *testing.T, body string) string {
@@ -85,7 +85,7 @@ func TestInvalid(t *testing.T) {
 }
 
 func TestMaxDaysBoundary(t *testing.T) {
-	e := []Entry{{File: "w.yaml", Waiver: evaluator.Waiver{Control: "AM-ADM-01", Reason: "r", Owner: "o", Expires: "2026-12-07"}}}
+	e := []Entry{{File: "w.yaml", Waiver: result.Waiver{Control: "AM-ADM-01", Reason: "r", Owner: "o", Expires: "2026-12-07"}}}
 	if err := Validate(e, controls(), evalTime, 10); err != nil {
 		t.Errorf("10 days ahead with max 10: %v", err)
 	}
@@ -93,7 +93,7 @@ func TestMaxDaysBoundary(t *testing.T) {
 		t.Error("10 days ahead with max 9: no error")
 	}
 	// A huge limit (past what a time.Duration holds) must not wrap around.
-	far := []Entry{{File: "w.yaml", Waiver: evaluator.Waiver{Control: "AM-ADM-01", Reason: "r", Owner: "o", Expires: "2400-01-01"}}}
+	far := []Entry{{File: "w.yaml", Waiver: result.Waiver{Control: "AM-ADM-01", Reason: "r", Owner: "o", Expires: "2400-01-01"}}}
 	if err := Validate(far, controls(), evalTime, 200_000); err != nil {
 		t.Errorf("2400-01-01 with max 200,000 days: %v", err)
 	}
@@ -132,7 +132,7 @@ func TestApply(t *testing.T) {
 	if err := Validate(es, controls(), evalTime, DefaultMaxDays); err != nil {
 		t.Fatal(err)
 	}
-	res := result()
+	res := sampleResult()
 	Apply(res, es, evalTime)
 
 	alice := res.Controls[0].Violations[0]
@@ -142,16 +142,16 @@ func TestApply(t *testing.T) {
 	if bob := res.Controls[0].Violations[1]; bob.Waiver != nil {
 		t.Errorf("bob's violation waived by %+v, but that waiver expired the day before", bob.Waiver)
 	}
-	if got := res.Controls[0].Status; got != evaluator.StatusFail {
+	if got := res.Controls[0].Status; got != result.StatusFail {
 		t.Errorf("AM-ADM-01 status %s, want fail (bob is not waived)", got)
 	}
 	if w := res.Controls[2].Violations[0].Waiver; w == nil {
 		t.Error("tenant violation of AM-USR-01 not waived by the subject-less waiver expiring on the evaluation day")
 	}
-	if got := res.Controls[2].Status; got != evaluator.StatusPass {
+	if got := res.Controls[2].Status; got != result.StatusPass {
 		t.Errorf("AM-USR-01 status %s, want pass (all violations waived)", got)
 	}
-	if got := res.Controls[1].Status; got != evaluator.StatusFail {
+	if got := res.Controls[1].Status; got != result.StatusFail {
 		t.Errorf("AM-ADM-02 status %s, want fail", got)
 	}
 	got := map[string]string{}
@@ -177,10 +177,10 @@ func TestApply(t *testing.T) {
 
 func TestApplySpecificBeatsControlWide(t *testing.T) {
 	es := []Entry{
-		{File: "w", Index: 0, Waiver: evaluator.Waiver{Control: "AM-ADM-01", Reason: "all", Owner: "o", Expires: "2026-12-01"}},
-		{File: "w", Index: 1, Waiver: evaluator.Waiver{Control: "AM-ADM-01", Subject: "u2", Reason: "bob", Owner: "o", Expires: "2026-12-01"}},
+		{File: "w", Index: 0, Waiver: result.Waiver{Control: "AM-ADM-01", Reason: "all", Owner: "o", Expires: "2026-12-01"}},
+		{File: "w", Index: 1, Waiver: result.Waiver{Control: "AM-ADM-01", Subject: "u2", Reason: "bob", Owner: "o", Expires: "2026-12-01"}},
 	}
-	res := result()
+	res := sampleResult()
 	Apply(res, es, evalTime)
 	if got := res.Controls[0].Violations[1].Waiver.Reason; got != "bob" {
 		t.Errorf("bob's waiver reason %q, want the subject-specific one", got)
@@ -188,7 +188,7 @@ func TestApplySpecificBeatsControlWide(t *testing.T) {
 	if got := res.Controls[0].Violations[0].Waiver.Reason; got != "all" {
 		t.Errorf("alice's waiver reason %q, want the control-wide one", got)
 	}
-	if res.Controls[0].Status != evaluator.StatusPass {
+	if res.Controls[0].Status != result.StatusPass {
 		t.Errorf("status %s, want pass", res.Controls[0].Status)
 	}
 	if res.Waivers[0].Matched != 1 || res.Waivers[1].Matched != 1 {

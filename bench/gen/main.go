@@ -34,8 +34,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/authgate/authgate/evaluator"
-	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/atomicfile"
 	"github.com/authgate/authgate/policies"
 	"github.com/authgate/authgate/snapshot"
@@ -107,15 +108,15 @@ func generate(path string, users int, seed int64) error {
 	if users < 0 {
 		return fmt.Errorf("-users %d: want a count >= 0", users)
 	}
-	tenant := graphfake.Tenant{Seed: seed, Users: users, Now: refNow}
+	tenant := tenantgen.Tenant{Seed: seed, Users: users, Now: refNow}
 	complete := true
 	m := snapshot.Manifest{
-		TenantID: graphfake.DefaultTenantID(seed), Cloud: "global", GraphEndpoint: "https://graph.microsoft.com",
+		TenantID: tenantgen.DefaultTenantID(seed), Cloud: "global", GraphEndpoint: "https://graph.microsoft.com",
 		APIVersion: "v1.0", FetchedAt: refNow.Format(time.RFC3339), Tool: "authgate bench/gen", PagingComplete: &complete,
 	}
 	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<20)
-		if err := graphfake.WriteSnapshot(bw, tenant, graphfake.SnapshotOptions{Manifest: m, Summaries: true}); err != nil {
+		if err := tenantgen.WriteSnapshot(bw, tenant, tenantgen.SnapshotOptions{Manifest: m, Summaries: true}); err != nil {
 			return err
 		}
 		return bw.Flush()

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/atomicfile"
+	"github.com/authgate/authgate/internal/tenantgen"
 	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/snapshot"
 )
@@ -151,11 +151,11 @@ func TestCheckGolden(t *testing.T) {
 
 // TestCheckOutputsValidate writes SARIF and JUnit for the sample snapshot
 // and for a generated 1,000,000-user one, and checks them the way GitHub
-// code scanning and the CI systems will (../shared/schemas/validate.sh).
+// code scanning and the CI systems will (testdata/schemas/validate.sh).
 func TestCheckOutputsValidate(t *testing.T) {
-	validator := filepath.Join("..", "..", "..", "shared", "schemas", "validate.sh")
+	validator := filepath.Join("..", "..", "testdata", "schemas", "validate.sh")
 	if _, err := os.Stat(validator); err != nil {
-		needTool(t, "../shared/schemas/validate.sh", false)
+		t.Fatalf("the validation script is part of the repository: %v", err)
 	}
 	for _, tool := range []string{"jq", "xmllint", "npx"} {
 		_, err := exec.LookPath(tool)
@@ -196,9 +196,9 @@ func generated(t *testing.T, users int) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "snapshot.json")
 	now := time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
-	m := snapshot.Manifest{TenantID: graphfake.DefaultTenantID(3), Cloud: "global", GraphEndpoint: "https://graph.microsoft.com", APIVersion: "v1.0", FetchedAt: now.Format(time.RFC3339)}
+	m := snapshot.Manifest{TenantID: tenantgen.DefaultTenantID(3), Cloud: "global", GraphEndpoint: "https://graph.microsoft.com", APIVersion: "v1.0", FetchedAt: now.Format(time.RFC3339)}
 	err := atomicfile.Write(p, 0o600, func(w io.Writer) error {
-		return graphfake.WriteSnapshot(w, graphfake.Tenant{Seed: 3, Users: users, Now: now}, graphfake.SnapshotOptions{Manifest: m, Summaries: true})
+		return tenantgen.WriteSnapshot(w, tenantgen.Tenant{Seed: 3, Users: users, Now: now}, tenantgen.SnapshotOptions{Manifest: m, Summaries: true})
 	})
 	if err != nil {
 		t.Fatal(err)

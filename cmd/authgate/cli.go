@@ -45,13 +45,22 @@ const exitCodesHelp = `Exit codes (every command):
   4  inconclusive: no verdict could be reached (network, paging, interrupted)
 `
 
-func usage(w io.Writer) {
+func writeHelp(w io.Writer) {
 	fmt.Fprintf(w, "authgate keeps a Microsoft Entra tenant honest about how its people sign in.\n\n")
 	fmt.Fprintf(w, "Usage:\n  authgate <command> [flags]\n\nCommands:\n")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
-	}
+	writeCommands(w, commands())
 	fmt.Fprintf(w, "\nRun 'authgate <command> --help' for a command's flags.\n\n%s", exitCodesHelp)
+}
+
+// writeCommands lists commands with their summaries, aligned.
+func writeCommands(w io.Writer, cs []command) {
+	width := 0
+	for _, c := range cs {
+		width = max(width, len(c.name))
+	}
+	for _, c := range cs {
+		fmt.Fprintf(w, "  %-*s %s\n", width, c.name, c.summary)
+	}
 }
 
 // run executes one authgate invocation and returns its exit code. It is the
@@ -71,27 +80,44 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "--version" {
+		return cmdVersion(ctx, nil, stdout, stderr)
+	}
+	return dispatchSub(ctx, "", "", commands(), args, stdout, stderr)
+}
+
+// dispatchSub runs the command of cs that args[0] names: the one dispatcher
+// of authgate and of its groups (group "policy", synopsis its usage line);
+// group "" is authgate itself.
+func dispatchSub(ctx context.Context, group, synopsis string, cs []command, args []string, stdout, stderr io.Writer) error {
+	kind, prefix := "subcommand", group+": "
+	help := func(w io.Writer) {
+		fmt.Fprintf(w, "Usage:\n  %s\n\nSubcommands:\n", synopsis)
+		writeCommands(w, cs)
+		fmt.Fprintf(w, "\nRun 'authgate %s <subcommand> --help' for its flags.\n\n%s", group, exitCodesHelp)
+	}
+	if group == "" {
+		kind, prefix, help = "command", "", writeHelp
+	}
+	names := make([]string, 0, len(cs))
+	for _, c := range cs {
+		names = append(names, c.name)
+	}
 	if len(args) == 0 {
-		usage(stderr)
-		return usagef("no command given")
+		help(stderr)
+		return usagef("%sno %s given (valid: %s)", prefix, kind, strings.Join(names, ", "))
 	}
 	switch args[0] {
 	case "-h", "--help", "help":
-		usage(stdout)
+		help(stdout)
 		return nil
-	case "--version":
-		return cmdVersion(ctx, nil, stdout, stderr)
 	}
-	for _, c := range commands() {
+	for _, c := range cs {
 		if c.name == args[0] {
 			return c.run(ctx, args[1:], stdout, stderr)
 		}
 	}
-	names := make([]string, 0, len(commands()))
-	for _, c := range commands() {
-		names = append(names, c.name)
-	}
-	return usagef("unknown command %q (valid: %s)", args[0], strings.Join(names, ", "))
+	return usagef("%sunknown %s %q (valid: %s)", prefix, kind, args[0], strings.Join(names, ", "))
 }
 
 // newFlagSet returns a FlagSet for a subcommand that reports errors instead
@@ -150,11 +176,10 @@ func clip(s string) string {
 }
 
 // tuneGC trades memory for time unless the user set GOGC or GOMEMLIMIT: a
-// check allocates its users' AST chunk after chunk, and the default GOGC of
-// 100 spent a third of the CPU of a 100k-user check collecting. GOGC=400
-// cut that CPU by 30%; the 512 MiB soft limit makes the collector work
-// harder before the heap passes it, so a 1,000,000-user check stays well
-// under the 600 MB its figures allow.
+// check allocates its users' AST chunk after chunk, and at the default GOGC
+// collection took a large share of its CPU. The soft limit makes the
+// collector work harder before the heap passes it, so a 1,000,000-user check
+// stays within its memory goal (bench/RESULTS.md has the figures).
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)

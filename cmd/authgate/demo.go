@@ -10,10 +10,13 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/authgate/authgate/fetch"
+	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/result"
 )
 
 // demoRate is the emulator's rate limit in the demo, and the client's pace.
@@ -49,7 +52,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	const clientID = "00000000-0000-4000-8000-00000000de70"
 	srv, err := graphfake.New(graphfake.Options{
-		Tenant:       graphfake.Tenant{Seed: seed, Users: users},
+		Tenant:       tenantgen.Tenant{Seed: seed, Users: users},
 		ClientID:     clientID,
 		ClientSecret: hex.EncodeToString(secret),
 		Rate:         demoRate,
@@ -76,7 +79,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		summaries:     fetch.SummariesAuto,
 		rate:          fmt.Sprintf("%d/%s", demoRate, demoPer),
 		maxPages:      fetch.DefaultMaxPages,
-		httpClient:    srv.Client(),
+	}
+	env := fetchEnv{
+		httpClient: srv.Client(),
 		lookupEnv: func(name string) (string, bool) {
 			if name == "AZURE_CLIENT_SECRET" {
 				return hex.EncodeToString(secret), true
@@ -84,12 +89,12 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return "", false // the demo ignores the caller's AZURE_* settings
 		},
 	}
-	snap, err := runFetch(ctx, &fo, stdout, stderr)
+	snap, err := runFetch(ctx, &fo, env, stderr)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 
-	co := checkOptions{snapshot: snap, format: "text", failOn: "high", evalMode: "stream"}
+	o := gate.Options{Snapshot: snap, Format: "text"}
 	files := []string{snap}
 	for _, f := range reports.Formats() {
 		ext := demoExt[f]
@@ -98,13 +103,17 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		p := filepath.Join(dir, "results."+ext)
 		if f == "text" {
-			co.out = p
+			o.OutputFile = p
 		} else {
-			co.outputs = append(co.outputs, f+"="+p)
+			o.ExtraOutputs = append(o.ExtraOutputs, f+"="+p)
 		}
 		files = append(files, p)
 	}
-	res, err := runCheck(ctx, &co, stdout, stderr)
+	plan, err := prepare(ctx, o)
+	if err != nil {
+		return fmt.Errorf("demo: check: %w", err)
+	}
+	res, err := check(ctx, plan, "", stdout, stderr)
 	if err != nil && (res == nil || exitCode(err) != exitViolations) {
 		return fmt.Errorf("demo: check: %w", err)
 	}
@@ -122,8 +131,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for _, f := range files {
 		fmt.Fprintf(stdout, "  %s\n", f)
 	}
-	if res != nil && res.Verdict == evaluator.VerdictFail {
-		fmt.Fprintf(stdout, "the demo tenant fails on purpose: read %s, then try `authgate check --snapshot %s --fail-on critical`\n", co.out, snap)
+	if res != nil && res.Verdict == result.VerdictFail {
+		fmt.Fprintf(stdout, "the demo tenant fails on purpose: read %s, then try `authgate check --snapshot %s --fail-on critical`\n", o.OutputFile, snap)
 	}
 	return nil
 }

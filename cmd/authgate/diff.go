@@ -4,9 +4,10 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"slices"
 	"strings"
 
-	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/internal/atomicfile"
 	"github.com/authgate/authgate/snapshot"
 	"github.com/authgate/authgate/trend"
@@ -14,51 +15,48 @@ import (
 
 // cmdDiff compares two snapshots (or two results JSON files): coverage,
 // violations per control and, when both carry a usage section, the failure
-// rate of each method and the sign-in shares (trend.CompareUsage).
+// rate of each method and the sign-in shares (trend.CompareUsage). Each
+// snapshot goes through the same pipeline as check.
 func cmdDiff(ctx context.Context, args []string, stdout, _ io.Writer) error {
-	co := checkOptions{evalMode: string(evaluator.ModeStream)}
+	var o gate.Options
 	fs := newFlagSet("diff", "diff OLD NEW [--format text|json|markdown] [-o FILE] [policy flags]", stdout)
 	var format, out string
 	var limit int
 	fs.StringVar(&format, "format", "text", "output `FORMAT`: "+strings.Join(trend.Formats, "|"))
 	fs.StringVarP(&out, "output-file", "o", "", "write to `FILE` instead of stdout")
 	fs.IntVar(&limit, "max-per-control", 0, "findings listed per control and kind in text and markdown (0: 20)")
-	addPolicyFlags(fs, &co, true)
+	addPolicyFlags(fs, &o, true)
+	addEvalFlags(fs, &o)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
 		return usagef("diff: want OLD and NEW (two snapshots, or two results JSON files)")
 	}
-	if !strings.Contains(" "+strings.Join(trend.Formats, " ")+" ", " "+format+" ") {
+	if !slices.Contains(trend.Formats, format) {
 		return usagef("diff: --format %q: valid: %s", format, strings.Join(trend.Formats, ", "))
 	}
-	var engine *evaluator.Engine
+	var plan *gate.Plan
 	load := func(path string) (*trend.Input, error) {
 		if _, err := snapshot.PeekManifest(path); err != nil {
 			in, rerr := trend.ReadResults(path)
 			if rerr != nil {
-				return nil, invalid(rerr)
+				return nil, asUsage(rerr)
 			}
 			return in, nil
 		}
-		if engine == nil {
-			opts, err := co.engineOptions()
+		if plan == nil {
+			p, err := prepare(ctx, o)
 			if err != nil {
 				return nil, err
 			}
-			if engine, err = evaluator.New(ctx, opts...); err != nil {
-				return nil, err
-			}
+			plan = p
 		}
-		res, err := engine.Evaluate(ctx, path, snapshot.ScanOptions{})
+		res, err := gate.Run(ctx, plan.WithSnapshot(path))
 		if err != nil {
 			return nil, err
 		}
-		if err := res.Decide("high"); err != nil {
-			return nil, err
-		}
-		return trend.FromResult(path, res), nil
+		return trend.FromResult(path, res.Result), nil
 	}
 	oldIn, err := load(fs.Arg(0))
 	if err != nil {

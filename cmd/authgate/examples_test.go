@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -13,9 +14,10 @@ import (
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
-	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/fetch"
+	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/result"
 )
 
 // The CI files users copy: every authgate command line in them must parse
@@ -23,8 +25,9 @@ import (
 var ciFiles = []string{
 	"action.yml",
 	"examples/github/authgate.yml",
-	"examples/azure-pipelines.yml",
-	"examples/gitlab-ci.yml",
+	"examples/github/audit.yml",
+	"examples/azure-pipelines/azure-pipelines.yml",
+	"examples/gitlab/gitlab-ci.yml",
 }
 
 // shellWord is one word of a shell command line; dynamic when it holds a
@@ -114,20 +117,20 @@ func commandFlagSet(words []shellWord) (*pflag.FlagSet, string, int, error) {
 	fs := newFlagSet(name, name, io.Discard)
 	switch name {
 	case "check":
-		addCheckFlags(fs, &checkOptions{})
+		addCheckFlags(fs, &gate.Options{})
 	case "fetch":
 		var o fetchOptions
 		fs.StringVarP(&o.out, "output-file", "o", "", "")
 		addFetchFlags(fs, &o)
 	case "run":
-		addRunFlags(fs, &fetchOptions{}, &checkOptions{})
+		addRunFlags(fs, &fetchOptions{}, &gate.Options{})
 	case "version":
 	case "policy":
 		if len(words) < 2 || !slices.ContainsFunc(policySubcommands, func(c command) bool { return c.name == words[1].text }) {
 			return nil, "", 0, fmt.Errorf("policy: no or unknown subcommand")
 		}
 		fs.String("format", "", "")
-		addPolicyFlags(fs, &checkOptions{}, words[1].text != "test")
+		addPolicyFlags(fs, &gate.Options{}, words[1].text != "test")
 		return fs, "policy " + words[1].text, 2, nil
 	default:
 		if slices.ContainsFunc(commands(), func(c command) bool { return c.name == name }) {
@@ -198,8 +201,8 @@ func checkFlagValue(flag, value string, dynamic bool) error {
 			return fmt.Errorf("not an auth mode (%s)", strings.Join(fetch.AuthModes, ", "))
 		}
 	case "fail-on":
-		if literal && value != evaluator.FailOnNone {
-			if _, err := evaluator.ParseSeverity(value); err != nil {
+		if literal && value != result.FailOnNone {
+			if _, err := result.ParseSeverity(value); err != nil {
 				return err
 			}
 		}
@@ -375,7 +378,7 @@ func TestCIFilesSettings(t *testing.T) {
 		if got := lookup(doc, "runs", "using"); got == nil || got.Value != "composite" {
 			t.Error("not a composite action")
 		}
-		for _, in := range []string{"tenant-id", "client-id", "auth", "fail-on", "formats", "version", "working-directory"} {
+		for _, in := range []string{"tenant-id", "client-id", "auth", "fail-on", "formats", "working-directory"} {
 			if lookup(doc, "inputs", in) == nil {
 				t.Errorf("no input %s", in)
 			}
@@ -387,14 +390,19 @@ func TestCIFilesSettings(t *testing.T) {
 			t.Error("no actions/setup-go step")
 		}
 		sarif := findStep(doc, "uses", "github/codeql-action/upload-sarif@")
-		if sarif == nil || lookup(sarif, "with", "category") == nil || lookup(sarif, "with", "category").Value != "authgate" {
-			t.Error("no SARIF upload with category authgate")
+		if sarif == nil || lookup(sarif, "with", "category") == nil || !strings.Contains(lookup(sarif, "with", "category").Value, "steps.run.outputs.category") {
+			t.Error("no SARIF upload with the per-tenant category")
 		}
 		if findStep(doc, "uses", "actions/upload-artifact@") == nil {
-			t.Error("no JUnit artefact upload")
+			t.Error("no reports artifact upload")
+		}
+		for _, in := range []string{"sarif-category", "artifact-name", "retention-days", "waivers", "upload-snapshot"} {
+			if lookup(doc, "inputs", in) == nil {
+				t.Errorf("no input %s", in)
+			}
 		}
 		all := strings.Join(scalars(doc), "\n")
-		for _, want := range []string{"$GITHUB_STEP_SUMMARY", `echo "code=$code" >> "$GITHUB_OUTPUT"`, `exit "${CODE:-4}"`, "--output"} {
+		for _, want := range []string{"$GITHUB_STEP_SUMMARY", `echo "code=$code"`, `exit "${CODE:-4}"`, "--output"} {
 			if !strings.Contains(all, want) {
 				t.Errorf("action.yml lacks %q", want)
 			}
@@ -408,29 +416,76 @@ func TestCIFilesSettings(t *testing.T) {
 	})
 	t.Run("examples/github/authgate.yml", func(t *testing.T) {
 		doc := readYAML(t, "examples/github/authgate.yml")
-		for perm, want := range map[string]string{"id-token": "write", "security-events": "write", "contents": "read"} {
+		for perm, want := range map[string]string{"id-token": "write", "security-events": "write", "contents": "read", "actions": "read"} {
 			if got := lookup(doc, "permissions", perm); got == nil || got.Value != want {
 				t.Errorf("permissions.%s is not %s", perm, want)
 			}
 		}
+		if n := len(lookup(doc, "permissions").Content) / 2; n != 4 {
+			t.Errorf("%d permissions, want exactly the 4 the job needs", n)
+		}
 		if lookup(doc, "on", "schedule") == nil || lookup(doc, "on", "workflow_dispatch") == nil {
 			t.Error("no schedule or workflow_dispatch trigger")
 		}
-		if findStep(doc, "uses", "authgate/authgate@") == nil {
-			t.Error("the example does not use the action")
+		if g := lookup(doc, "concurrency", "group"); g == nil || !strings.Contains(g.Value, "AZURE_TENANT_ID") {
+			t.Error("no concurrency group per tenant")
+		}
+		step := findStep(doc, "uses", "authgate/authgate@")
+		if step == nil {
+			t.Fatal("the example does not use the action")
+		}
+		if !strings.Contains(lookup(step, "with", "args").Value, "--pseudonymize") {
+			t.Error("the example does not pseudonymize its shared reports")
+		}
+		for _, in := range []string{"config", "waivers"} {
+			f := lookup(step, "with", in)
+			if f == nil {
+				t.Fatalf("the action step has no %s", in)
+			}
+			if _, err := os.Stat(filepath.Join(repoRoot, "examples", "github", f.Value)); err != nil {
+				t.Errorf("the recipe's %s is not beside it: %v", in, err)
+			}
+		}
+		if r := lookup(step, "with", "retention-days"); r == nil || !slices.Contains([]string{"1", "2", "3", "4", "5", "6", "7"}, r.Value) {
+			t.Error("no artifact retention of a week or less")
 		}
 	})
-	t.Run("examples/azure-pipelines.yml", func(t *testing.T) {
-		doc := readYAML(t, "examples/azure-pipelines.yml")
-		cli := findStep(doc, "task", "AzureCLI@2")
-		if cli == nil || lookup(cli, "inputs", "azureSubscription") == nil {
-			t.Fatal("no AzureCLI@2 task with a service connection (azureSubscription)")
+	t.Run("examples/github/audit.yml", func(t *testing.T) {
+		doc := readYAML(t, "examples/github/audit.yml")
+		if lookup(doc, "on", "schedule") == nil {
+			t.Error("the audit recipe is not scheduled")
 		}
-		if tok := lookup(cli, "env", "SYSTEM_ACCESSTOKEN"); tok == nil || tok.Value != "$(System.AccessToken)" {
-			t.Error("the AzureCLI@2 task does not map SYSTEM_ACCESSTOKEN, which --auth azure-pipelines needs")
+		if lookup(doc, "permissions", "actions") == nil || lookup(doc, "concurrency", "group") == nil {
+			t.Error("no actions: read (to download the previous snapshot) or no concurrency group")
 		}
-		if !strings.Contains(lookup(cli, "inputs", "inlineScript").Value, "--auth azure-pipelines") {
-			t.Error("the AzureCLI@2 task does not run --auth azure-pipelines")
+		all := strings.Join(scalars(doc), "\n")
+		for _, want := range []string{"--baseline previous/snapshot.json", "gh run download", "--pseudonymize", "--evidence"} {
+			if !strings.Contains(all, want) {
+				t.Errorf("the audit recipe lacks %q", want)
+			}
+		}
+	})
+	t.Run("examples/azure-pipelines/azure-pipelines.yml", func(t *testing.T) {
+		doc := readYAML(t, "examples/azure-pipelines/azure-pipelines.yml")
+		if findStep(doc, "task", "AzureCLI") != nil {
+			t.Error("the recipe uses AzureCLI, whose az login fails without a subscription role")
+		}
+		run := findStep(doc, "displayName", "authgate run")
+		if run == nil || lookup(run, "script") == nil || !strings.Contains(lookup(run, "script").Value, "--auth azure-pipelines") {
+			t.Fatal("no plain script step running authgate run --auth azure-pipelines")
+		}
+		for name, want := range map[string]string{
+			"SYSTEM_ACCESSTOKEN": "$(System.AccessToken)", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID": "$(",
+			"AZURESUBSCRIPTION_TENANT_ID": "$(", "AZURESUBSCRIPTION_CLIENT_ID": "$(",
+		} {
+			if v := lookup(run, "env", name); v == nil || !strings.HasPrefix(v.Value, want) {
+				t.Errorf("the script step does not map %s, which --auth azure-pipelines needs", name)
+			}
+		}
+		sum := findStep(doc, "displayName", "Publish the run summary")
+		if sum == nil || !strings.Contains(lookup(sum, "script").Value, "##vso[task.uploadsummary]") ||
+			lookup(sum, "condition") == nil || lookup(sum, "condition").Value != "succeededOrFailed()" {
+			t.Error("the Markdown report is not published to the run summary when the gate fails")
 		}
 		pub := findStep(doc, "task", "PublishTestResults@2")
 		if pub == nil || lookup(pub, "inputs", "testResultsFormat").Value != "JUnit" {
@@ -440,8 +495,8 @@ func TestCIFilesSettings(t *testing.T) {
 			t.Error("the JUnit report is not published when the gate fails")
 		}
 	})
-	t.Run("examples/gitlab-ci.yml", func(t *testing.T) {
-		doc := readYAML(t, "examples/gitlab-ci.yml")
+	t.Run("examples/gitlab/gitlab-ci.yml", func(t *testing.T) {
+		doc := readYAML(t, "examples/gitlab/gitlab-ci.yml")
 		job := lookup(doc, "authgate")
 		if job == nil {
 			t.Fatal("no authgate job")
@@ -462,4 +517,53 @@ func TestCIFilesSettings(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestExampleConfigsLoad checks the recipe's authgate.yaml and waivers.yaml
+// against the sample snapshot: both load, the waiver matches a finding (it
+// is not reported unused), and the gate fails on the sample's findings, not
+// on the files (exit 1, not 2).
+func TestExampleConfigsLoad(t *testing.T) {
+	for _, d := range []string{"github", "azure-pipelines", "gitlab"} {
+		t.Run(d, func(t *testing.T) {
+			dir := filepath.Join(repoRoot, "examples", d)
+			code, out, errOut := cli(t, "check", "--snapshot", filepath.Join(repoRoot, "testdata", "sample.snapshot.json"),
+				"--config", filepath.Join(dir, "authgate.yaml"), "--waivers", filepath.Join(dir, "waivers.yaml"),
+				"--now", "2026-11-01T00:00:00Z", "--format", "json")
+			if code != exitViolations {
+				t.Fatalf("exit %d, want %d: %s", code, exitViolations, errOut)
+			}
+			var res struct {
+				Summary struct {
+					Waived int `json:"waived"`
+				} `json:"summary"`
+			}
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatal(err)
+			}
+			if res.Summary.Waived != 1 {
+				t.Errorf("%d waived findings, want the example's 1", res.Summary.Waived)
+			}
+			if strings.Contains(errOut+out, "unused") {
+				t.Errorf("the example's waiver is reported unused")
+			}
+		})
+	}
+}
+
+// Every recipe pseudonymizes what it shares and has its config beside it.
+func TestRecipesPseudonymizeAndAreComplete(t *testing.T) {
+	for _, rel := range ciFiles[1:] {
+		all := strings.Join(scalars(readYAML(t, rel)), "\n")
+		if !strings.Contains(all, "--pseudonymize") {
+			t.Errorf("%s: no --pseudonymize for the reports it shares", rel)
+		}
+		for _, f := range []string{"authgate.yaml", "waivers.yaml"} {
+			if strings.Contains(all, f) {
+				if _, err := os.Stat(filepath.Join(repoRoot, filepath.Dir(rel), f)); err != nil {
+					t.Errorf("%s names %s, which is not beside it: %v", rel, f, err)
+				}
+			}
+		}
+	}
 }

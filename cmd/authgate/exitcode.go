@@ -1,12 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"syscall"
 
 	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -24,25 +25,13 @@ const (
 // --fail-on failed; the reports were written and it needs no message.
 var errGateFailed = errors.New("gate failed")
 
-// usageError marks errors in the command line or in the files the user gave
-// (flags, config, waivers, policies, snapshot contents).
-type usageError struct{ err error }
+// usagef returns an error in the command line or in a file the user gave
+// (flags, config, waivers, policies, snapshot contents): exit 2. It is the
+// pipeline's InputError, so both sides of the command line map alike.
+func usagef(format string, a ...any) error { return gate.Inputf(format, a...) }
 
-func (e *usageError) Error() string { return e.err.Error() }
-func (e *usageError) Unwrap() error { return e.err }
-
-// usagef returns a usageError with a formatted message.
-func usagef(format string, a ...any) error {
-	return &usageError{fmt.Errorf(format, a...)}
-}
-
-// invalid wraps err as a usageError, unless it is nil.
-func invalid(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &usageError{err}
-}
+// asUsage marks err, unless nil, as an error in what the user gave.
+func asUsage(err error) error { return gate.AsInput(err) }
 
 // authError marks authentication, permission and licence failures.
 type authError struct{ err error }
@@ -54,7 +43,7 @@ func (e *authError) Unwrap() error { return e.err }
 // Errors it does not recognise are inconclusive: a gate must never read an
 // unexpected failure as a pass.
 func exitCode(err error) int {
-	var usage *usageError
+	var usage *gate.InputError
 	var auth *authError
 	var snap *snapshot.Error
 	var policy *evaluator.PolicyError
@@ -64,6 +53,8 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, errGateFailed):
 		return exitViolations
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return exitInconclusive // --timeout or an interrupt: no verdict, whatever the error wraps
 	case errors.As(err, &auth):
 		return exitAuth
 	case errors.Is(err, snapshot.ErrIncomplete):

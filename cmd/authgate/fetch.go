@@ -6,15 +6,13 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/authgate/authgate/fetch"
+	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -36,13 +34,16 @@ type fetchOptions struct {
 	debug         bool
 	include       []string
 	usagePeriod   string
+	maxPageBytes  string
+	quiet         bool
+}
 
-	// Set by tests and demo, not by flags.
+// fetchEnv is where a fetch runs, when it is not the real world: the demo
+// and the tests point it at the emulator. The zero fetchEnv is the real one.
+type fetchEnv struct {
 	httpClient *http.Client                // Graph and token requests (the emulator's TLS)
 	lookupEnv  func(string) (string, bool) // the environment (os.LookupEnv when nil)
-	now        func() time.Time            // the clock
 	tune       func(*fetch.Options)        // last-minute changes (retry delays in tests)
-	progress   io.Writer                   // progress display (default: stderr when a terminal)
 }
 
 // addFetchFlags registers fetch's flags on fs, except the output file, which
@@ -63,6 +64,8 @@ func addFetchFlags(fs *pflag.FlagSet, o *fetchOptions) {
 	fs.BoolVar(&o.debug, "debug", false, "log every HTTP request to stderr: method, URL, status, duration, request id (secrets and tokens redacted)")
 	fs.StringSliceVar(&o.include, "include", nil, "optional `SECTION`s to add: "+strings.Join(fetch.Includes, "|")+" (usage: registration and reset failure rates per method and the MFA sign-in mix, Graph beta)")
 	fs.StringVar(&o.usagePeriod, "usage-period", fetch.DefaultUsagePeriod, "period of --include usage: d1|d7|d30")
+	fs.StringVar(&o.maxPageBytes, "max-page-bytes", "64MiB", "largest Graph answer accepted, after decompression, `SIZE` (e.g. 64MiB); a larger page ends the fetch (exit 4)")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress display or progress lines on stderr")
 }
 
 func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -76,95 +79,78 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() > 0 {
 		return usagef("fetch: unexpected argument %q", fs.Arg(0))
 	}
-	_, err := runFetch(ctx, &o, stdout, stderr)
+	_, err := runFetch(ctx, &o, fetchEnv{}, stderr)
 	return err
 }
 
 // runFetch fetches the snapshot to o.out and returns its path. It reports on
 // stderr the auth mode, the principal and the counts. Authentication,
-// permission and licence failures are *authError; flag errors *usageError.
-func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string, error) {
+// permission and licence failures are *authError; flag errors *gate.InputError.
+func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writer) (string, error) {
 	if o.out == "" {
 		return "", usagef("fetch: -o FILE is required")
 	}
-	if !slices.Contains(fetch.AuthModes, o.auth) {
-		return "", usagef("--auth %q: valid modes are %s", o.auth, strings.Join(fetch.AuthModes, ", "))
-	}
-	if !slices.Contains([]string{"v1.0", "beta"}, o.api) {
-		return "", usagef("--api %q: valid versions are v1.0, beta", o.api)
-	}
-	if !slices.Contains(fetch.SummaryModes, o.summaries) {
-		return "", usagef("--summaries %q: valid modes are %s", o.summaries, strings.Join(fetch.SummaryModes, ", "))
+	auth, err := fetch.ParseAuthMode(o.auth)
+	if err != nil {
+		return "", asUsage(err)
 	}
 	rate, err := fetch.ParseRate(o.rate)
 	if err != nil {
 		return "", usagef("--rate: %v", err)
 	}
+	usage, err := fetch.ParseIncludes(o.include)
+	if err != nil {
+		return "", asUsage(err)
+	}
+	fo := fetch.Options{AuthMode: auth, APIVersion: fetch.APIVersion(o.api), Summaries: fetch.SummaryMode(o.summaries),
+		Rate: rate, MaxPages: o.maxPages, Resume: o.resume, Tool: readBuildInfo().Version, Usage: usage, UsagePeriod: o.usagePeriod}
 	if o.maxPages <= 0 {
 		return "", usagef("--max-pages %d: want a positive number", o.maxPages)
 	}
-	for _, in := range o.include {
-		if !slices.Contains(fetch.Includes, in) {
-			return "", usagef("--include %q: valid sections are %s", in, strings.Join(fetch.Includes, ", "))
+	if o.maxPageBytes != "" { // "" (demo): the default
+		if fo.MaxPageBytes, err = fetch.ParseByteSize(o.maxPageBytes); err != nil {
+			return "", usagef("--max-page-bytes: %v", err)
 		}
 	}
-	if o.usagePeriod != "" && !slices.Contains(snapshot.UsagePeriods, o.usagePeriod) { // "" (demo): the default
-		return "", usagef("--usage-period %q: valid periods are %s", o.usagePeriod, strings.Join(snapshot.UsagePeriods, ", "))
+	if err := fo.Validate(); err != nil {
+		return "", asUsage(err)
 	}
-	if fi, err := os.Stat(o.out); err == nil && fi.IsDir() {
-		return "", usagef("-o %s: is a directory", o.out)
-	}
-	if dir := filepath.Dir(o.out); dir != "" {
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			return "", usagef("-o %s: directory %s does not exist", o.out, dir)
-		}
+	if err := gate.WritablePath(o.out); err != nil {
+		return "", usagef("-o %s: %v", o.out, err)
 	}
 
 	if o.debug {
-		o.httpClient = fetch.NewDebugClient(o.httpClient, stderr)
+		env.httpClient = fetch.NewDebugClient(env.httpClient, stderr)
 	}
 	co := fetch.CredentialOptions{Mode: o.auth, TenantID: o.tenant, ClientID: o.clientID, CertificatePath: o.clientCert, Prompt: stderr}
-	envAuthority := co.ApplyEnv(o.lookupEnv)
+	envAuthority := co.ApplyEnv(env.lookupEnv)
 	authority := o.authorityHost
 	if authority == "" {
 		authority = envAuthority
 	}
 	cloud, err := fetch.ResolveCloud(o.cloud, o.graphURL, authority)
 	if err != nil {
-		return "", invalid(err)
+		return "", asUsage(err)
 	}
 	co.Cloud = cloud
-	if o.httpClient != nil {
-		co.Transport = o.httpClient
+	if env.httpClient != nil {
+		co.Transport = env.httpClient
 	}
 	cred, err := fetch.NewCredential(co)
 	if err != nil {
 		return "", &authError{fmt.Errorf("set up credential: %w", err)}
 	}
 
-	fo := fetch.Options{
-		Credential: cred,
-		AuthMode:   o.auth,
-		TenantID:   co.TenantID,
-		Cloud:      cloud,
-		APIVersion: o.api,
-		Summaries:  o.summaries,
-		Rate:       rate,
-		MaxPages:   o.maxPages,
-		HTTPClient: o.httpClient,
-		Resume:     o.resume,
-		Progress:   o.progress,
-		Tool:       readBuildInfo().Version,
-		Now:        o.now,
-	}
-	fo.Usage, fo.UsagePeriod = slices.Contains(o.include, fetch.IncludeUsage), o.usagePeriod
-	if fo.Progress == nil {
+	fo.Credential, fo.TenantID, fo.Cloud, fo.HTTPClient = cred, co.TenantID, cloud, env.httpClient
+	if !o.quiet {
 		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 			fo.Progress = f
+		} else {
+			fo.ProgressLines = stderr // a log: a plain line every 30 s
 		}
 	}
-	if o.tune != nil {
-		o.tune(&fo)
+	if env.tune != nil {
+		env.tune(&fo)
 	}
 	fmt.Fprintf(stderr, "authgate: fetching from %s (%s, %s) with --auth %s, pace %s\n", cloud.GraphURL, cloud.Name, o.api, o.auth, rate)
 	res, err := fetch.Fetch(ctx, o.out, fo)
@@ -173,6 +159,9 @@ func runFetch(ctx context.Context, o *fetchOptions, _, stderr io.Writer) (string
 			return "", &authError{fmt.Errorf("fetch: %w", err)}
 		}
 		return "", fmt.Errorf("fetch: %w", err)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "authgate: warning: %s\n", w)
 	}
 	m := res.Manifest
 	how := ""

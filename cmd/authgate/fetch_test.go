@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/authgate/authgate/fetch"
+	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/snapshot"
 )
@@ -22,7 +25,7 @@ const (
 func newTestEmulator(t *testing.T, users int) *graphfake.Server {
 	t.Helper()
 	s, err := graphfake.New(graphfake.Options{
-		Tenant:   graphfake.Tenant{Seed: 3, Users: users, Now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)},
+		Tenant:   tenantgen.Tenant{Seed: 3, Users: users, Now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)},
 		ClientID: cmdTestClientID, ClientSecret: cmdTestSecret, Rate: -1,
 	})
 	if err != nil {
@@ -38,15 +41,15 @@ func newTestEmulator(t *testing.T, users int) *graphfake.Server {
 func runWithEmulator(t *testing.T, s *graphfake.Server, cmd string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	setup := func(o *fetchOptions) {
-		o.httpClient = s.Client()
-		o.lookupEnv = func(name string) (string, bool) {
+	env := fetchEnv{
+		httpClient: s.Client(),
+		lookupEnv: func(name string) (string, bool) {
 			if name == "AZURE_CLIENT_SECRET" {
 				return cmdTestSecret, true
 			}
 			return "", false
-		}
-		o.tune = func(fo *fetch.Options) { fo.RetryDelay, fo.TryTimeout = 10*time.Millisecond, 2*time.Second }
+		},
+		tune: func(fo *fetch.Options) { fo.RetryDelay, fo.TryTimeout = 10*time.Millisecond, 2*time.Second },
 	}
 	base := []string{"--auth", "client-secret", "--tenant", s.TenantID(), "--client-id", cmdTestClientID,
 		"--graph-url", s.GraphURL(), "--authority-host", s.AuthorityHost(), "--rate", "off"}
@@ -58,17 +61,15 @@ func runWithEmulator(t *testing.T, s *graphfake.Server, cmd string, args ...stri
 		fs.StringVarP(&o.out, "output-file", "o", "", "")
 		addFetchFlags(fs, &o)
 		if err = parseFlags(fs, append(base, args...)); err == nil {
-			setup(&o)
-			_, err = runFetch(context.Background(), &o, &stdout, &stderr)
+			_, err = runFetch(context.Background(), &o, env, &stderr)
 		}
 	case "run":
 		var o fetchOptions
-		var co checkOptions
+		var co gate.Options
 		fs := newFlagSet("run", "run", &stdout)
 		addRunFlags(fs, &o, &co)
 		if err = parseFlags(fs, append(base, args...)); err == nil {
-			setup(&o)
-			err = runRun(context.Background(), &o, &co, &stdout, &stderr)
+			err = fetchThenCheck(context.Background(), &o, env, co, &stdout, &stderr)
 		}
 	default:
 		t.Fatalf("unknown command %s", cmd)

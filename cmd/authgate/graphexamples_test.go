@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/internal/graphfake"
+	"github.com/authgate/authgate/internal/tenantgen"
 )
 
 // TestMicrosoftExamples serves the example responses of Microsoft's Graph
@@ -35,7 +36,7 @@ func TestMicrosoftExamples(t *testing.T) {
 			}
 			served := 0
 			s, err := graphfake.New(graphfake.Options{
-				Tenant:   graphfake.Tenant{Seed: 3, Users: 3, Now: time.Date(2023, 3, 13, 20, 0, 0, 0, time.UTC), Ideal: true},
+				Tenant:   tenantgen.Tenant{Seed: 3, Users: 3, Now: time.Date(2023, 3, 13, 20, 0, 0, 0, time.UTC), Ideal: true},
 				ClientID: cmdTestClientID, ClientSecret: cmdTestSecret, Rate: -1,
 				// Graph answers the summaries to delegated callers only; the
 				// emulator lets this app-only test have them.

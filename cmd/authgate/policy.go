@@ -6,13 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/authgate/authgate/catalog"
 	"github.com/authgate/authgate/evaluator"
-	"github.com/spf13/pflag"
+	"github.com/authgate/authgate/gate"
+	"github.com/authgate/authgate/reports"
+	"github.com/authgate/authgate/result"
 )
 
 // policySubcommands are the subcommands of `authgate policy`.
@@ -22,44 +23,8 @@ var policySubcommands = []command{
 	{"doc", "print a Markdown catalogue of every control", cmdPolicyDoc},
 }
 
-func policyUsage(w io.Writer) {
-	fmt.Fprintf(w, "Usage:\n  authgate policy <test|list|doc> [flags]\n\nSubcommands:\n")
-	for _, c := range policySubcommands {
-		fmt.Fprintf(w, "  %-5s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintf(w, "\nRun 'authgate policy <subcommand> --help' for its flags.\n\n%s", exitCodesHelp)
-}
-
-// cmdPolicy dispatches `authgate policy test|list|doc`.
 func cmdPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		policyUsage(stderr)
-		return usagef("policy: no subcommand given (valid: test, list, doc)")
-	}
-	switch args[0] {
-	case "-h", "--help", "help":
-		policyUsage(stdout)
-		return nil
-	}
-	for _, c := range policySubcommands {
-		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
-		}
-	}
-	return usagef("policy: unknown subcommand %q (valid: test, list, doc)", args[0])
-}
-
-// addPolicyFlags registers the flags that shape the set of controls:
-// --policy (unless positional paths are used), --no-builtin, --config,
-// --set and --allow-builtin.
-func addPolicyFlags(fs *pflag.FlagSet, o *checkOptions, withPolicy bool) {
-	if withPolicy {
-		fs.StringArrayVar(&o.policies, "policy", nil, "user policy `PATH` (file or folder; repeatable)")
-	}
-	fs.BoolVar(&o.noBuiltin, "no-builtin", false, "leave the built-in controls out (their library and taxonomy stay available)")
-	fs.StringVar(&o.config, "config", "", "configuration `FILE` (authgate.yaml with params:)")
-	fs.StringArrayVar(&o.sets, "set", nil, "set a parameter, `name=value` (repeatable; the value is YAML)")
-	fs.StringArrayVar(&o.allow, "allow-builtin", nil, "let policies use a sandboxed Rego builtin (`NAME`: http.send, net.*, opa.runtime, ...)")
+	return dispatchSub(ctx, "policy", "authgate policy <test|list|doc> [flags]", policySubcommands, args, stdout, stderr)
 }
 
 // testReport is the JSON output of policy test.
@@ -77,26 +42,23 @@ type testSummary struct {
 }
 
 func cmdPolicyTest(ctx context.Context, args []string, stdout, _ io.Writer) error {
-	o := checkOptions{evalMode: string(evaluator.ModeStream)}
+	var o gate.Options
 	var format string
 	fs := newFlagSet("policy test", "policy test [PATH...] [flags]", stdout)
 	fs.StringVar(&format, "format", "text", "output `FORMAT`: text|json")
 	addPolicyFlags(fs, &o, false)
+	fs.DurationVar(&o.Timeout, "timeout", gate.DefaultTimeout, "give up with exit 4 (inconclusive) when all the tests take longer than `DURATION` (each test has its own limit too)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if format != "text" && format != "json" {
 		return usagef("--format: unknown format %q (valid: text, json)", format)
 	}
-	o.policies = fs.Args()
-	if len(o.policies) == 0 && o.noBuiltin {
+	o.Policies = fs.Args()
+	if len(o.Policies) == 0 && o.NoBuiltin {
 		return usagef("policy test: --no-builtin needs a policy PATH (without one, the built-in pack's tests run)")
 	}
-	opts, err := o.engineOptions()
-	if err != nil {
-		return err
-	}
-	results, err := evaluator.RunTests(ctx, opts...)
+	results, err := gate.Test(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -152,39 +114,20 @@ func writeTestText(w io.Writer, rep testReport) {
 		}
 	}
 	s := rep.Summary
-	fmt.Fprintf(w, "\n%d %s: %d passed, %d failed, %d errors, %d skipped\n", s.Tests, plural(s.Tests, "test", "tests"), s.Passed, s.Failed, s.Errors, s.Skipped)
+	fmt.Fprintf(w, "\n%d %s: %d passed, %d failed, %d errors, %d skipped\n", s.Tests, reports.Plural(s.Tests, "test", "tests"), s.Passed, s.Failed, s.Errors, s.Skipped)
 }
 
 // loadControls compiles the controls the flags select and returns their metadata.
-func loadControls(ctx context.Context, o *checkOptions) ([]evaluator.Control, error) {
-	opts, err := o.engineOptions()
+func loadControls(ctx context.Context, o gate.Options) ([]result.Control, error) {
+	p, err := gate.Prepare(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-	e, err := evaluator.New(ctx, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return e.Controls(), nil
-}
-
-// controlEntry is one control in policy list --format json.
-type controlEntry struct {
-	ID          string                `json:"id"`
-	Title       string                `json:"title"`
-	Severity    evaluator.Severity    `json:"severity"`
-	Scope       evaluator.Scope       `json:"scope"`
-	Description string                `json:"description"`
-	Remediation string                `json:"remediation"`
-	References  []evaluator.Reference `json:"references"`
-	Params      []evaluator.Param     `json:"params"`
-	Package     string                `json:"package"`
-	Builtin     bool                  `json:"builtin"`
-	Source      string                `json:"source"`
+	return p.Controls(), nil
 }
 
 func cmdPolicyList(ctx context.Context, args []string, stdout, _ io.Writer) error {
-	o := checkOptions{evalMode: string(evaluator.ModeStream)}
+	var o gate.Options
 	var format string
 	fs := newFlagSet("policy list", "policy list [--policy PATH]... [flags]", stdout)
 	fs.StringVar(&format, "format", "table", "output `FORMAT`: table|json")
@@ -198,39 +141,17 @@ func cmdPolicyList(ctx context.Context, args []string, stdout, _ io.Writer) erro
 	if format != "table" && format != "json" {
 		return usagef("--format: unknown format %q (valid: table, json)", format)
 	}
-	controls, err := loadControls(ctx, &o)
+	controls, err := loadControls(ctx, o)
 	if err != nil {
 		return err
 	}
 	bw := bufio.NewWriter(stdout)
+	write := catalog.WriteTable
 	if format == "json" {
-		entries := make([]controlEntry, 0, len(controls))
-		for _, c := range controls {
-			e := controlEntry{ID: c.ID, Title: c.Title, Severity: c.Severity, Scope: c.Scope, Description: c.Description,
-				Remediation: c.Remediation, References: c.References, Params: c.Params, Package: c.Package, Builtin: c.Builtin, Source: c.Source}
-			if e.Params == nil {
-				e.Params = []evaluator.Param{}
-			}
-			entries = append(entries, e)
-		}
-		enc := json.NewEncoder(bw)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"controls": entries}); err != nil {
-			return fmt.Errorf("write control list: %w", err)
-		}
-	} else {
-		tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tSEVERITY\tSCOPE\tSOURCE\tTITLE")
-		for _, c := range controls {
-			src := "built-in"
-			if !c.Builtin {
-				src = c.Source
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Severity, c.Scope, src, c.Title)
-		}
-		if err := tw.Flush(); err != nil {
-			return fmt.Errorf("write control list: %w", err)
-		}
+		write = catalog.WriteJSON
+	}
+	if err := write(bw, controls); err != nil {
+		return fmt.Errorf("write control list: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write control list: %w", err)
@@ -239,7 +160,7 @@ func cmdPolicyList(ctx context.Context, args []string, stdout, _ io.Writer) erro
 }
 
 func cmdPolicyDoc(ctx context.Context, args []string, stdout, _ io.Writer) error {
-	o := checkOptions{evalMode: string(evaluator.ModeStream)}
+	var o gate.Options
 	fs := newFlagSet("policy doc", "policy doc [--policy PATH]... [flags]", stdout)
 	addPolicyFlags(fs, &o, true)
 	if err := parseFlags(fs, args); err != nil {
@@ -248,85 +169,14 @@ func cmdPolicyDoc(ctx context.Context, args []string, stdout, _ io.Writer) error
 	if fs.NArg() > 0 {
 		return usagef("policy doc: unexpected argument %q (user policies are given with --policy)", fs.Arg(0))
 	}
-	controls, err := loadControls(ctx, &o)
+	controls, err := loadControls(ctx, o)
 	if err != nil {
 		return err
 	}
 	bw := bufio.NewWriter(stdout)
-	writeDoc(bw, controls)
+	catalog.WriteMarkdown(bw, controls)
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write control catalogue: %w", err)
 	}
 	return nil
-}
-
-// writeDoc renders the Markdown catalogue: a summary table, then one
-// section per control.
-func writeDoc(w io.Writer, controls []evaluator.Control) {
-	fmt.Fprintf(w, "| ID | Severity | Scope | Title |\n|---|---|---|---|\n")
-	for _, c := range controls {
-		fmt.Fprintf(w, "| [%s](#%s) | %s | %s | %s |\n", c.ID, anchor(c.ID), c.Severity, c.Scope, cell(c.Title))
-	}
-	for _, c := range controls {
-		fmt.Fprintf(w, "\n### %s\n\n**%s**\n\n", c.ID, c.Title)
-		src := "built-in, package `" + c.Package + "`"
-		if !c.Builtin {
-			src = "`" + c.Source + "`, package `" + c.Package + "`"
-		}
-		fmt.Fprintf(w, "Severity: %s · Scope: %s · Source: %s\n\n", c.Severity, c.Scope, src)
-		fmt.Fprintf(w, "%s\n\n", c.Description)
-		if len(c.Params) > 0 {
-			fmt.Fprintf(w, "Parameters:\n\n| Parameter | Default |\n|---|---|\n")
-			for _, p := range c.Params {
-				def := "`" + jsonText(p.Default) + "`"
-				if jsonText(p.Value) != jsonText(p.Default) {
-					def += " (in force: `" + jsonText(p.Value) + "`)"
-				}
-				fmt.Fprintf(w, "| `%s` | %s |\n", p.Name, cell(def))
-			}
-			fmt.Fprintln(w)
-		}
-		fmt.Fprintf(w, "Remediation: %s\n\n", c.Remediation)
-		fmt.Fprintf(w, "References:\n\n")
-		for _, r := range c.References {
-			label := r.ID
-			if label == "" {
-				label = r.Description
-			}
-			if u, err := url.Parse(r.URL); r.URL != "" && err == nil && u.Scheme != "" {
-				label = "[" + label + "](" + r.URL + ")"
-			}
-			if r.ID != "" && r.Description != "" {
-				label += ": " + r.Description
-			}
-			fmt.Fprintf(w, "- %s\n", label)
-		}
-	}
-}
-
-// anchor is GitHub's heading anchor for a heading text.
-func anchor(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_':
-			b.WriteRune(r)
-		case r == ' ':
-			b.WriteRune('-')
-		}
-	}
-	return b.String()
-}
-
-// cell escapes a Markdown table cell.
-func cell(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
-}
-
-func jsonText(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
 }

@@ -36,7 +36,7 @@ func cmdReveal(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	}
 	p, err := pseudonym.LoadKey(keyFile)
 	if err != nil {
-		return invalid(err)
+		return asUsage(err)
 	}
 	found, err := p.Reveal(ctx, snap, tokens, snapshot.ScanOptions{})
 	if err != nil {

@@ -7,41 +7,42 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/authgate/authgate/gate"
 	"github.com/spf13/pflag"
 )
 
 // addRunFlags registers run's flags: fetch's, check's (whose -o is the
 // report's output) and --snapshot-out.
-func addRunFlags(fs *pflag.FlagSet, fo *fetchOptions, co *checkOptions) {
+func addRunFlags(fs *pflag.FlagSet, fo *fetchOptions, o *gate.Options) {
 	addFetchFlags(fs, fo)
-	addCheckFlags(fs, co)
+	addCheckFlags(fs, o)
 	fs.StringVar(&fo.out, "snapshot-out", "", "keep the fetched snapshot in `FILE` (default: a temporary file, removed at the end)")
 	_ = fs.MarkHidden("snapshot") // the snapshot comes from the fetch
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var fo fetchOptions
-	var co checkOptions
+	var o gate.Options
 	fs := newFlagSet("run", "run [fetch flags] [check flags] [--snapshot-out FILE]", stdout)
-	addRunFlags(fs, &fo, &co)
+	addRunFlags(fs, &fo, &o)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("run: unexpected argument %q", fs.Arg(0))
 	}
-	return runRun(ctx, &fo, &co, stdout, stderr)
+	return fetchThenCheck(ctx, &fo, fetchEnv{}, o, stdout, stderr)
 }
 
-// runRun fetches, then checks the snapshot it fetched. It returns
+// fetchThenCheck fetches, then checks the snapshot it fetched. It returns
 // errGateFailed from check as is.
-func runRun(ctx context.Context, fo *fetchOptions, co *checkOptions, stdout, stderr io.Writer) error {
-	if co.snapshot != "" {
+func fetchThenCheck(ctx context.Context, fo *fetchOptions, env fetchEnv, o gate.Options, stdout, stderr io.Writer) error {
+	if o.Snapshot != "" {
 		return usagef("run: --snapshot is not used: run checks the snapshot it fetches (use --snapshot-out to keep it, or authgate check --snapshot)")
 	}
 	// Check's flags, files and policies are validated before a fetch that
 	// may take minutes.
-	plan, err := co.prepare(ctx)
+	plan, err := prepare(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -53,11 +54,10 @@ func runRun(ctx context.Context, fo *fetchOptions, co *checkOptions, stdout, std
 		defer os.RemoveAll(dir)
 		fo.out = filepath.Join(dir, "snapshot.json")
 	}
-	path, err := runFetch(ctx, fo, stdout, stderr)
+	path, err := runFetch(ctx, fo, env, stderr)
 	if err != nil {
 		return err
 	}
-	co.snapshot = path
-	_, err = co.execute(ctx, plan, stdout, stderr)
+	_, err = check(ctx, plan.WithSnapshot(path), o.Evidence, stdout, stderr)
 	return err
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/internal/graphfake"
+	"github.com/authgate/authgate/internal/tenantgen"
 )
 
 // csdlFile is the copy of Microsoft's CSDL for the report types authgate
@@ -156,7 +157,7 @@ func TestGraphSchemaShapes(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var served []byte
 			s, err := graphfake.New(graphfake.Options{
-				Tenant:   graphfake.Tenant{Seed: 3, Users: 4, Now: now, Ideal: true},
+				Tenant:   tenantgen.Tenant{Seed: 3, Users: 4, Now: now, Ideal: true},
 				ClientID: cmdTestClientID, ClientSecret: cmdTestSecret, Rate: -1,
 				RowHook: func(i int, row []byte) []byte {
 					if i != 0 {
@@ -264,7 +265,7 @@ func checkWrongType(t *testing.T, c schemaCase, row []byte) {
 func newTestEmulatorIdeal(t *testing.T) *graphfake.Server {
 	t.Helper()
 	s, err := graphfake.New(graphfake.Options{
-		Tenant:   graphfake.Tenant{Seed: 3, Users: 4, Now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC), Ideal: true},
+		Tenant:   tenantgen.Tenant{Seed: 3, Users: 4, Now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC), Ideal: true},
 		ClientID: cmdTestClientID, ClientSecret: cmdTestSecret, Rate: -1,
 	})
 	if err != nil {
@@ -293,13 +294,13 @@ func TestOddTenantFetchAndCheck(t *testing.T) {
 	odd := 0
 	for i := range n {
 		u := s.Tenant().User(i)
-		row := graphfake.AppendUser(nil, &u, false)
+		row := tenantgen.AppendUser(nil, &u, false)
 		got := bytes.TrimSuffix(lines[2+i], []byte(","))
 		if !bytes.Equal(got, row) {
 			t.Fatalf("row %d not kept verbatim:\n got %s\nwant %s", i, got, row)
 		}
-		ideal := graphfake.Tenant{Seed: 3, Users: n, Ideal: true, Now: s.Tenant().Now}.User(i)
-		if !bytes.Equal(row, graphfake.AppendUser(nil, &ideal, false)) {
+		ideal := tenantgen.Tenant{Seed: 3, Users: n, Ideal: true, Now: s.Tenant().Now}.User(i)
+		if !bytes.Equal(row, tenantgen.AppendUser(nil, &ideal, false)) {
 			odd++
 		}
 		unknown := !strings.EqualFold(u.UserType, "member") && !strings.EqualFold(u.UserType, "guest")

@@ -18,7 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/authgate/authgate/fetch"
+	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/testcert"
 )
@@ -99,9 +102,7 @@ func writeSecretsCertificate(t *testing.T, dir string) (*x509.Certificate, strin
 	// The key as one base64 string, its PEM lines, and its DER's modulus in
 	// base64url (as a JWK would carry it).
 	secrets := []string{b64, base64.RawURLEncoding.EncodeToString(key.D.Bytes())[:32]}
-	for _, l := range lines[1 : len(lines)-2] { // full 64-character lines
-		secrets = append(secrets, l)
-	}
+	secrets = append(secrets, lines[1:len(lines)-2]...) // full 64-character lines
 	return c.Cert, path, secrets
 }
 
@@ -115,7 +116,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	cert, certPath, keySecrets := writeSecretsCertificate(t, secretsDir)
 	federated := "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOmF1dGhnYXRlL2F1dGhnYXRlIn0." + secretsFederatedTail
 	s, err := graphfake.New(graphfake.Options{
-		Tenant:   graphfake.Tenant{Seed: 11, Users: 1200, Now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)},
+		Tenant:   tenantgen.Tenant{Seed: 11, Users: 1200, Now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)},
 		ClientID: secretsClientID, ClientSecret: secretsClientSecret, Certificate: cert, FederatedToken: federated, Rate: -1,
 	})
 	if err != nil {
@@ -199,7 +200,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}
 		var stdout, stderr bytes.Buffer
 		var o fetchOptions
-		var co checkOptions
+		var co gate.Options
 		fs := newFlagSet(c.cmd, c.cmd, &stdout)
 		if c.cmd == "fetch" {
 			fs.StringVarP(&o.out, "output-file", "o", "", "")
@@ -209,12 +210,12 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}
 		err := parseFlags(fs, append(append([]string{}, graph...), c.args...))
 		if err == nil {
-			o.httpClient, o.lookupEnv = client, lookup
-			o.tune = func(fo *fetch.Options) { fo.RetryDelay, fo.TryTimeout = 10*time.Millisecond, 5*time.Second }
+			env := fetchEnv{httpClient: client, lookupEnv: lookup,
+				tune: func(fo *fetch.Options) { fo.RetryDelay, fo.TryTimeout = 10*time.Millisecond, 5*time.Second }}
 			if c.cmd == "fetch" {
-				_, err = runFetch(context.Background(), &o, &stdout, &stderr)
+				_, err = runFetch(context.Background(), &o, env, &stderr)
 			} else {
-				err = runRun(context.Background(), &o, &co, &stdout, &stderr)
+				err = fetchThenCheck(context.Background(), &o, env, co, &stdout, &stderr)
 			}
 		}
 		if err != nil && exitCode(err) != exitViolations {

@@ -8,12 +8,13 @@ import (
 
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/policies"
+	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 )
 
 // Evaluate checks the snapshot at path with the built-in pack and opts, and
 // decides the verdict at fail-on high.
-func Evaluate(t testing.TB, path string, opts ...evaluator.Option) *evaluator.Result {
+func Evaluate(t testing.TB, path string, opts ...evaluator.Option) *result.Result {
 	t.Helper()
 	e, err := evaluator.New(context.Background(), append([]evaluator.Option{evaluator.WithBuiltin(policies.FS)}, opts...)...)
 	if err != nil {

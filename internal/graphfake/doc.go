@@ -6,7 +6,8 @@
 // usersRegisteredByMethod and the paged userRegistrationDetails list), in both
 // v1.0 and beta, over TLS on the loopback interface.
 //
-// The emulated tenant is synthetic: GenerateUser derives user i from a seed,
+// The emulated tenant is synthetic (package tenantgen): tenantgen.GenerateUser
+// derives user i from a seed,
 // so any page of a 1,000,000-user tenant is served without holding the tenant
 // in memory. The server enforces the reports service's rate limit (429 with
 // Retry-After), requires bearer tokens it issued, and can be armed with

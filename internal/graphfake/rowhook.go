@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 
+	"github.com/authgate/authgate/internal/tenantgen"
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -12,9 +13,9 @@ import (
 // shape Microsoft's schema allows (or does not) without a server of its own.
 func (s *Server) appendRow(b []byte, i int, u *snapshot.UserRegistrationDetails, beta bool) []byte {
 	if s.opts.RowHook == nil {
-		return AppendUser(b, u, beta)
+		return tenantgen.AppendUser(b, u, beta)
 	}
-	return append(b, s.opts.RowHook(i, AppendUser(nil, u, beta))...)
+	return append(b, s.opts.RowHook(i, tenantgen.AppendUser(nil, u, beta))...)
 }
 
 // hookBody passes a successful report body through Options.BodyHook when

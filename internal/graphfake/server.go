@@ -23,13 +23,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/authgate/authgate/snapshot"
 )
 
 // Options configure a Server.
 type Options struct {
 	// Tenant is the synthetic tenant the reports describe.
-	Tenant Tenant
+	Tenant tenantgen.Tenant
 	// ClientID is the application (client) id the token endpoint accepts.
 	ClientID string
 	// ClientSecret is the accepted client secret; empty accepts none.
@@ -146,7 +148,7 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("start graph emulator: negative user count")
 	}
 	if opts.Tenant.TenantID == "" {
-		opts.Tenant.TenantID = DefaultTenantID(opts.Tenant.Seed)
+		opts.Tenant.TenantID = tenantgen.DefaultTenantID(opts.Tenant.Seed)
 	}
 	if opts.Tenant.Now.IsZero() {
 		opts.Tenant.Now = time.Now().UTC().Truncate(time.Second)
@@ -265,7 +267,7 @@ func (s *Server) ForeignURL() string { return s.foreign }
 func (s *Server) TenantID() string { return s.opts.Tenant.TenantID }
 
 // Tenant returns the emulated tenant (with the defaults New filled in).
-func (s *Server) Tenant() Tenant { return s.opts.Tenant }
+func (s *Server) Tenant() tenantgen.Tenant { return s.opts.Tenant }
 
 // Client returns an HTTP client that trusts the server's certificate. It
 // implements azcore's policy.Transporter, so it can be given to azidentity
@@ -358,7 +360,7 @@ const (
 func newRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return formatGUID(b)
+	return tenantgen.FormatGUID(b)
 }
 
 // graphError writes Graph's error body.
@@ -548,7 +550,7 @@ func (s *Server) summaries() {
 	s.sumOnce.Do(func() {
 		s.opts.Tenant.Each(func(i int, u *snapshot.UserRegistrationDetails) {
 			s.tally.Add(u)
-			if u.IsAdmin && IsPrivilegedAdmin(s.opts.Tenant.Seed, i) {
+			if u.IsAdmin && tenantgen.IsPrivilegedAdmin(s.opts.Tenant.Seed, i) {
 				s.priv.Add(u)
 			}
 		})
@@ -574,32 +576,17 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1<<20); return &b
 // handleGraph serves /v1.0/... and /beta/....
 func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 	version, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	ep, arg := EndpointOther, ""
-	const root = "reports/authenticationMethods/"
-	if (version == "v1.0" || version == "beta") && strings.HasPrefix(rest, root) {
-		rest = rest[len(root):]
-		switch {
-		case rest == "userRegistrationDetails":
-			ep = EndpointDetails
-		case strings.HasPrefix(rest, "userRegistrationDetails/"):
-			ep, arg = EndpointDetailsGet, strings.TrimPrefix(rest, "userRegistrationDetails/")
-		case strings.HasPrefix(rest, "usersRegisteredByFeature("):
-			ep, arg = EndpointFeature, strings.TrimPrefix(rest, "usersRegisteredByFeature")
-		case strings.HasPrefix(rest, "usersRegisteredByMethod("):
-			ep, arg = EndpointMethod, strings.TrimPrefix(rest, "usersRegisteredByMethod")
-		default:
-			if e, a, ok := usageEndpoint(rest); ok {
-				ep, arg = e, a
-			}
-		}
+	rt, arg := route{ep: EndpointOther}, ""
+	if version == "v1.0" || version == "beta" {
+		rt, arg = matchRoute(rest)
 	}
 	w.Header().Set("request-id", newRequestID())
 	if crid := r.Header.Get("client-request-id"); crid != "" {
 		w.Header().Set("client-request-id", crid)
 	}
 	w.Header().Set("x-ms-ags-diagnostic", `{"ServerInfo":{"DataCenter":"Loopback","Slice":"E","Ring":"0","ScaleUnit":"000","RoleInstance":"GRAPHFAKE"}}`)
-	s.count(ep, 0)
-	if ep == EndpointOther {
+	s.count(rt.ep, 0)
+	if rt.serve == nil {
 		s.graphError(w, r, http.StatusNotFound, "Request_UnsupportedQuery", "Unsupported segment type. ODataQuery: "+strings.TrimPrefix(r.URL.Path, "/"))
 		return
 	}
@@ -630,36 +617,16 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 			"Too many requests. The reports service allows "+strconv.Itoa(s.opts.Rate)+" requests per "+s.opts.Per.String()+" per application and tenant.")
 		return
 	}
-
+	c := &graphCall{w: w, r: r, ep: rt.ep, arg: arg, version: version, base: s.graph + "/" + version, claims: claims}
 	// Paging state is needed to match faults by page.
-	page, size, offset := 0, 0, 0
-	if ep == EndpointDetails {
-		q := r.URL.Query()
-		size = s.opts.PageSize
-		if t := q.Get("$top"); t != "" {
-			n, err := strconv.Atoi(t)
-			if err != nil || n < 1 {
-				s.graphError(w, r, http.StatusBadRequest, CodeBadRequest, "Invalid value '"+t+"' for query option $top.")
-				return
-			}
-			size = min(size, n, 999)
-		}
-		if st := q.Get("$skiptoken"); st != "" {
-			off, ok := s.parseSkipToken(version, size, st)
-			if !ok {
-				s.graphError(w, r, http.StatusBadRequest, CodeBadRequest, "The $skiptoken is invalid or has expired. Start the request again without it.")
-				return
-			}
-			offset = off
-		}
-		page = offset/size + 1
-	}
-	f := s.takeFault(ep, page)
-	if f != nil && s.applyErrorFault(w, r, f) {
+	if rt.ep == EndpointDetails && !s.paging(c) {
 		return
 	}
-
-	if !slicesContains(claims.permissions(), Permission) {
+	c.fault = s.takeFault(rt.ep, c.page)
+	if c.fault != nil && s.applyErrorFault(w, r, c.fault) {
+		return
+	}
+	if !containsFold(claims.permissions(), Permission) {
 		s.graphError(w, r, http.StatusForbidden, CodePermissionMissing, MsgPermissionMissing)
 		return
 	}
@@ -669,88 +636,188 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 			bufPool.Put(buf)
 		}
 	}()
-	b := (*buf)[:0]
-	beta := version == "beta"
-	base := s.graph + "/" + version
-	switch ep {
-	case EndpointDetails:
-		n := s.opts.Tenant.Users
-		end := min(offset+size, n)
-		next := ""
-		if end < n {
-			next = base + "/" + root + "userRegistrationDetails?" + keepQuery(r.URL.RawQuery) + "$skiptoken=" + s.skipToken(version, size, end)
-		}
-		if f != nil && f.Kind == FaultForeignNextLink {
-			if next == "" {
-				next = base + "/" + root + "userRegistrationDetails?" + keepQuery(r.URL.RawQuery) + "$skiptoken=" + s.skipToken(version, size, n)
-			}
-			next = s.foreign + strings.TrimPrefix(next, s.graph)
-		}
-		if f != nil && f.Kind == FaultLoop {
-			next = s.graph + r.URL.RequestURI()
-		}
-		b = append(b, `{"@odata.context":`...)
-		b = appendString(b, base+"/$metadata#reports/authenticationMethods/userRegistrationDetails")
-		if next != "" && !s.opts.NextLinkLast {
-			b = append(b, `,"@odata.nextLink":`...)
-			b = appendString(b, next)
-		}
-		b = append(b, `,"value":[`...)
-		for i := offset; i < end; i++ {
-			if i > offset {
-				b = append(b, ',')
-			}
-			u := s.opts.Tenant.User(i)
-			b = s.appendRow(b, i, &u, beta)
-		}
-		b = append(b, ']')
-		if next != "" && s.opts.NextLinkLast {
-			b = append(b, `,"@odata.nextLink":`...)
-			b = appendString(b, next)
-		}
-		b = append(b, '}')
-		s.mu.Lock()
-		s.stats.Pages++
-		s.stats.UsersServed += int64(end - offset)
-		s.mu.Unlock()
-	case EndpointDetailsGet:
-		i, ok := UserIndex(s.opts.Tenant.Seed, s.opts.Tenant.Users, arg)
-		if !ok {
-			s.graphError(w, r, http.StatusNotFound, CodeNotFound, "No record found for key: "+arg)
-			return
-		}
-		u := s.opts.Tenant.User(i)
-		ub := AppendUser(nil, &u, beta)
-		b = append(b, `{"@odata.context":`...)
-		b = appendString(b, base+"/$metadata#reports/authenticationMethods/userRegistrationDetails/$entity")
-		b = append(b, ',')
-		b = append(b, ub[1:]...)
-	case EndpointFeature, EndpointMethod:
-		if !claims.Delegated() && !s.opts.AppOnlySummariesAllowed {
-			s.graphError(w, r, http.StatusForbidden, CodeAppOnlyUnsupported,
-				"Application-only access is not supported for "+string(ep)+": call it with a delegated (signed-in user) token.")
-			return
-		}
-		scope, err := parseFunctionArgs(arg)
-		if err != nil {
-			s.graphError(w, r, http.StatusBadRequest, CodeBadRequest, err.Error())
-			return
-		}
-		b = s.appendSummary(b, ep, base, scope)
-	case EndpointRegistrationActivity, EndpointEventsSummary, EndpointMfaSignInSummary, EndpointSignInsByMethod:
-		var ok bool
-		if b, ok = s.appendUsage(w, r, b, ep, arg, version, claims.Delegated(), base); !ok {
-			return
-		}
+	c.b = (*buf)[:0]
+	if !rt.serve(s, c) {
+		return
 	}
-	b = s.hookBody(ep, r, b)
+	c.b = s.hookBody(c.ep, c.r, c.b)
 	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8")
-	s.writeBody(w, r, http.StatusOK, b, f)
+	s.writeBody(w, r, http.StatusOK, c.b, c.fault)
 	s.recordStatus(http.StatusOK)
-	*buf = b
+	*buf = c.b
 }
 
-func slicesContains(ss []string, s string) bool {
+// reportRoot is where Graph keeps the authentication-methods reports.
+const reportRoot = "reports/authenticationMethods/"
+
+// A route is one Graph endpoint: the path after /v1.0/ or /beta/ that
+// selects it, exactly or, when it ends in "(" or "/", as a prefix whose
+// remainder is the argument; and the handler that writes its body.
+type route struct {
+	path  string
+	ep    Endpoint
+	serve func(*Server, *graphCall) bool
+}
+
+// graphRoutes are the endpoints the emulator serves: a new endpoint is one
+// line here and its handler.
+var graphRoutes = []route{
+	{reportRoot + "userRegistrationDetails", EndpointDetails, (*Server).serveDetails},
+	{reportRoot + "userRegistrationDetails/", EndpointDetailsGet, (*Server).serveDetailsGet},
+	{reportRoot + "usersRegisteredByFeature(", EndpointFeature, (*Server).serveSummary},
+	{reportRoot + "usersRegisteredByMethod(", EndpointMethod, (*Server).serveSummary},
+	{reportRoot + "userRegistrationActivity(", EndpointRegistrationActivity, (*Server).serveUsage},
+	{reportRoot + "userSignInsByAuthMethodSummary(", EndpointSignInsByMethod, (*Server).serveUsage},
+	{reportRoot + "userEventsSummary", EndpointEventsSummary, (*Server).serveUsage},
+	{reportRoot + "userMfaSignInSummary", EndpointMfaSignInSummary, (*Server).serveUsage},
+}
+
+// matchRoute finds the route of path (after the version) and its argument:
+// "(...)" for a function, the key for a "/" route.
+func matchRoute(path string) (route, string) {
+	for _, rt := range graphRoutes {
+		switch {
+		case strings.HasSuffix(rt.path, "("):
+			if a, ok := strings.CutPrefix(path, rt.path); ok {
+				return rt, "(" + a
+			}
+		case strings.HasSuffix(rt.path, "/"):
+			if a, ok := strings.CutPrefix(path, rt.path); ok {
+				return rt, a
+			}
+		case path == rt.path:
+			return rt, ""
+		}
+	}
+	return route{ep: EndpointOther}, ""
+}
+
+// graphCall is one authorised Graph request on its way to a handler, which
+// appends the response body to b or writes an error and returns false.
+type graphCall struct {
+	w       http.ResponseWriter
+	r       *http.Request
+	ep      Endpoint
+	arg     string
+	version string
+	base    string // the Graph root with the version
+	claims  *Claims
+	fault   *Fault // the fault to apply to the response, or nil
+	// The page of the per-user list: its number, size and first user.
+	page, size, offset int
+	b                  []byte
+}
+
+// paging reads $top and $skiptoken of a per-user list request.
+func (s *Server) paging(c *graphCall) bool {
+	q := c.r.URL.Query()
+	c.size = s.opts.PageSize
+	if t := q.Get("$top"); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 1 {
+			s.graphError(c.w, c.r, http.StatusBadRequest, CodeBadRequest, "Invalid value '"+t+"' for query option $top.")
+			return false
+		}
+		c.size = min(c.size, n, 999)
+	}
+	if st := q.Get("$skiptoken"); st != "" {
+		off, ok := s.parseSkipToken(c.version, c.size, st)
+		if !ok {
+			s.graphError(c.w, c.r, http.StatusBadRequest, CodeBadRequest, "The $skiptoken is invalid or has expired. Start the request again without it.")
+			return false
+		}
+		c.offset = off
+	}
+	c.page = c.offset/c.size + 1
+	return true
+}
+
+// serveDetails serves one page of the per-user list.
+func (s *Server) serveDetails(c *graphCall) bool {
+	n := s.opts.Tenant.Users
+	end := min(c.offset+c.size, n)
+	list := c.base + "/" + reportRoot + "userRegistrationDetails?" + keepQuery(c.r.URL.RawQuery) + "$skiptoken="
+	next := ""
+	if end < n {
+		next = list + s.skipToken(c.version, c.size, end)
+	}
+	if f := c.fault; f != nil && f.Kind == FaultForeignNextLink {
+		if next == "" {
+			next = list + s.skipToken(c.version, c.size, n)
+		}
+		next = s.foreign + strings.TrimPrefix(next, s.graph)
+	}
+	if f := c.fault; f != nil && f.Kind == FaultLoop {
+		next = s.graph + c.r.URL.RequestURI()
+	}
+	b := append(c.b, `{"@odata.context":`...)
+	b = tenantgen.AppendString(b, c.base+"/$metadata#reports/authenticationMethods/userRegistrationDetails")
+	if next != "" && !s.opts.NextLinkLast {
+		b = append(b, `,"@odata.nextLink":`...)
+		b = tenantgen.AppendString(b, next)
+	}
+	b = append(b, `,"value":[`...)
+	for i := c.offset; i < end; i++ {
+		if i > c.offset {
+			b = append(b, ',')
+		}
+		u := s.opts.Tenant.User(i)
+		b = s.appendRow(b, i, &u, c.version == "beta")
+	}
+	b = append(b, ']')
+	if next != "" && s.opts.NextLinkLast {
+		b = append(b, `,"@odata.nextLink":`...)
+		b = tenantgen.AppendString(b, next)
+	}
+	c.b = append(b, '}')
+	s.mu.Lock()
+	s.stats.Pages++
+	s.stats.UsersServed += int64(end - c.offset)
+	s.mu.Unlock()
+	return true
+}
+
+// serveDetailsGet serves one user of the per-user list, by id.
+func (s *Server) serveDetailsGet(c *graphCall) bool {
+	i, ok := tenantgen.UserIndex(s.opts.Tenant.Seed, s.opts.Tenant.Users, c.arg)
+	if !ok {
+		s.graphError(c.w, c.r, http.StatusNotFound, CodeNotFound, "No record found for key: "+c.arg)
+		return false
+	}
+	u := s.opts.Tenant.User(i)
+	ub := tenantgen.AppendUser(nil, &u, c.version == "beta")
+	b := append(c.b, `{"@odata.context":`...)
+	b = tenantgen.AppendString(b, c.base+"/$metadata#reports/authenticationMethods/userRegistrationDetails/$entity")
+	b = append(b, ',')
+	c.b = append(b, ub[1:]...)
+	return true
+}
+
+// serveSummary serves usersRegisteredByFeature and usersRegisteredByMethod,
+// which answer delegated tokens only, as Graph's do.
+func (s *Server) serveSummary(c *graphCall) bool {
+	if !c.claims.Delegated() && !s.opts.AppOnlySummariesAllowed {
+		s.graphError(c.w, c.r, http.StatusForbidden, CodeAppOnlyUnsupported,
+			"Application-only access is not supported for "+string(c.ep)+": call it with a delegated (signed-in user) token.")
+		return false
+	}
+	scope, err := parseFunctionArgs(c.arg)
+	if err != nil {
+		s.graphError(c.w, c.r, http.StatusBadRequest, CodeBadRequest, err.Error())
+		return false
+	}
+	c.b = s.appendSummary(c.b, c.ep, c.base, scope)
+	return true
+}
+
+// serveUsage serves the usage reports (usage.go).
+func (s *Server) serveUsage(c *graphCall) bool {
+	var ok bool
+	c.b, ok = s.appendUsage(c.w, c.r, c.b, c.ep, c.arg, c.version, c.claims.Delegated(), c.base)
+	return ok
+}
+
+func containsFold(ss []string, s string) bool {
 	for _, x := range ss {
 		if strings.EqualFold(x, s) {
 			return true
@@ -777,9 +844,10 @@ func keepQuery(raw string) string {
 // in any order; a missing parameter means 'all'.
 func parseFunctionArgs(arg string) (snapshot.Scope, error) {
 	sc := snapshot.Scope{UserTypes: "all", UserRoles: "all"}
-	inner, ok := strings.CutPrefix(arg, "(")
-	if inner, ok = strings.CutSuffix(inner, ")"); !ok {
-		return sc, errors.New("Resource not found for the segment '" + arg + "'.")
+	inner, opened := strings.CutPrefix(arg, "(")
+	inner, closed := strings.CutSuffix(inner, ")")
+	if !opened || !closed {
+		return sc, graphMessage("Resource not found for the segment '" + arg + "'.")
 	}
 	if inner == "" {
 		return sc, nil
@@ -787,22 +855,22 @@ func parseFunctionArgs(arg string) (snapshot.Scope, error) {
 	for p := range strings.SplitSeq(inner, ",") {
 		name, val, ok := strings.Cut(strings.TrimSpace(p), "=")
 		if !ok || len(val) < 2 || val[0] != '\'' || val[len(val)-1] != '\'' {
-			return sc, errors.New("Syntax error: the function parameter '" + p + "' is not a quoted string literal.")
+			return sc, graphMessage("Syntax error: the function parameter '" + p + "' is not a quoted string literal.")
 		}
 		val = val[1 : len(val)-1]
 		switch name {
 		case "includedUserTypes":
 			if val != "all" && val != "member" && val != "guest" {
-				return sc, errors.New("The value '" + val + "' is not valid for the parameter 'includedUserTypes'.")
+				return sc, graphMessage("The value '" + val + "' is not valid for the parameter 'includedUserTypes'.")
 			}
 			sc.UserTypes = val
 		case "includedUserRoles":
 			if val != "all" && val != "privilegedAdmin" && val != "admin" && val != "user" {
-				return sc, errors.New("The value '" + val + "' is not valid for the parameter 'includedUserRoles'.")
+				return sc, graphMessage("The value '" + val + "' is not valid for the parameter 'includedUserRoles'.")
 			}
 			sc.UserRoles = val
 		default:
-			return sc, errors.New("The parameter '" + name + "' is not in scope.")
+			return sc, graphMessage("The parameter '" + name + "' is not in scope.")
 		}
 	}
 	return sc, nil
@@ -857,7 +925,7 @@ func (s *Server) scopeCounts(scope snapshot.Scope) snapshot.Counts {
 				return
 			}
 		case "privilegedAdmin":
-			if !u.IsAdmin || !IsPrivilegedAdmin(s.opts.Tenant.Seed, i) {
+			if !u.IsAdmin || !tenantgen.IsPrivilegedAdmin(s.opts.Tenant.Seed, i) {
 				return
 			}
 		}
@@ -865,3 +933,9 @@ func (s *Server) scopeCounts(scope snapshot.Scope) snapshot.Counts {
 	})
 	return t.All
 }
+
+// graphMessage is an error whose text is Graph's message, verbatim, as the
+// emulator serves it in the error body (capitalised, with a full stop).
+type graphMessage string
+
+func (m graphMessage) Error() string { return string(m) }

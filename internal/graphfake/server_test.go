@@ -24,6 +24,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/authgate/authgate/internal/tenantgen"
 	"github.com/authgate/authgate/internal/testcert"
 	"github.com/authgate/authgate/snapshot"
 )
@@ -32,6 +33,9 @@ const (
 	testClientID = "11111111-2222-4333-8444-555555555555"
 	testSecret   = "s3cret-value"
 )
+
+// refNow is the tenants' clock in these tests.
+var refNow = tenantgen.SampleNow
 
 func newServer(t *testing.T, o Options) *Server {
 	t.Helper()
@@ -118,7 +122,7 @@ func scopeURL(s *Server, version, fn string, sc snapshot.Scope) string {
 }
 
 func TestTokenEndpoint(t *testing.T) {
-	s := newServer(t, Options{Tenant: Tenant{Seed: 1, Users: 10}})
+	s := newServer(t, Options{Tenant: tenantgen.Tenant{Seed: 1, Users: 10}})
 	tid := s.TenantID()
 	good := func() url.Values {
 		return url.Values{"grant_type": {"client_credentials"}, "client_id": {testClientID},
@@ -133,7 +137,7 @@ func TestTokenEndpoint(t *testing.T) {
 		aadsts string
 	}{
 		{"right secret", tid, func(url.Values) {}, 200, "", ""},
-		{"tenant domain", Domain, func(url.Values) {}, 200, "", ""},
+		{"tenant domain", tenantgen.Domain, func(url.Values) {}, 200, "", ""},
 		{"emulator scope", tid, func(v url.Values) { v.Set("scope", s.GraphURL()+"/.default") }, 200, "", ""},
 		{"wrong secret", tid, func(v url.Values) { v.Set("client_secret", "nope") }, 401, "invalid_client", "AADSTS7000215"},
 		{"no credential", tid, func(v url.Values) { v.Del("client_secret") }, 401, "invalid_client", "AADSTS7000218"},
@@ -242,7 +246,7 @@ func azOptions(s *Server) azcore.ClientOptions {
 // the emulator, as the fetcher does.
 func TestAzidentityCredentials(t *testing.T) {
 	cert, key := testCert(t)
-	s := newServer(t, Options{Tenant: Tenant{Seed: 1, Users: 3}, Certificate: cert, FederatedToken: "federated-jwt"})
+	s := newServer(t, Options{Tenant: tenantgen.Tenant{Seed: 1, Users: 3}, Certificate: cert, FederatedToken: "federated-jwt"})
 	scope := []string{"https://graph.microsoft.com/.default"}
 	type cred interface {
 		GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error)
@@ -432,7 +436,7 @@ func TestPagingCoversEveryUserOnce(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, Options{Tenant: Tenant{Seed: 5, Users: users}, PageSize: tc.pageSize, NextLinkLast: tc.last})
+			s := newServer(t, Options{Tenant: tenantgen.Tenant{Seed: 5, Users: users}, PageSize: tc.pageSize, NextLinkLast: tc.last})
 			tok := s.Token(false, time.Hour)
 			rows, pages := fetchAll(t, s, s.GraphURL()+"/"+tc.version+detailsPath+tc.query, tok)
 			if pages != tc.wantPages {
@@ -442,7 +446,7 @@ func TestPagingCoversEveryUserOnce(t *testing.T) {
 				t.Fatalf("rows %d, want %d", len(rows), users)
 			}
 			for i, row := range rows {
-				want := GenerateUser(5, i, refNow)
+				want := tenantgen.GenerateUser(5, i, refNow)
 				if row["id"] != want.ID || row["userPrincipalName"] != want.UserPrincipalName {
 					t.Fatalf("row %d is %v, want user %d %s", i, row["id"], i, want.ID)
 				}
@@ -459,7 +463,7 @@ func TestPagingCoversEveryUserOnce(t *testing.T) {
 }
 
 func TestEmptyTenantAndBadQueries(t *testing.T) {
-	s := newServer(t, Options{Tenant: Tenant{Seed: 1, Users: 0}})
+	s := newServer(t, Options{Tenant: tenantgen.Tenant{Seed: 1, Users: 0}})
 	tok := s.Token(false, time.Hour)
 	rows, pages := fetchAll(t, s, s.GraphURL()+"/v1.0"+detailsPath, tok)
 	if len(rows) != 0 || pages != 1 {
@@ -486,9 +490,9 @@ func TestEmptyTenantAndBadQueries(t *testing.T) {
 }
 
 func TestSingleUser(t *testing.T) {
-	s := newServer(t, Options{Tenant: Tenant{Seed: 9, Users: 50}})
+	s := newServer(t, Options{Tenant: tenantgen.Tenant{Seed: 9, Users: 50}})
 	tok := s.Token(false, time.Hour)
-	want := GenerateUser(9, 17, refNow)
+	want := tenantgen.GenerateUser(9, 17, refNow)
 	res := get(t, s, s.GraphURL()+"/beta"+detailsPath+"/"+want.ID, tok)
 	var got snapshot.UserRegistrationDetails
 	if res.status != 200 || json.Unmarshal(res.body, &got) != nil {
@@ -498,7 +502,7 @@ func TestSingleUser(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("user differs (-want +got):\n%s", d)
 	}
-	res = get(t, s, s.GraphURL()+"/v1.0"+detailsPath+"/"+GenerateUser(9, 50, refNow).ID, tok)
+	res = get(t, s, s.GraphURL()+"/v1.0"+detailsPath+"/"+tenantgen.GenerateUser(9, 50, refNow).ID, tok)
 	if res.status != 404 || graphCode(t, res.body) != CodeNotFound {
 		t.Errorf("absent user: %d %s", res.status, res.body)
 	}
@@ -506,11 +510,11 @@ func TestSingleUser(t *testing.T) {
 
 func TestSummariesEqualTally(t *testing.T) {
 	const users = 3000
-	s := newServer(t, Options{Tenant: Tenant{Seed: 21, Users: users}})
+	s := newServer(t, Options{Tenant: tenantgen.Tenant{Seed: 21, Users: users}})
 	var tally, priv snapshot.Tally
 	s.Tenant().Each(func(i int, u *snapshot.UserRegistrationDetails) {
 		tally.Add(u)
-		if u.IsAdmin && IsPrivilegedAdmin(21, i) {
+		if u.IsAdmin && tenantgen.IsPrivilegedAdmin(21, i) {
 			priv.Add(u)
 		}
 	})
@@ -580,7 +584,7 @@ func TestSummariesEqualTally(t *testing.T) {
 }
 
 func TestDelegatedAndPermissions(t *testing.T) {
-	s := newServer(t, Options{Delegated: true, Tenant: Tenant{Seed: 1, Users: 5}})
+	s := newServer(t, Options{Delegated: true, Tenant: tenantgen.Tenant{Seed: 1, Users: 5}})
 	res := postForm(t, s, "/"+s.TenantID()+"/oauth2/v2.0/token", url.Values{"grant_type": {"client_credentials"},
 		"client_id": {testClientID}, "client_secret": {testSecret}, "scope": {"https://graph.microsoft.com/.default"}})
 	var tr map[string]any
@@ -600,8 +604,8 @@ func TestDelegatedAndPermissions(t *testing.T) {
 }
 
 func TestBearerTokenChecks(t *testing.T) {
-	s := newServer(t, Options{Tenant: Tenant{Seed: 1, Users: 5}})
-	other := newServer(t, Options{Tenant: Tenant{Seed: 1, Users: 5}})
+	s := newServer(t, Options{Tenant: tenantgen.Tenant{Seed: 1, Users: 5}})
+	other := newServer(t, Options{Tenant: tenantgen.Tenant{Seed: 1, Users: 5}})
 	good := s.Token(false, time.Hour)
 	tests := []struct {
 		name, token string
@@ -633,7 +637,7 @@ func TestBearerTokenChecks(t *testing.T) {
 }
 
 func TestTokenLifetime(t *testing.T) {
-	s := newServer(t, Options{TokenLifetime: time.Second, Tenant: Tenant{Seed: 1, Users: 5}})
+	s := newServer(t, Options{TokenLifetime: time.Second, Tenant: tenantgen.Tenant{Seed: 1, Users: 5}})
 	res := postForm(t, s, "/"+s.TenantID()+"/oauth2/v2.0/token", url.Values{"grant_type": {"client_credentials"},
 		"client_id": {testClientID}, "client_secret": {testSecret}, "scope": {"https://graph.microsoft.com/.default"}})
 	var tr map[string]any
@@ -652,7 +656,7 @@ func TestTokenLifetime(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	s := newServer(t, Options{Rate: 3, Per: 3 * time.Second, Tenant: Tenant{Seed: 1, Users: 5}})
+	s := newServer(t, Options{Rate: 3, Per: 3 * time.Second, Tenant: tenantgen.Tenant{Seed: 1, Users: 5}})
 	tok := s.Token(false, time.Hour)
 	u := s.GraphURL() + "/v1.0" + detailsPath
 	for i := range 3 {
@@ -701,7 +705,7 @@ func TestFaults(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, Options{Tenant: Tenant{Seed: 2, Users: 45}, PageSize: 10})
+			s := newServer(t, Options{Tenant: tenantgen.Tenant{Seed: 2, Users: 45}, PageSize: 10})
 			tok := s.Token(false, time.Hour)
 			s.Inject(tc.fault)
 			link := s.GraphURL() + "/v1.0" + detailsPath
@@ -744,7 +748,7 @@ func TestFaults(t *testing.T) {
 }
 
 func TestFaultBurstAndSlow(t *testing.T) {
-	s := newServer(t, Options{Tenant: Tenant{Seed: 2, Users: 5}})
+	s := newServer(t, Options{Tenant: tenantgen.Tenant{Seed: 2, Users: 5}})
 	tok := s.Token(false, time.Hour)
 	u := s.GraphURL() + "/v1.0" + detailsPath
 	s.Inject(Fault{Kind: Fault429, Times: 3})
@@ -787,7 +791,7 @@ func TestTokenEndpointFault(t *testing.T) {
 }
 
 func TestForeignNextLink(t *testing.T) {
-	s := newServer(t, Options{Tenant: Tenant{Seed: 2, Users: 30}, PageSize: 10})
+	s := newServer(t, Options{Tenant: tenantgen.Tenant{Seed: 2, Users: 30}, PageSize: 10})
 	tok := s.Token(false, time.Hour)
 	s.Inject(Fault{Kind: FaultForeignNextLink, Page: 2})
 	res := get(t, s, s.GraphURL()+"/v1.0"+detailsPath, tok)
@@ -809,7 +813,7 @@ func TestForeignNextLink(t *testing.T) {
 }
 
 func TestLoopingNextLink(t *testing.T) {
-	s := newServer(t, Options{Tenant: Tenant{Seed: 2, Users: 30}, PageSize: 10})
+	s := newServer(t, Options{Tenant: tenantgen.Tenant{Seed: 2, Users: 30}, PageSize: 10})
 	tok := s.Token(false, time.Hour)
 	s.Inject(Fault{Kind: FaultLoop, Page: 2, Times: -1})
 	res := get(t, s, s.GraphURL()+"/v1.0"+detailsPath+"?$top=10", tok)
@@ -826,7 +830,7 @@ func TestLoopingNextLink(t *testing.T) {
 }
 
 func TestInvalidateSkipTokens(t *testing.T) {
-	s := newServer(t, Options{Tenant: Tenant{Seed: 2, Users: 30}, PageSize: 10})
+	s := newServer(t, Options{Tenant: tenantgen.Tenant{Seed: 2, Users: 30}, PageSize: 10})
 	tok := s.Token(false, time.Hour)
 	res := get(t, s, s.GraphURL()+"/v1.0"+detailsPath, tok)
 	var p pageResult
@@ -843,7 +847,7 @@ func TestInvalidateSkipTokens(t *testing.T) {
 // BenchmarkServePage measures one 1,000-user page over TLS, generation and
 // encoding included: the emulator's cost per page of a large fetch.
 func BenchmarkServePage(b *testing.B) {
-	s, err := New(Options{ClientID: testClientID, ClientSecret: testSecret, Rate: -1, Tenant: Tenant{Seed: 1, Users: 1_000_000, Now: refNow}})
+	s, err := New(Options{ClientID: testClientID, ClientSecret: testSecret, Rate: -1, Tenant: tenantgen.Tenant{Seed: 1, Users: 1_000_000, Now: refNow}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/authgate/authgate/internal/tenantgen"
 )
 
 // Permission is the Graph permission the reports require; tokens carry it by
@@ -30,7 +32,7 @@ const Permission = "AuditLog.Read.All"
 const GraphAppID = "00000003-0000-0000-c000-000000000000"
 
 // DelegatedUPN is the signed-in user of delegated tokens (Options.Delegated).
-const DelegatedUPN = "auditor@" + Domain
+const DelegatedUPN = tenantgen.DelegatedUPN
 
 // jwtAssertionType is the client_assertion_type of a JWT client assertion.
 const jwtAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -109,13 +111,13 @@ func (s *Server) claims(delegated bool, aud, acr string, now time.Time, lifetime
 	}
 	if delegated {
 		c.IDType = "user"
-		c.OID = guid(mix(0xa0d1_7000), mix(0xa0d1_7001))
+		c.OID = tenantgen.GUID(tenantgen.Mix(0xa0d1_7000), tenantgen.Mix(0xa0d1_7001))
 		c.UPN = DelegatedUPN
 		c.Name = "Report Auditor"
 		c.Scp = strings.Join(s.opts.Permissions, " ")
 	} else {
 		c.IDType = "app"
-		c.OID = guid(mix(hashString(s.opts.ClientID)), mix(hashString(s.opts.ClientID)+1))
+		c.OID = tenantgen.GUID(tenantgen.Mix(hashString(s.opts.ClientID)), tenantgen.Mix(hashString(s.opts.ClientID)+1))
 		c.Roles = slices.Clone(s.opts.Permissions)
 	}
 	c.Sub = c.OID
@@ -225,7 +227,7 @@ func (s *Server) writeAADError(w http.ResponseWriter, r *http.Request, status in
 
 // tenantOK reports whether path segment t names the emulated tenant.
 func (s *Server) tenantOK(t string) bool {
-	return strings.EqualFold(t, s.opts.Tenant.TenantID) || strings.EqualFold(t, Domain)
+	return strings.EqualFold(t, s.opts.Tenant.TenantID) || strings.EqualFold(t, tenantgen.Domain)
 }
 
 func (s *Server) handleOIDC(w http.ResponseWriter, r *http.Request) {
@@ -233,7 +235,7 @@ func (s *Server) handleOIDC(w http.ResponseWriter, r *http.Request) {
 	tenant := r.PathValue("tenant")
 	if !s.tenantOK(tenant) {
 		s.writeAADError(w, r, http.StatusBadRequest, "invalid_tenant", 90002,
-			fmt.Sprintf("Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", tenant))
+			fmt.Sprintf("tenantgen.Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", tenant))
 		return
 	}
 	base := strings.TrimSuffix(s.AuthorityHost(), "/") + "/" + tenant
@@ -277,7 +279,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	tenant := r.PathValue("tenant")
 	if !s.tenantOK(tenant) {
 		s.writeAADError(w, r, http.StatusBadRequest, "invalid_tenant", 90002,
-			fmt.Sprintf("Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", tenant))
+			fmt.Sprintf("tenantgen.Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", tenant))
 		return
 	}
 	if err := r.ParseForm(); err != nil {
@@ -292,7 +294,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	clientID := r.PostForm.Get("client_id")
 	if clientID == "" || clientID != s.opts.ClientID {
 		s.writeAADError(w, r, http.StatusBadRequest, "unauthorized_client", 700016,
-			fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.", clientID, Domain))
+			fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.", clientID, tenantgen.Domain))
 		return
 	}
 	// MSAL adds the OIDC scopes, which Entra ignores for this grant.

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,10 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authgate/authgate/internal/tenantgen"
 	"github.com/authgate/authgate/snapshot"
 )
 
-// The usage endpoints (Graph beta only, graph-api.md §11).
+// The usage endpoints (Graph beta only).
 const (
 	// EndpointRegistrationActivity is userRegistrationActivity(period=...),
 	// delegated only.
@@ -92,11 +92,11 @@ type event struct {
 // client whose clock is up to an hour off selects the same events for a
 // period as the server does.
 func userEvents(dst []event, seed int64, i int, now time.Time) []event {
-	r := rng(mix(uint64(seed)*0x2545_f491_4f6c_dd1d ^ uint64(i) ^ 0xe7e7_5a5a))
-	n := r.intn(4)
+	r := tenantgen.Rand(tenantgen.Mix(uint64(seed)*0x2545_f491_4f6c_dd1d ^ uint64(i) ^ 0xe7e7_5a5a))
+	n := r.Intn(4)
 	for k := range n {
 		e := event{user: int32(i), k: uint8(k)}
-		w := r.intn(usageWeightTotal)
+		w := r.Intn(usageWeightTotal)
 		for j, m := range usageMethods {
 			if w < m.weight {
 				e.method = uint8(j)
@@ -107,14 +107,14 @@ func userEvents(dst []event, seed int64, i int, now time.Time) []event {
 		m := usageMethods[e.method]
 		switch {
 		case m.registration && m.reset:
-			e.reset = r.chance(0.3)
+			e.reset = r.Chance(0.3)
 		default:
 			e.reset = m.reset
 		}
-		e.success = !r.chance(m.failure)
-		e.reason = uint8(r.intn(len(failureReasons)))
-		day := r.intn(UsageDays)
-		secs := 3600 + r.intn(22*3600)
+		e.success = !r.Chance(m.failure)
+		e.reason = uint8(r.Intn(len(failureReasons)))
+		day := r.Intn(UsageDays)
+		secs := 3600 + r.Intn(22*3600)
 		e.at = now.Add(-time.Duration(day)*24*time.Hour - time.Duration(secs)*time.Second).Unix()
 		dst = append(dst, e)
 	}
@@ -140,13 +140,13 @@ func (s *Server) usageEvents() []event {
 // userEvent returns the userEventsSummary row of e.
 func (s *Server) userEvent(e event) snapshot.UserEvent {
 	t := s.opts.Tenant
-	u := GenerateUser(t.Seed, int(e.user), t.Now)
+	u := tenantgen.GenerateUser(t.Seed, int(e.user), t.Now)
 	feature := "registration"
 	if e.reset {
 		feature = "reset"
 	}
 	ue := snapshot.UserEvent{
-		ID:                guid(mix(uint64(t.Seed)^uint64(e.user)<<8^uint64(e.k)), mix(uint64(e.at)^0xe0e0)),
+		ID:                tenantgen.GUID(tenantgen.Mix(uint64(t.Seed)^uint64(e.user)<<8^uint64(e.k)), tenantgen.Mix(uint64(e.at)^0xe0e0)),
 		UserPrincipalName: u.UserPrincipalName,
 		UserDisplayName:   u.UserDisplayName,
 		AuthMethod:        usageMethods[e.method].name,
@@ -191,9 +191,9 @@ func (s *Server) MfaSignInDays() []snapshot.MfaSignInDay {
 	today := t.Now.UTC().Truncate(24 * time.Hour)
 	out := make([]snapshot.MfaSignInDay, 0, UsageDays)
 	for d := UsageDays - 1; d >= 0; d-- {
-		r := rng(mix(uint64(t.Seed)*0x51_7cc1_b727_220a ^ uint64(d) ^ 0x6d6f_6661))
-		total := int64(t.Users) + int64(r.intn(t.Users+1))
-		single := int64(float64(total) * (0.03 + 0.05*r.float()))
+		r := tenantgen.Rand(tenantgen.Mix(uint64(t.Seed)*0x51_7cc1_b727_220a ^ uint64(d) ^ 0x6d6f_6661))
+		total := int64(t.Users) + int64(r.Intn(t.Users+1))
+		single := int64(float64(total) * (0.03 + 0.05*r.Float()))
 		out = append(out, snapshot.MfaSignInDay{
 			CreatedDateTime:     today.Add(-time.Duration(d) * 24 * time.Hour).Format(time.RFC3339),
 			MultiFactorSignIns:  total - single,
@@ -256,34 +256,20 @@ func (s *Server) SignInsByMethod(period string) ([]snapshot.SignInsByMethod, boo
 	return out, true
 }
 
-// usageEndpoint recognises a usage path under the report root.
-func usageEndpoint(rest string) (Endpoint, string, bool) {
-	for _, ep := range []Endpoint{EndpointRegistrationActivity, EndpointSignInsByMethod} {
-		if a, ok := strings.CutPrefix(rest, string(ep)+"("); ok {
-			return ep, "(" + a, true
-		}
-	}
-	for _, ep := range []Endpoint{EndpointEventsSummary, EndpointMfaSignInSummary} {
-		if rest == string(ep) {
-			return ep, "", true
-		}
-	}
-	return "", "", false
-}
-
 // parsePeriod parses "(period='d7')".
 func parsePeriod(arg string) (string, error) {
-	inner, ok := strings.CutPrefix(arg, "(")
-	if inner, ok = strings.CutSuffix(inner, ")"); !ok {
-		return "", errors.New("Resource not found for the segment '" + arg + "'.")
+	inner, opened := strings.CutPrefix(arg, "(")
+	inner, closed := strings.CutSuffix(inner, ")")
+	if !opened || !closed {
+		return "", graphMessage("Resource not found for the segment '" + arg + "'.")
 	}
 	name, val, ok := strings.Cut(strings.TrimSpace(inner), "=")
 	if !ok || name != "period" || len(val) < 2 || val[0] != '\'' || val[len(val)-1] != '\'' {
-		return "", errors.New("The function parameter 'period' is missing or not a quoted string literal.")
+		return "", graphMessage("The function parameter 'period' is missing or not a quoted string literal.")
 	}
 	p := val[1 : len(val)-1]
 	if _, ok := snapshot.UsagePeriodDays(p); !ok {
-		return "", errors.New("The value '" + p + "' is not valid for the parameter 'period'.")
+		return "", graphMessage("The value '" + p + "' is not valid for the parameter 'period'.")
 	}
 	return p, nil
 }
@@ -302,11 +288,11 @@ func parseEventFilter(f string) (eventFilter, error) {
 	for c := range strings.SplitSeq(f, " and ") {
 		parts := strings.Fields(c)
 		if len(parts) != 3 || parts[0] != "eventDateTime" {
-			return ef, errors.New("Invalid filter clause: '" + c + "'. The emulator supports eventDateTime ge|gt|le|lt <DateTimeOffset> joined by 'and'.")
+			return ef, graphMessage("Invalid filter clause: '" + c + "'. The emulator supports eventDateTime ge|gt|le|lt <DateTimeOffset> joined by 'and'.")
 		}
 		t, err := time.Parse(time.RFC3339Nano, parts[2])
 		if err != nil {
-			return ef, errors.New("The DateTimeOffset '" + parts[2] + "' in the filter is not valid.")
+			return ef, graphMessage("The DateTimeOffset '" + parts[2] + "' in the filter is not valid.")
 		}
 		sec := t.Unix()
 		frac := t.Nanosecond() > 0
@@ -326,7 +312,7 @@ func parseEventFilter(f string) (eventFilter, error) {
 		case "le":
 			ef.lt = min(ef.lt, sec+1)
 		default:
-			return ef, errors.New("Unsupported operator '" + parts[1] + "' in the filter.")
+			return ef, graphMessage("Unsupported operator '" + parts[1] + "' in the filter.")
 		}
 	}
 	return ef, nil
@@ -431,10 +417,10 @@ func (s *Server) appendUsage(w http.ResponseWriter, r *http.Request, b []byte, e
 // appendCollection writes {"@odata.context":..., ["@odata.nextLink":...,] "value":[...]}.
 func appendCollection(b []byte, context, next string, value any) []byte {
 	b = append(b, `{"@odata.context":`...)
-	b = appendString(b, context)
+	b = tenantgen.AppendString(b, context)
 	if next != "" {
 		b = append(b, `,"@odata.nextLink":`...)
-		b = appendString(b, next)
+		b = tenantgen.AppendString(b, next)
 	}
 	v, _ := json.Marshal(value)
 	b = append(b, `,"value":`...)

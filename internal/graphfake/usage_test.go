@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/authgate/authgate/internal/tenantgen"
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -61,7 +62,7 @@ func filterSince(at time.Time) string {
 // TestUsageSourcesAgree: the activity Graph reports to a delegated caller
 // equals what an app-only caller counts from the events of the same period.
 func TestUsageSourcesAgree(t *testing.T) {
-	s := newServer(t, Options{Tenant: Tenant{Seed: 42, Users: 400}, PageSize: 50})
+	s := newServer(t, Options{Tenant: tenantgen.Tenant{Seed: 42, Users: 400}, PageSize: 50})
 	app, user := s.Token(false, time.Hour), s.Token(true, time.Hour)
 	for _, period := range snapshot.UsagePeriods {
 		t.Run(period, func(t *testing.T) {
@@ -82,7 +83,7 @@ func TestUsageSourcesAgree(t *testing.T) {
 				if err != nil || at.Before(since) || at.After(refNow) {
 					t.Fatalf("event at %q outside the period", e.EventDateTime)
 				}
-				if e.IsSuccess != (e.FailureReason == "") || !strings.HasSuffix(e.UserPrincipalName, "@"+Domain) {
+				if e.IsSuccess != (e.FailureReason == "") || !strings.HasSuffix(e.UserPrincipalName, "@"+tenantgen.Domain) {
 					t.Fatalf("inconsistent event %+v", e)
 				}
 				tally.Add(e)
@@ -107,7 +108,7 @@ func TestUsageSourcesAgree(t *testing.T) {
 }
 
 func TestUsageDelegatedOnlyAndErrors(t *testing.T) {
-	s := newServer(t, Options{Tenant: Tenant{Seed: 3, Users: 20}})
+	s := newServer(t, Options{Tenant: tenantgen.Tenant{Seed: 3, Users: 20}})
 	app, user := s.Token(false, time.Hour), s.Token(true, time.Hour)
 	base := s.GraphURL() + usageRoot
 	tests := []struct {
@@ -137,14 +138,14 @@ func TestUsageDelegatedOnlyAndErrors(t *testing.T) {
 			}
 		})
 	}
-	noPerm := newServer(t, Options{Permissions: []string{"User.Read.All"}, Tenant: Tenant{Users: 3}})
+	noPerm := newServer(t, Options{Permissions: []string{"User.Read.All"}, Tenant: tenantgen.Tenant{Users: 3}})
 	if res := get(t, noPerm, noPerm.GraphURL()+usageRoot+"userMfaSignInSummary", noPerm.Token(false, time.Hour)); res.status != 403 || graphCode(t, res.body) != CodePermissionMissing {
 		t.Errorf("without AuditLog.Read.All: %d %s", res.status, res.body)
 	}
 }
 
 func TestUsageFaultsAndRateLimit(t *testing.T) {
-	s := newServer(t, Options{Tenant: Tenant{Seed: 3, Users: 20}, Rate: 2, Per: time.Minute})
+	s := newServer(t, Options{Tenant: tenantgen.Tenant{Seed: 3, Users: 20}, Rate: 2, Per: time.Minute})
 	app := s.Token(false, time.Hour)
 	link := s.GraphURL() + usageRoot + "userMfaSignInSummary"
 	s.Inject(Fault{Kind: Fault503, Endpoint: EndpointMfaSignInSummary})
@@ -163,7 +164,7 @@ func TestUsageFaultsAndRateLimit(t *testing.T) {
 }
 
 func TestUsageSignInFigures(t *testing.T) {
-	s := newServer(t, Options{Tenant: Tenant{Seed: 9, Users: 100}})
+	s := newServer(t, Options{Tenant: tenantgen.Tenant{Seed: 9, Users: 100}})
 	user := s.Token(true, time.Hour)
 	days := getUsage[snapshot.MfaSignInDay](t, s, s.GraphURL()+usageRoot+"userMfaSignInSummary", user).Value
 	if len(days) != UsageDays {

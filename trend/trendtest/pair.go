@@ -9,7 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/authgate/authgate/internal/graphfake"
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/authgate/authgate/internal/atomicfile"
 	"github.com/authgate/authgate/snapshot"
 )
@@ -93,13 +94,13 @@ func Write(path string, old bool) error {
 	if old {
 		at = OldTime
 	}
-	t := graphfake.Tenant{Seed: Seed, Users: Users, Now: at}
+	t := tenantgen.Tenant{Seed: Seed, Users: Users, Now: at}
 	m := snapshot.Manifest{
-		TenantID: graphfake.DefaultTenantID(Seed), Cloud: "global", GraphEndpoint: "https://graph.microsoft.com",
+		TenantID: tenantgen.DefaultTenantID(Seed), Cloud: "global", GraphEndpoint: "https://graph.microsoft.com",
 		APIVersion: "v1.0", FetchedAt: at.Format(time.RFC3339),
 	}
 	return atomicfile.Write(path, 0o600, func(w io.Writer) error {
-		return graphfake.WriteSnapshot(w, t, graphfake.SnapshotOptions{Manifest: m, Extra: extras(at, old), Summaries: true})
+		return tenantgen.WriteSnapshot(w, t, tenantgen.SnapshotOptions{Manifest: m, Extra: extras(at, old), Summaries: true})
 	})
 }
 

@@ -9,7 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/authgate/authgate/internal/graphfake"
+	"github.com/authgate/authgate/internal/tenantgen"
+
 	"github.com/authgate/authgate/internal/atomicfile"
 	"github.com/authgate/authgate/snapshot"
 )
@@ -82,13 +83,13 @@ func WriteWithUsage(path string, old bool, u *snapshot.Usage) error {
 	if old {
 		at = OldTime
 	}
-	t := graphfake.Tenant{Seed: Seed, Users: Users, Now: at}
+	t := tenantgen.Tenant{Seed: Seed, Users: Users, Now: at}
 	m := snapshot.Manifest{
-		TenantID: graphfake.DefaultTenantID(Seed), Cloud: "global", GraphEndpoint: "https://graph.microsoft.com",
+		TenantID: tenantgen.DefaultTenantID(Seed), Cloud: "global", GraphEndpoint: "https://graph.microsoft.com",
 		APIVersion: "v1.0", FetchedAt: at.Format(time.RFC3339),
 	}
 	var doc bytes.Buffer
-	if err := graphfake.WriteSnapshot(&doc, t, graphfake.SnapshotOptions{Manifest: m, Extra: extras(at, old), Summaries: true}); err != nil {
+	if err := tenantgen.WriteSnapshot(&doc, t, tenantgen.SnapshotOptions{Manifest: m, Extra: extras(at, old), Summaries: true}); err != nil {
 		return err
 	}
 	raw := doc.Bytes()

@@ -1,0 +1,4 @@
+package evaluator
+
+// SandboxCapabilities lets the external tests inspect the sandbox.
+var SandboxCapabilities = sandboxCapabilities

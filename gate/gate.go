@@ -1,0 +1,354 @@
+package gate
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/evidence"
+	"github.com/authgate/authgate/policies"
+	"github.com/authgate/authgate/pseudonym"
+	"github.com/authgate/authgate/result"
+	"github.com/authgate/authgate/snapshot"
+	"github.com/authgate/authgate/waivers"
+)
+
+// DefaultTimeout bounds one evaluation unless Options.Timeout says otherwise.
+const DefaultTimeout = 10 * time.Minute
+
+// Options are everything a check is asked to do, as given on the command
+// line: Prepare validates them all.
+type Options struct {
+	// Snapshot is the file to evaluate; "" when it is not known yet (run
+	// fetches it after Prepare: see Plan.WithSnapshot).
+	Snapshot         string
+	MaxSnapshotBytes int64
+
+	Policies      []string
+	NoBuiltin     bool
+	AllowBuiltins []string
+	// Pack is the built-in pack; nil for the embedded one.
+	Pack fs.FS
+	// Config is authgate.yaml (params, waivers, max_waiver_days).
+	Config string
+	// Sets are --set name=value overrides, applied after Config's params.
+	Sets []string
+	// Params are applied after Config's params and before Sets.
+	Params map[string]any
+	// Waivers is a waivers file, added to Config's.
+	Waivers string
+	// MaxWaiverDays overrides Config's max_waiver_days when positive.
+	MaxWaiverDays int
+
+	FailOn   string // a severity name or "none"; "" is "high"
+	EvalMode string // stream or document; "" is stream
+	Now      string // RFC 3339; "" is the snapshot's fetchedAt
+	Baseline string
+
+	Pseudonymize     bool
+	PseudonymKeyFile string
+
+	// Timeout bounds Run; 0 is DefaultTimeout.
+	Timeout time.Duration
+	// Tool names the program in the results.
+	Tool result.Tool
+
+	// Outputs are the renderings Plan.Write produces: the first is
+	// --format with -o (Path "" for stdout), the others --output.
+	Format        string
+	OutputFile    string
+	ExtraOutputs  []string // FORMAT=PATH
+	MaxPerControl int
+
+	// Evidence is a bundle to write after the check; SignKey signs it.
+	Evidence string
+	SignKey  string
+}
+
+// Plan is a validated check: the compiled controls, the parameters,
+// waivers, pseudonymiser and outputs, settled before any snapshot is read.
+type Plan struct {
+	opts          Options
+	engine        *evaluator.Engine
+	params        map[string]any
+	waivers       []waivers.Entry
+	maxWaiverDays int
+	pseudo        *pseudonym.Pseudonymizer
+	now           time.Time // --now; zero: the snapshot's fetchedAt
+	outs          []Output
+	signKey       ed25519.PrivateKey
+	bundle        string // the bundle folder, when evaluating a bundle
+}
+
+// Outcome is what Run decided.
+type Outcome struct {
+	Result *result.Result
+	// EvaluatedAt is the evaluation time: --now, else the snapshot's
+	// fetchedAt; zero when neither waivers nor a bundle needed it.
+	EvaluatedAt time.Time
+}
+
+// Prepare validates every option and file and compiles the controls, so
+// that a bad flag fails before a fetch or an evaluation that may take
+// minutes. Errors are InputErrors unless a file could not be read.
+func Prepare(ctx context.Context, o Options) (*Plan, error) {
+	if o.FailOn == "" {
+		o.FailOn = "high"
+	}
+	if o.FailOn != result.FailOnNone {
+		if _, err := result.ParseSeverity(o.FailOn); err != nil {
+			return nil, Inputf("--fail-on: %v", err)
+		}
+	}
+	if o.Timeout < 0 {
+		return nil, Inputf("--timeout %s: want a positive duration", o.Timeout)
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+	p := &Plan{opts: o}
+	if o.Now != "" {
+		t, err := time.Parse(time.RFC3339, o.Now)
+		if err != nil {
+			return nil, Inputf("--now %q: not an RFC 3339 time (e.g. 2026-11-27T08:00:00Z)", o.Now)
+		}
+		p.now = t
+	}
+	outs, err := planOutputs(o)
+	if err != nil {
+		return nil, err
+	}
+	p.outs = outs
+	if o.SignKey != "" {
+		if o.Evidence == "" {
+			return nil, Inputf("--sign-key signs an evidence bundle: add --evidence FILE")
+		}
+		k, err := evidence.LoadPrivateKey(o.SignKey)
+		if err != nil {
+			return nil, AsInput(err)
+		}
+		p.signKey = k
+	}
+	if o.Evidence != "" {
+		if err := WritablePath(o.Evidence); err != nil {
+			return nil, Inputf("--evidence %s: %v", o.Evidence, err)
+		}
+	}
+	if o.Pseudonymize {
+		if p.pseudo, err = pseudonym.LoadKey(o.PseudonymKeyFile); err != nil {
+			return nil, AsInput(err)
+		}
+	} else if o.PseudonymKeyFile != "" {
+		return nil, Inputf("--pseudonym-key-file is used only with --pseudonymize")
+	}
+	cfg, err := loadConfig(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	if p.params, err = params(cfg, o); err != nil {
+		return nil, err
+	}
+	p.maxWaiverDays = cfg.maxWaiverDays()
+	if o.MaxWaiverDays > 0 {
+		p.maxWaiverDays = o.MaxWaiverDays
+	}
+	if cfg != nil {
+		if p.waivers, err = cfg.waivers(); err != nil {
+			return nil, err
+		}
+	}
+	if o.Waivers != "" {
+		es, err := waivers.Load(o.Waivers)
+		if err != nil {
+			return nil, AsInput(err)
+		}
+		p.waivers = append(p.waivers, es...)
+	}
+	eopts, err := engineOptions(o, p.params, p.now)
+	if err != nil {
+		return nil, err
+	}
+	if p.engine, err = evaluator.New(ctx, eopts...); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// params are the parameters in force: authgate.yaml's, then o.Params, then --set.
+func params(cfg *config, o Options) (map[string]any, error) {
+	out := map[string]any{}
+	if cfg != nil {
+		maps.Copy(out, cfg.Params)
+	}
+	maps.Copy(out, o.Params)
+	for _, s := range o.Sets {
+		name, value, err := ParseSet(s)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = value
+	}
+	return out, nil
+}
+
+// engineOptions turns the policy, parameter and sandbox options into
+// evaluator options.
+func engineOptions(o Options, params map[string]any, now time.Time) ([]evaluator.Option, error) {
+	for _, name := range o.AllowBuiltins {
+		if !evaluator.IsSandboxed(name) {
+			return nil, Inputf("--allow-builtin %q: not one of the builtins the sandbox refuses (%s)", name, strings.Join(evaluator.DeniedBuiltins, ", "))
+		}
+	}
+	mode := evaluator.ModeStream
+	if o.EvalMode != "" {
+		var err error
+		if mode, err = evaluator.ParseMode(o.EvalMode); err != nil {
+			return nil, Inputf("--eval-mode: %v", err)
+		}
+	}
+	pack := o.Pack
+	if pack == nil {
+		pack = policies.FS
+	}
+	eopts := []evaluator.Option{evaluator.WithBuiltin(pack), evaluator.WithPolicies(o.Policies...),
+		evaluator.WithAllowedBuiltins(o.AllowBuiltins...), evaluator.WithParams(params), evaluator.WithMode(mode)}
+	if o.NoBuiltin {
+		eopts = append(eopts, evaluator.WithoutBuiltinControls())
+	}
+	if o.Baseline != "" {
+		eopts = append(eopts, evaluator.WithBaseline(o.Baseline))
+	}
+	if !now.IsZero() {
+		eopts = append(eopts, evaluator.WithNow(now))
+	}
+	return eopts, nil
+}
+
+// Test runs the Rego tests of o's policies with o's parameters, each under
+// the evaluator's per-test limit and all of them within o.Timeout.
+func Test(ctx context.Context, o Options) ([]evaluator.TestResult, error) {
+	if o.Timeout < 0 {
+		return nil, Inputf("--timeout %s: want a positive duration", o.Timeout)
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+	cfg, err := loadConfig(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := params(cfg, o)
+	if err != nil {
+		return nil, err
+	}
+	eopts, err := engineOptions(o, ps, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	res, err := evaluator.RunTests(ctx, eopts...)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// Tests cut short are no verdict, whatever the others said.
+		if err == nil {
+			err = ctx.Err()
+		}
+		return nil, &TimeoutError{Limit: o.Timeout, Err: err}
+	}
+	return res, err
+}
+
+// fetchedAt reads the snapshot's fetchedAt, the evaluation time when
+// --now is not given. A snapshot that is not one is left to the scan, whose
+// errors say more.
+func (p *Plan) fetchedAt() (time.Time, error) {
+	m, err := snapshot.PeekManifest(p.opts.Snapshot)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return m.FetchedTime(p.opts.Snapshot)
+}
+
+// WithSnapshot returns a copy of the plan that evaluates path: run knows
+// its snapshot only after the fetch, diff evaluates two.
+func (p *Plan) WithSnapshot(path string) *Plan {
+	q := *p
+	q.opts.Snapshot = path
+	return &q
+}
+
+// Controls returns the metadata of the plan's controls.
+func (p *Plan) Controls() []result.Control { return p.engine.Controls() }
+
+// Snapshot returns the snapshot the plan evaluates.
+func (p *Plan) Snapshot() string { return p.opts.Snapshot }
+
+// TimeoutError is an evaluation that did not finish within Options.Timeout:
+// no verdict, so the gate is inconclusive.
+type TimeoutError struct {
+	Limit time.Duration
+	Err   error
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("no verdict within --timeout %s: %v", e.Limit, e.Err)
+}
+
+// Unwrap gives context.DeadlineExceeded and the evaluator's error.
+func (e *TimeoutError) Unwrap() []error { return []error{context.DeadlineExceeded, e.Err} }
+
+// Run evaluates the plan's snapshot, applies waivers and pseudonymisation,
+// and decides the verdict. It writes nothing.
+func Run(ctx context.Context, p *Plan) (*Outcome, error) {
+	if p.opts.Snapshot == "" {
+		return nil, Inputf("--snapshot FILE is required")
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
+	defer cancel()
+	now := p.now
+	if now.IsZero() && (len(p.waivers) > 0 || p.bundle != "") {
+		t, err := p.fetchedAt()
+		if err != nil {
+			return nil, err
+		}
+		now = t
+	}
+	if len(p.waivers) > 0 {
+		if err := waivers.Validate(p.waivers, p.engine.Controls(), now, p.maxWaiverDays); err != nil {
+			return nil, AsInput(err)
+		}
+	}
+	res, err := p.engine.Evaluate(ctx, p.opts.Snapshot, snapshot.ScanOptions{MaxBytes: p.opts.MaxSnapshotBytes})
+	// A result that arrives after the deadline is still late: OPA checks for
+	// cancellation only between steps, so a short evaluation can finish
+	// without noticing, and a gate must not pass on a run it was told to stop.
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		if err == nil {
+			err = ctx.Err()
+		}
+		return nil, &TimeoutError{Limit: p.opts.Timeout, Err: err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(p.waivers) > 0 {
+		waivers.Apply(res, p.waivers, now)
+	}
+	if p.pseudo != nil {
+		p.pseudo.Result(res)
+	}
+	res.Tool = p.opts.Tool
+	if err := res.Decide(p.opts.FailOn); err != nil {
+		return nil, Inputf("--fail-on: %v", err)
+	}
+	if p.bundle != "" {
+		p.bundleResult(res)
+	}
+	return &Outcome{Result: res, EvaluatedAt: now}, nil
+}
