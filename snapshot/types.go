@@ -1,8 +1,11 @@
 package snapshot
 
 import (
-	"encoding/json"
+	"bytes"
 	"strings"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // SchemaVersion is the version of the snapshot document this package reads and writes.
@@ -222,22 +225,49 @@ func (u *UserRegistrationDetails) Unknown() []string {
 // AdminKnown reports whether isAdmin was given (not null).
 func (u *UserRegistrationDetails) AdminKnown() bool { return u.Nulls&(1<<fIsAdmin) == 0 }
 
-// MarshalJSON writes the row with Graph's property names, null where the
-// row had null, so a rewritten snapshot (a pseudonymised copy) keeps them.
+// MarshalJSON writes the row with Graph's property names, in the struct's
+// order, null where the row had null, so a rewritten snapshot (a
+// pseudonymised copy) keeps them.
 func (u UserRegistrationDetails) MarshalJSON() ([]byte, error) {
 	type plain UserRegistrationDetails
-	b, err := json.Marshal(plain(u))
+	b, err := json.Marshal(plain(u), encodeV1)
 	if err != nil || u.Nulls == 0 {
 		return b, err
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
+	nulls := map[string]bool{}
 	for k, n := range PropertyNames {
 		if u.Nulls&(1<<k) != 0 {
-			m[n] = json.RawMessage("null")
+			nulls[n] = true
 		}
 	}
-	return json.Marshal(m)
+	dec := jsontext.NewDecoder(bytes.NewReader(b))
+	if _, err := dec.ReadToken(); err != nil { // {
+		return nil, err
+	}
+	out := append(make([]byte, 0, len(b)), '{')
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, err
+		}
+		name := tok.String() // before the next read voids the token
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out, err = jsontext.AppendQuote(out, name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ':')
+		if nulls[name] {
+			out = append(out, "null"...)
+		} else {
+			out = append(out, v...)
+		}
+	}
+	return append(out, '}'), nil
 }
