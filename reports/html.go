@@ -137,7 +137,8 @@ var htmlTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{end}}{{with .Usage}}<section id="usage">
 <h2>How people sign in</h2>
 <p>Over {{.Period}}, from {{.Start}} to {{.End}}: {{.MfaShare}} of {{.Total}} sign-ins were multi-factor ({{.Single}} single-factor).</p>
-{{if .Derived}}<p class="muted" id="usage-derived">The registration and reset figures were derived from userEventsSummary (an app-only fetch: Graph gives userRegistrationActivity to delegated callers only).</p>
+{{range .LeftOut}}<p class="muted">Left out of every share: {{.}}.</p>
+{{end}}{{if .Derived}}<p class="muted" id="usage-derived">The registration and reset figures were derived from userEventsSummary (an app-only fetch: Graph gives userRegistrationActivity to delegated callers only).</p>
 {{end}}<div class="charts">
 {{range .Figures}}{{template "figure" .}}{{end}}</div>
 {{if not .SignIns}}<p class="muted" id="usage-signins-note">Sign-ins per method need a delegated fetch: Graph gives userSignInsByAuthMethodSummary to delegated callers only.</p>
@@ -256,8 +257,10 @@ type htmlFile struct {
 type htmlUsageView struct {
 	Period, Start, End, MfaShare string
 	Total, Single                int64
-	Derived, SignIns             bool
-	Figures                      []svgFigure
+	// LeftOut are the days that contradict themselves, each with why.
+	LeftOut          []string
+	Derived, SignIns bool
+	Figures          []svgFigure
 }
 
 // svgFigure is one chart: a caption and an SVG drawing of shapes.
@@ -691,6 +694,11 @@ func usageView(r *result.Result, u *result.UsageSummary) *htmlUsageView {
 		Period: Sanitize(u.Period), Start: Sanitize(u.Start), End: Sanitize(u.End), MfaShare: usagePct(u.MfaShare),
 		Total: u.TotalSignIns, Single: u.SingleFactorSignIns,
 		Derived: u.ActivitySource == "derived", SignIns: u.SignInsSource == "graph",
+	}
+	for _, d := range u.Days {
+		if d.Problem != "" {
+			v.LeftOut = append(v.LeftOut, Sanitize(usageDay(d.Date))+": "+Sanitize(d.Problem))
+		}
 	}
 	v.Figures = append(v.Figures, failureChart(u, rateMax, minEvents), mfaChart(u, 1-singleMax))
 	if v.SignIns {

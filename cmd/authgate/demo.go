@@ -79,6 +79,10 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		summaries:     fetch.SummariesAuto,
 		rate:          fmt.Sprintf("%d/%s", demoRate, demoPer),
 		maxPages:      fetch.DefaultMaxPages,
+		// The usage section too, so the AM-USE controls and AM-DQ-04 (the
+		// emulator's one contradictory day) are judged.
+		include:     []string{"usage"},
+		usagePeriod: fetch.DefaultUsagePeriod,
 	}
 	env := fetchEnv{
 		httpClient: srv.Client(),
