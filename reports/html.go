@@ -128,7 +128,8 @@ var htmlTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <h1>authgate report <span class="verdict v-{{.Verdict}}" id="verdict">{{.VerdictWord}}</span></h1>
 <p>Gate <strong>{{.VerdictWord}}</strong> at fail-on <code>{{.FailOn}}</code>{{with .Reason}} ({{.}}){{end}}. {{.Tally}}.</p>
 <p class="muted">Tenant <code>{{.TenantID}}</code>, snapshot fetched {{.FetchedAt}}, {{.Users}} users; {{.Tool}}.</p>
-</header>
+{{with .Unknown}}<p id="unknown">Unknown: {{.}}.</p>
+{{end}}</header>
 {{with .Coverage}}<section id="charts">
 <h2>Coverage</h2>
 <div class="charts">
@@ -211,6 +212,7 @@ type htmlPage struct {
 	FailOn, Tally, Reason       string
 	TenantID, FetchedAt, Tool   string
 	Users                       int
+	Unknown                     string // unknownLine
 	Coverage                    []svgFigure
 	Usage                       *htmlUsageView
 	Controls                    []htmlControl
@@ -327,6 +329,7 @@ func (h *htmlWriter) page(r *result.Result) *htmlPage {
 		TenantID:    Sanitize(r.Snapshot.TenantID),
 		FetchedAt:   Sanitize(r.Snapshot.FetchedAt),
 		Users:       r.Snapshot.Users,
+		Unknown:     Sanitize(unknownLine(r)),
 		Tool:        Sanitize(cmp.Or(r.Tool.Name, "authgate")) + " " + Sanitize(r.Tool.Version),
 	}
 	if a := r.Aggregates; a != nil {
@@ -550,10 +553,13 @@ func (h *htmlWriter) charts(r *result.Result, a *result.Aggregates) []svgFigure 
 			c = &result.ScopeCounts{}
 		}
 		g := group{label: fmt.Sprintf("%s (%d)", sc, c.Users)}
+		if c.Unknown > 0 {
+			g.label = fmt.Sprintf("%s (%d, %d unknown)", sc, c.Users, c.Unknown)
+		}
 		for _, m := range metrics {
 			v := share(m.num(c), m.den(c))
 			br := bar{class: "m-" + m.key, label: sc + " " + m.label, value: v,
-				tip: fmt.Sprintf("%s, %s: %s (%d of %d)", sc, m.label, pct(v), m.num(c), m.den(c))}
+				tip: fmt.Sprintf("%s, %s: %s (%d of %d%s)", sc, m.label, pct(v), m.num(c), m.den(c), unknownNote(c.Unknown))}
 			if p, ok := m.params[sc]; ok {
 				if t, ok := params[p]; ok {
 					br.threshold = &t

@@ -77,6 +77,19 @@ is_telephony_second_factor(m) if telephony_second_factors[lower(m)]
 # compares a share over an empty scope produces no violation.
 share(n, d) := n / d if d != 0
 
+# unknown_note(c) says, inside the parentheses after a coverage share over
+# the scope counts c of input.aggregates, how many users of the scope the
+# share could not place or judge (a null isAdmin, userType or capability
+# flag: AM-DQ-03 names them): ", 12 users unknown", or "" when none.
+unknown_note(c) := sprintf(", %d users unknown", [n]) if {
+	n := object.get(c, "unknown", 0)
+	n > 1
+}
+
+unknown_note(c) := ", 1 user unknown" if object.get(c, "unknown", 0) == 1
+
+unknown_note(c) := "" if object.get(c, "unknown", 0) == 0
+
 # decimal1(x) formats the number x >= 0 with one decimal ("47.5"). sprintf's
 # %f cannot be used: OPA hands integral numbers such as 1 to it as integers.
 decimal1(x) := sprintf("%d.%d", [floor(t / 10), t % 10]) if t := round(x * 10)
