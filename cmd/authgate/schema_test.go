@@ -30,6 +30,10 @@ type csdlExcerpt struct {
 		Name       string         `xml:"Name,attr"`
 		Properties []csdlProperty `xml:"Property"`
 	} `xml:"EntityType"`
+	Complex []struct {
+		Name       string         `xml:"Name,attr"`
+		Properties []csdlProperty `xml:"Property"`
+	} `xml:"ComplexType"`
 	Enums []struct {
 		Name    string `xml:"Name,attr"`
 		Members []struct {
