@@ -44,9 +44,15 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	keepAll := e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == result.ScopeDocument })
 	streamUsers := e.cfg.mode == ModeStream && e.userQuery != nil
 
+	peeked, userPolicy, err := e.peekPolicy(ctx, path, streamUsers)
+	if err != nil {
+		return nil, err
+	}
+	targeting := newPolicyTargeting(peeked)
 	workers := make([]*worker, e.cfg.workers)
 	for i := range workers {
 		workers[i] = e.newWorker()
+		workers[i].policy, workers[i].allowed = userPolicy, targeting.counter()
 	}
 	jobs := make(chan []snapshot.UserRegistrationDetails, len(workers))
 	var wg sync.WaitGroup
@@ -59,6 +65,8 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 			for chunk := range jobs {
 				if err := w.process(ctx, chunk, streamUsers, now); err != nil {
 					once.Do(func() { workErr = err; cancel() })
+				} else if e.cfg.progress != nil {
+					e.cfg.progress(len(chunk))
 				}
 			}
 		}()
@@ -89,6 +97,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	if err := info.Complete(); err != nil {
 		return nil, err
 	}
+	if err := samePolicy(path, peeked, info.MethodsPolicy); err != nil {
+		return nil, err
+	}
 	if !nowSet {
 		t, err := info.Manifest.FetchedTime(path)
 		if err != nil {
@@ -100,6 +111,8 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	agg := workers[0].agg
 	for _, w := range workers[1:] {
 		agg.Merge(w.agg)
+		workers[0].retire.merge(w.retire)
+		workers[0].allowed.merge(w.allowed)
 	}
 	aggregates := agg.Finish(info.LastUpdated, e.breakGlass())
 
@@ -107,6 +120,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	skips := make([][]string, len(e.controls))
 	if e.cfg.mode == ModeDocument {
 		in, err := documentInput(info, all, aggregates)
+		if err == nil {
+			in, err = withPolicy(in, info.MethodsPolicy, workers[0].retire)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -120,6 +136,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 			}
 		}
 		in, err := tenantInput(info, aggregates)
+		if err == nil {
+			in, err = withPolicy(in, info.MethodsPolicy, workers[0].retire)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -128,6 +147,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 		}
 		if keepAll {
 			in, err := documentInput(info, all, aggregates)
+			if err == nil {
+				in, err = withPolicy(in, info.MethodsPolicy, workers[0].retire)
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -140,7 +162,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	if keepAll {
 		e.resolveOffsets(found, all)
 	}
-	return e.assemble(info, aggregates, found, skips), nil
+	res := e.assemble(info, aggregates, found, skips)
+	res.MethodsPolicy = summarizePolicy(info.MethodsPolicy, workers[0].allowed)
+	return res, nil
 }
 
 // usesNow reports whether any compiled rule calls time.now_ns.
@@ -178,26 +202,37 @@ type worker struct {
 	mark  []bool
 	terms termCache
 	found [][]result.Violation
+	// retire counts the users SMS and voice retirement would strand, and
+	// policy is the methods policy section user controls see (nil: none).
+	retire  *retirement
+	policy  *ast.Term
+	allowed *policyCounter // users each method configuration allows (nil: no policy)
 }
 
 func (e *Engine) newWorker() *worker {
 	return &worker{
-		e:     e,
-		agg:   result.NewAggregator(e.taxonomy.classOf, e.taxonomy.classes, result.WatchList(e.breakGlass())),
-		mark:  make([]bool, len(e.taxonomy.classes)),
-		terms: termCache{},
-		found: make([][]result.Violation, len(e.controls)),
+		e:      e,
+		agg:    result.NewAggregator(e.taxonomy.classOf, e.taxonomy.classes, result.WatchList(e.breakGlass())),
+		mark:   make([]bool, len(e.taxonomy.classes)),
+		terms:  termCache{},
+		found:  make([][]result.Violation, len(e.controls)),
+		retire: newRetirement(e.taxonomy),
 	}
 }
 
 func (w *worker) process(ctx context.Context, chunk []snapshot.UserRegistrationDetails, evaluate bool, now time.Time) error {
 	for i := range chunk {
 		w.agg.Add(&chunk[i], w.mark)
+		w.retire.add(&chunk[i], w.e.taxonomy.classOf)
+		w.allowed.add(&chunk[i])
 	}
 	if !evaluate {
 		return nil
 	}
 	in := ast.NewObject([2]*ast.Term{kUsers, usersTerm(chunk, w.terms)})
+	if w.policy != nil {
+		in.Insert(kPolicy, w.policy)
+	}
 	return w.e.evalInto(ctx, w.e.userQuery, in, now, nil, w.found, nil, chunk)
 }
 

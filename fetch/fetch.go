@@ -90,6 +90,9 @@ type Options struct {
 	// UsagePeriod: d1, d7 or d30 (DefaultUsagePeriod when empty).
 	Usage       bool
 	UsagePeriod string
+	// MethodsPolicy adds the authentication methods policy section
+	// (--include policy, see fetchMethodsPolicy).
+	MethodsPolicy bool
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -127,7 +130,8 @@ type fetcher struct {
 	user    snapshot.UserRegistrationDetails
 	rows    *rowSet // the users written so far, to spot repeats
 	dec     *snapshot.UserDecoder
-	usage   *snapshot.Usage // the usage section, when Options.Usage
+	usage   *snapshot.Usage         // the usage section, when Options.Usage
+	policy  *snapshot.MethodsPolicy // the policy section, when Options.MethodsPolicy
 }
 
 // Fetch fetches the reports into a snapshot at out. The document is written
@@ -207,6 +211,9 @@ func Fetch(ctx context.Context, out string, o Options) (_ *Result, err error) {
 	}
 	if o.Usage {
 		ft.prog.boundary("usage complete")
+	}
+	if err := ft.fetchMethodsPolicy(ctx); err != nil {
+		return nil, err
 	}
 	m, err := ft.finish()
 	if err != nil {
@@ -692,6 +699,7 @@ func (ft *fetcher) finish() (snapshot.Manifest, error) {
 		m.LastUpdated = &snapshot.TimeRange{Min: cp.LastMin, Max: cp.LastMax}
 	}
 	ft.attachUsage(&m)
+	ft.attachMethodsPolicy(&m)
 	m, err := ft.w.Close(feature, method, m)
 	if err != nil {
 		return m, err

@@ -19,6 +19,9 @@ import (
 	"github.com/authgate/authgate/waivers"
 )
 
+// FailOnValues are the values of --fail-on, the strictest first.
+var FailOnValues = []string{"critical", "high", "medium", "low", "info", result.FailOnNone}
+
 // DefaultTimeout bounds one evaluation unless Options.Timeout says otherwise.
 const DefaultTimeout = 10 * time.Minute
 
@@ -56,6 +59,9 @@ type Options struct {
 
 	// Timeout bounds Run; 0 is DefaultTimeout.
 	Timeout time.Duration
+	// OnUsers, when set, is told of each chunk of users once evaluated
+	// (evaluator.WithProgress): the command shows progress with it.
+	OnUsers func(users int)
 	// Tool names the program in the results.
 	Tool result.Tool
 
@@ -103,7 +109,7 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 	}
 	if o.FailOn != result.FailOnNone {
 		if _, err := result.ParseSeverity(o.FailOn); err != nil {
-			return nil, Inputf("--fail-on: %v", err)
+			return nil, Inputf("--fail-on: unknown severity %q (valid: %s)", o.FailOn, strings.Join(FailOnValues, ", "))
 		}
 	}
 	if o.Timeout < 0 {
@@ -220,6 +226,9 @@ func engineOptions(o Options, params map[string]any, now time.Time) ([]evaluator
 		evaluator.WithAllowedBuiltins(o.AllowBuiltins...), evaluator.WithParams(params), evaluator.WithMode(mode)}
 	if o.NoBuiltin {
 		eopts = append(eopts, evaluator.WithoutBuiltinControls())
+	}
+	if o.OnUsers != nil {
+		eopts = append(eopts, evaluator.WithProgress(o.OnUsers))
 	}
 	if o.Baseline != "" {
 		eopts = append(eopts, evaluator.WithBaseline(o.Baseline))

@@ -43,6 +43,21 @@ var want = map[string]struct{ severity, scope string }{
 	"AM-USE-01": {"medium", "tenant"},
 	"AM-USE-02": {"high", "tenant"},
 	"AM-USE-03": {"medium", "tenant"},
+	// The authentication methods policy (need fetch --include policy): high
+	// where the baseline says SHALL or rates the check high, medium for SHOULD.
+	"AM-POL-01": {"high", "tenant"},
+	"AM-POL-02": {"high", "tenant"},
+	"AM-POL-03": {"high", "tenant"},
+	"AM-POL-04": {"high", "tenant"},
+	"AM-POL-05": {"high", "tenant"},
+	"AM-POL-06": {"high", "tenant"},
+	"AM-POL-07": {"medium", "tenant"},
+	"AM-POL-08": {"medium", "tenant"},
+	"AM-POL-09": {"medium", "tenant"},
+	"AM-POL-10": {"high", "user"},
+	"AM-POL-11": {"medium", "tenant"},
+	"AM-POL-12": {"high", "user"},
+	"AM-TRD-04": {"high", "tenant"},
 }
 
 // wantParams are the built-in parameters with their defaults.
@@ -61,6 +76,9 @@ var wantParams = map[string]any{
 	"min_method_events":        20,
 	"single_factor_signin_max": 0.05,
 	"telephony_signin_max":     0.2,
+	// the methods policy
+	"telephony_exception_groups": []any{},
+	"allowed_fido2_aaguids":      []any{},
 }
 
 // capabilities are OPA's minus every builtin that reaches the network or the

@@ -82,6 +82,7 @@ func (p *Pseudonymizer) Result(r *result.Result) {
 	for i := range r.Waivers {
 		waiver(&r.Waivers[i].Waiver)
 	}
+	p.policySummary(r.MethodsPolicy, keep)
 	if a := r.Aggregates; a != nil && len(a.Accounts) > 0 {
 		accounts := make(map[string]*result.AccountRow, len(a.Accounts))
 		for k, row := range a.Accounts {

@@ -45,6 +45,13 @@ func (p *Pseudonymizer) Snapshot(ctx context.Context, src, dst string, opts snap
 		// The usage section holds counts, no identifiers: dropping it would
 		// skip the usage controls in the copy and change its verdict.
 		sw.SetUsage(info.Usage)
+		if info.MethodsPolicy != nil {
+			pol, err := p.methodsPolicy(info.MethodsPolicy)
+			if err != nil {
+				return err
+			}
+			sw.SetMethodsPolicy(pol)
+		}
 		_, err = sw.Close(info.UsersRegisteredByFeature, info.UsersRegisteredByMethod, m)
 		return err
 	})

@@ -139,6 +139,7 @@ func (m *markdownWriter) Write(w io.Writer, r *result.Result) error {
 		}
 	}
 	writeUsageMarkdown(b, r.Usage)
+	writePolicyMarkdown(b, r.MethodsPolicy)
 	if err := b.Flush(); err != nil {
 		return fmt.Errorf("write markdown: %w", err)
 	}

@@ -95,6 +95,7 @@ func (t *textWriter) Write(w io.Writer, r *result.Result) error {
 	}
 
 	writeUsageText(b, r.Usage)
+	writePolicyText(b, r.MethodsPolicy)
 
 	m := r.Summary
 	fmt.Fprintf(b, "\n%d %s: %d passed, %d failed, %d skipped; %d %s",

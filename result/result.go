@@ -77,6 +77,10 @@ type Param struct {
 	Name    string `json:"name"`
 	Default any    `json:"default"`
 	Value   any    `json:"value"`
+	// Minimum and Maximum bound a numeric parameter, when its control
+	// declares a range (METADATA custom.param_schema).
+	Minimum *float64 `json:"minimum,omitempty"`
+	Maximum *float64 `json:"maximum,omitempty"`
 }
 
 // Subject identifies the user a violation is about.
@@ -232,6 +236,9 @@ type Result struct {
 	Unknown map[string]int64 `json:"unknown,omitempty"`
 	// Usage are the usage section's figures (SummarizeUsage); nil when the snapshot has none.
 	Usage *UsageSummary `json:"usage,omitempty"`
+	// MethodsPolicy summarises the methods policy section per method
+	// (methodspolicy.go); nil when the snapshot has none.
+	MethodsPolicy *PolicySummary `json:"methodsPolicy,omitempty"`
 }
 
 // FailOnNone disables the gate: no severity fails it.

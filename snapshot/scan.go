@@ -62,6 +62,9 @@ type Info struct {
 	// Usage is the optional usage section (fetch --include usage); nil when
 	// the snapshot has none (or it is null).
 	Usage *Usage
+	// MethodsPolicy is the optional authentication methods policy section
+	// (fetch --include policy); nil when the snapshot has none.
+	MethodsPolicy *MethodsPolicy
 }
 
 // Complete returns an error wrapping ErrIncomplete when the manifest says
@@ -277,6 +280,10 @@ func (s *scanner) document() error {
 			}
 		case "usage":
 			if err := s.usage(); err != nil {
+				return err
+			}
+		case ReportMethodsPolicy:
+			if err := s.methodsPolicy(); err != nil {
 				return err
 			}
 		case "userRegistrationDetails": // a second one is a duplicate name, refused by the decoder

@@ -62,6 +62,9 @@ type Manifest struct {
 	// Summaries says, for each summary scope, whether Graph returned it or
 	// it was derived from the per-user list.
 	Summaries []SummarySource `json:"summaries,omitempty"`
+	// MethodsPolicy records where the authentication methods policy section
+	// came from (fetch --include policy); nil without one.
+	MethodsPolicy *PolicySource `json:"methodsPolicy,omitempty"`
 }
 
 // TimeRange is a closed range of RFC 3339 times.

@@ -75,14 +75,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		cloud:         "global",
 		graphURL:      srv.GraphURL(),
 		authorityHost: srv.AuthorityHost(),
-		api:           "v1.0",
+		api:           "beta",                     // the methods policy's beta-only settings (AM-POL-08, AM-POL-09)
+		include:       []string{fetch.IncludeAll}, // usage too: AM-DQ-04 judges the emulator's one contradictory day
 		summaries:     fetch.SummariesAuto,
 		rate:          fmt.Sprintf("%d/%s", demoRate, demoPer),
 		maxPages:      fetch.DefaultMaxPages,
-		// The usage section too, so the AM-USE controls and AM-DQ-04 (the
-		// emulator's one contradictory day) are judged.
-		include:     []string{"usage"},
-		usagePeriod: fetch.DefaultUsagePeriod,
 	}
 	env := fetchEnv{
 		httpClient: srv.Client(),
@@ -117,7 +114,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("demo: check: %w", err)
 	}
-	res, err := check(ctx, plan, "", stdout, stderr)
+	res, err := check(ctx, plan, "", nil, stdout, stderr)
 	if err != nil && (res == nil || exitCode(err) != exitViolations) {
 		return fmt.Errorf("demo: check: %w", err)
 	}

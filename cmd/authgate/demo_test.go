@@ -58,3 +58,47 @@ func TestDemo(t *testing.T) {
 		t.Errorf("--users -1: %v", err)
 	}
 }
+
+// The demo fetches every section and its reports show every methods policy
+// control judged, and the cross-checks naming users.
+func TestDemoMethodsPolicy(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	var stdout, stderr bytes.Buffer
+	if err := cmdDemo(context.Background(), []string{"--users", "2000", "--out", dir}, &stdout, &stderr); err != nil {
+		t.Fatalf("demo: %v\n%s", err, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Controls []struct {
+			ID, Status string
+			Violations []struct {
+				Subject *struct{ UserPrincipalName string } `json:"subject"`
+			} `json:"violations"`
+		} `json:"controls"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, c := range res.Controls {
+		if !strings.HasPrefix(c.ID, "AM-POL-") {
+			continue
+		}
+		seen++
+		if c.Status != "fail" {
+			t.Errorf("%s is %s in the demo, want it failing on the demo tenant's lax policy", c.ID, c.Status)
+		}
+		if (c.ID == "AM-POL-10" || c.ID == "AM-POL-12") && (len(c.Violations) == 0 || c.Violations[0].Subject == nil || c.Violations[0].Subject.UserPrincipalName == "") {
+			t.Errorf("%s names no user", c.ID)
+		}
+	}
+	if seen != 12 {
+		t.Errorf("%d AM-POL controls in the demo, want 12", seen)
+	}
+	if !strings.Contains(stderr.String(), "authentication methods policy (beta): graph") {
+		t.Errorf("stderr does not report the policy section:\n%s", stderr.String())
+	}
+}

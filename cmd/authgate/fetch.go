@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -56,16 +57,22 @@ func addFetchFlags(fs *pflag.FlagSet, o *fetchOptions) {
 	fs.StringVar(&o.cloud, "cloud", "global", "national cloud: "+strings.Join(fetch.CloudNames(), "|"))
 	fs.StringVar(&o.graphURL, "graph-url", "", "Graph root `URL` for a private cloud or an emulator (https; overrides --cloud's)")
 	fs.StringVar(&o.authorityHost, "authority-host", "", "Entra authority `URL` (default: AZURE_AUTHORITY_HOST, else --cloud's); a host that is not Entra's disables instance discovery")
-	fs.StringVar(&o.api, "api", "v1.0", "Graph API version: v1.0|beta")
+	fs.StringVar(&o.api, "api", "v1.0", "Graph API version: "+strings.Join(snapshot.APIVersions, "|"))
 	fs.StringVar(&o.summaries, "summaries", fetch.SummariesAuto, "summary reports: auto (Graph, else derived from the per-user list after a 403)|graph|derived")
 	fs.StringVar(&o.rate, "rate", fetch.DefaultRate.String(), "client-side pace of Graph requests, `N/DURATION` (the reports service allows about 5 per 10s); 0 or off disables")
 	fs.BoolVar(&o.resume, "resume", false, "continue an interrupted fetch to the same output from its last completed page")
 	fs.IntVar(&o.maxPages, "max-pages", fetch.DefaultMaxPages, "stop (inconclusive) after `N` pages of the per-user report")
 	fs.BoolVar(&o.debug, "debug", false, "log every HTTP request to stderr: method, URL, status, duration, request id (secrets and tokens redacted)")
-	fs.StringSliceVar(&o.include, "include", nil, "optional `SECTION`s to add: "+strings.Join(fetch.Includes, "|")+" (usage: registration and reset failure rates per method and the MFA sign-in mix, Graph beta)")
-	fs.StringVar(&o.usagePeriod, "usage-period", fetch.DefaultUsagePeriod, "period of --include usage: d1|d7|d30")
+	fs.StringSliceVar(&o.include, "include", nil, "optional `SECTION`s to add: "+strings.Join(fetch.Includes, "|")+" (usage: registration and reset failure rates per method and the MFA sign-in mix, Graph beta; policy: the authentication methods policy and its target groups' users, needs "+fetch.PermissionMethodsPolicy+" and "+fetch.PermissionGroupMembers+"; all: every section)")
+	fs.StringVar(&o.usagePeriod, "usage-period", fetch.DefaultUsagePeriod, "period of --include usage: "+strings.Join(snapshot.UsagePeriods, "|"))
 	fs.StringVar(&o.maxPageBytes, "max-page-bytes", "64MiB", "largest Graph answer accepted, after decompression, `SIZE` (e.g. 64MiB); a larger page ends the fetch (exit 4)")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress display or progress lines on stderr")
+	enumFlag(fs, "auth", fetch.AuthModes...)
+	enumFlag(fs, "cloud", fetch.CloudNames()...)
+	enumFlag(fs, "api", snapshot.APIVersions...)
+	enumFlag(fs, "summaries", fetch.SummaryModes...)
+	enumFlag(fs, "include", fetch.Includes...)
+	enumFlag(fs, "usage-period", snapshot.UsagePeriods...)
 }
 
 func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -130,6 +137,9 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 	}
 	cloud, err := fetch.ResolveCloud(o.cloud, o.graphURL, authority)
 	if err != nil {
+		if !slices.Contains(fetch.CloudNames(), o.cloud) {
+			return "", usagef("--cloud: %v", err)
+		}
 		return "", asUsage(err)
 	}
 	co.Cloud = cloud
@@ -149,6 +159,9 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 			fo.ProgressLines = stderr // a log: a plain line every 30 s
 		}
 	}
+	all := slices.Contains(o.include, fetch.IncludeAll)
+	fo.Usage = fo.Usage || all
+	fo.MethodsPolicy = all || slices.Contains(o.include, fetch.IncludePolicy)
 	if env.tune != nil {
 		env.tune(&fo)
 	}
@@ -182,6 +195,9 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 		m.UserCount, m.Pages, how, m.Requests, m.Retries, m.Throttled, len(m.Summaries)-derived, len(m.Summaries))
 	if u := usageLine(m); u != "" {
 		fmt.Fprintf(stderr, "authgate: %s\n", u)
+	}
+	if p := m.MethodsPolicy; p != nil {
+		fmt.Fprintf(stderr, "authgate: authentication methods policy (%s): %s %s\n", p.APIVersion, p.Source, p.Reason)
 	}
 	fmt.Fprintf(stderr, "authgate: wrote %s (sha256 of users %s)\n", res.Path, m.UsersSHA256)
 	return res.Path, nil

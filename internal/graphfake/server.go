@@ -79,6 +79,8 @@ type Options struct {
 	// BodyHook, when set, replaces the body of each successful Graph report
 	// response (rowhook.go).
 	BodyHook func(ep Endpoint, r *http.Request, body []byte) []byte
+	// Policy chooses the authentication methods policy served (methodspolicy.go).
+	Policy PolicyOptions
 }
 
 // Stats are what the server saw. Counts are cumulative since New or
@@ -139,6 +141,8 @@ type Server struct {
 
 	usageOnce sync.Once
 	events    []event // the generated usage events, newest first (usage.go)
+
+	policy policyState // the methods policy's target groups (methodspolicy.go)
 }
 
 // New starts an emulator on 127.0.0.1 with a fresh self-signed certificate,
@@ -198,6 +202,7 @@ func New(opts Options) (*Server, error) {
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", s.handleOIDC)
 	mux.HandleFunc("GET /{tenant}/.well-known/openid-configuration", s.handleOIDC)
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.handleToken)
+	s.routePolicy(mux)
 	mux.HandleFunc("/", s.handleGraph)
 	// HTTP/1.1 only (an empty TLSNextProto disables h2) so that FaultReset
 	// can hijack the connection.

@@ -36,6 +36,8 @@
 #       url: https://learn.microsoft.com/entra/identity/authentication/concept-authentication-passwordless
 #   params:
 #     admin_passwordless_min: 0.8
+#   param_schema:
+#     admin_passwordless_min: {minimum: 0, maximum: 1}
 package authgate.builtin.admin_passwordless_share
 
 import data.authgate.lib

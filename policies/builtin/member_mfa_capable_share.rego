@@ -43,6 +43,8 @@
 #       url: https://learn.microsoft.com/entra/identity/authentication/howto-authentication-methods-activity
 #   params:
 #     mfa_capable_min: 0.95
+#   param_schema:
+#     mfa_capable_min: {minimum: 0, maximum: 1}
 package authgate.builtin.member_mfa_capable_share
 
 import data.authgate.lib

@@ -33,6 +33,8 @@
 #       url: https://learn.microsoft.com/entra/identity/authentication/concept-authentication-passwordless
 #   params:
 #     passwordless_min: 0.25
+#   param_schema:
+#     passwordless_min: {minimum: 0, maximum: 1}
 package authgate.builtin.member_passwordless_share
 
 import data.authgate.lib

@@ -31,6 +31,8 @@
 #       url: https://learn.microsoft.com/entra/identity/authentication/tutorial-enable-sspr
 #   params:
 #     sspr_registered_min: 0.9
+#   param_schema:
+#     sspr_registered_min: {minimum: 0, maximum: 1}
 package authgate.builtin.sspr_registered_share
 
 import data.authgate.lib

@@ -34,6 +34,8 @@
 #       url: https://learn.microsoft.com/entra/identity/authentication/concept-authentication-methods-manage
 #   params:
 #     telephony_max: 0.5
+#   param_schema:
+#     telephony_max: {minimum: 0, maximum: 1}
 package authgate.builtin.telephony_share
 
 import data.authgate.lib

@@ -34,6 +34,8 @@
 #       url: https://learn.microsoft.com/entra/identity/authentication/howto-authentication-methods-activity
 #   params:
 #     max_passwordless_drop: 0.01
+#   param_schema:
+#     max_passwordless_drop: {minimum: 0, maximum: 1}
 package authgate.builtin.trend_passwordless_drop
 
 import data.authgate.lib

@@ -35,6 +35,9 @@
 #   params:
 #     method_failure_rate_max: 0.2
 #     min_method_events: 20
+#   param_schema:
+#     method_failure_rate_max: {minimum: 0, maximum: 1}
+#     min_method_events: {minimum: 0}
 package authgate.builtin.usage_method_failure_rate
 
 import data.authgate.lib

@@ -39,6 +39,8 @@
 #       url: https://learn.microsoft.com/graph/api/authenticationmethodsroot-list-usermfasigninsummary?view=graph-rest-beta
 #   params:
 #     single_factor_signin_max: 0.05
+#   param_schema:
+#     single_factor_signin_max: {minimum: 0, maximum: 1}
 package authgate.builtin.usage_single_factor_signins
 
 import data.authgate.lib

@@ -34,6 +34,8 @@
 #       url: https://learn.microsoft.com/graph/api/authenticationmethodsroot-usersigninsbyauthmethodsummary?view=graph-rest-beta
 #   params:
 #     telephony_signin_max: 0.2
+#   param_schema:
+#     telephony_signin_max: {minimum: 0, maximum: 1}
 package authgate.builtin.usage_telephony_signins
 
 import data.authgate.lib
