@@ -189,6 +189,22 @@ func (s *scanner) syntax(err error) error {
 }
 
 // pointerPath renders a JSON pointer as a path like a.b[3].c.
+// TypeError words err, from decoding a value at path with the package's
+// JSON library, as the loader words a wrongly typed value
+// ("usersRegisteredByFeature.totalUserCount: want integer, got string"), so
+// fetch names a broken answer as check would; ok is false when err is not
+// about a value's type.
+func TypeError(path string, err error) (msg string, ok bool) {
+	var se *json.SemanticError
+	if !errors.As(err, &se) || se.JSONKind == 0 {
+		return "", false
+	}
+	if sub := pointerPath(se.JSONPointer); sub != "" {
+		path = strings.Replace(path+"."+sub, ".[", "[", 1)
+	}
+	return fmt.Sprintf("%s: want %s, got %s", path, goKind(se), kindName(se.JSONKind)), true
+}
+
 func pointerPath(p jsontext.Pointer) string {
 	var b strings.Builder
 	for tok := range p.Tokens() {

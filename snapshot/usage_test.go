@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-json-experiment/json"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -162,5 +163,18 @@ func TestScanUsageMissingCount(t *testing.T) {
 		if err != nil || string(b) != want {
 			t.Errorf("day %d written as %s (%v), want %s", i, b, err, want)
 		}
+	}
+}
+
+// TypeError words a wrongly typed value as the loader does, for fetch.
+func TestTypeError(t *testing.T) {
+	var v FeatureSummary
+	err := json.Unmarshal([]byte(`{"totalUserCount":3,"userRegistrationFeatureCounts":[{"feature":"mfaCapable","userCount":"2"}]}`), &v)
+	msg, ok := TypeError("usersRegisteredByFeature", err)
+	if want := "usersRegisteredByFeature.userRegistrationFeatureCounts[0].userCount: want integer, got string"; !ok || msg != want {
+		t.Errorf("TypeError = %q, %v; want %q", msg, ok, want)
+	}
+	if _, ok := TypeError("x", json.Unmarshal([]byte(`{`), &v)); ok {
+		t.Error("a syntax error was worded as a type error")
 	}
 }

@@ -111,7 +111,8 @@ func TestGraphSchemaSummaryShapes(t *testing.T) {
 				t.Fatal("the summary was never served")
 			}
 			if !c.legal {
-				if code != exitInconclusive || !strings.Contains(stderr, c.report) || !strings.Contains(stderr, c.prop) || strings.Contains(stderr, "paging failed") {
+				if code != exitInconclusive || !strings.Contains(stderr, "Graph's summary breaks its schema: "+c.report) || !strings.Contains(stderr, c.prop+": want ") ||
+					strings.Contains(stderr, "paging failed") {
 					t.Errorf("fetch: exit %d, want %d naming %s and %s:\n%s", code, exitInconclusive, c.report, c.prop, stderr)
 				}
 				if _, err := os.Stat(out); err == nil {
