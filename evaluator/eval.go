@@ -447,9 +447,27 @@ func (e *Engine) assemble(info *snapshot.Info, agg *result.Aggregates, found [][
 		Snapshot: result.SnapshotRef{
 			Path: info.Path, SHA256: info.SHA256, TenantID: info.Manifest.TenantID,
 			FetchedAt: info.Manifest.FetchedAt, Users: info.Users, ManifestOffset: info.ManifestOffset,
+			Unverified: !info.Verified,
 		},
 		Aggregates: agg,
-		Usage:      result.SummarizeUsage(info.Usage),
+		Usage:      result.SummarizeUsageWith(info.Usage, &e.taxonomy.usage),
+	}
+	if agg != nil {
+		for name, sc := range agg.Scopes {
+			if sc != nil && sc.Unknown > 0 {
+				if r.Unknown == nil {
+					r.Unknown = make(map[string]int64, len(agg.Scopes))
+				}
+				r.Unknown[name] = sc.Unknown
+			}
+		}
+		if r.Unknown != nil { // every scope, so a reader sees the zeros too
+			for name, sc := range agg.Scopes {
+				if sc != nil {
+					r.Unknown[name] = sc.Unknown
+				}
+			}
+		}
 	}
 	anchors := map[string]int64{"manifest": info.ManifestOffset}
 	for _, s := range info.UsersRegisteredByFeature {

@@ -370,6 +370,9 @@ func (cp *checkpoint) addSummary(report string, body []byte) error {
 			cp.Method = append(cp.Method, v)
 		}
 	}
+	if msg, ok := snapshot.TypeError(report, err); ok {
+		return answerErrorf("Graph's summary breaks its schema: %s", printable(msg, 300))
+	}
 	if err != nil {
 		return answerErrorf("%s: Graph's answer is not a valid summary: %v", report, err)
 	}

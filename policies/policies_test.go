@@ -35,6 +35,8 @@ var want = map[string]struct{ severity, scope string }{
 	"AM-BG-01":   {"high", "tenant"},
 	"AM-DQ-01":   {"high", "tenant"},
 	"AM-DQ-02":   {"medium", "tenant"},
+	"AM-DQ-03":   {"high", "user"},
+	"AM-DQ-04":   {"medium", "tenant"},
 	"AM-TAX-01":  {"info", "tenant"},
 	// Trend controls (need check --baseline).
 	"AM-TRD-01": {"medium", "tenant"},
@@ -293,6 +295,8 @@ func TestTaxonomy(t *testing.T) {
 		Version                string              `json:"version"`
 		Classes                map[string][]string `json:"classes"`
 		TelephonySecondFactors []string            `json:"telephonySecondFactors"`
+		UsageMethodAliases     map[string]string   `json:"usageMethodAliases"`
+		TelephonyUsageMethods  []string            `json:"telephonyUsageMethods"`
 	}
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.DisallowUnknownFields()
@@ -334,6 +338,24 @@ func TestTaxonomy(t *testing.T) {
 		"passKeySynced", "externalAuthMethod", "password"} {
 		if !known[n] {
 			t.Errorf("method %s is in no class", n)
+		}
+	}
+	// The one mapping between the methodsRegistered vocabulary and the usage
+	// reports' usageAuthMethod: Graph's userEventsSummary example uses the former.
+	if tax.UsageMethodAliases["microsoftAuthenticatorPush"] != "appNotification" {
+		t.Errorf("usageMethodAliases maps microsoftAuthenticatorPush to %q, want appNotification", tax.UsageMethodAliases["microsoftAuthenticatorPush"])
+	}
+	for from, to := range tax.UsageMethodAliases {
+		if !known[from] {
+			t.Errorf("usageMethodAliases: %s is in no class", from)
+		}
+		if _, chained := tax.UsageMethodAliases[to]; chained && to != from {
+			t.Errorf("usageMethodAliases: %s maps to %s, itself an alias", from, to)
+		}
+	}
+	for _, m := range []string{"mobilePhone", "alternateMobilePhone", "officePhone"} {
+		if !slices.Contains(tax.TelephonyUsageMethods, tax.UsageMethodAliases[m]) {
+			t.Errorf("%s (telephony) does not map to a telephony usage method", m)
 		}
 	}
 	if got, want := slices.Sorted(slices.Values(tax.TelephonySecondFactors)), []string{"sms", "voiceAlternateMobile", "voiceMobile", "voiceOffice"}; !slices.Equal(got, want) {

@@ -107,6 +107,9 @@ func (j *jsonWriter) Write(w io.Writer, r *result.Result) error {
 	e.field("", false, "verdict", r.Verdict)
 	e.field("", false, "failOn", r.FailOn)
 	e.field("", false, "summary", r.Summary)
+	if len(r.Unknown) > 0 { // users per scope the coverage shares could not place
+		e.field("", false, "unknown", r.Unknown)
+	}
 	e.raw(",\n  \"controls\": [")
 	for i, c := range sortedControls(r) {
 		if i > 0 {

@@ -60,6 +60,9 @@ func (m *markdownWriter) Write(w io.Writer, r *result.Result) error {
 	}
 	fmt.Fprintf(b, ".\n\nTenant %s, snapshot %s (%d users, fetched %s), authgate %s.\n\n",
 		md(r.Snapshot.TenantID), md(r.Snapshot.Path), r.Snapshot.Users, md(r.Snapshot.FetchedAt), md(r.Tool.Version))
+	if u := unknownLine(r); u != "" {
+		fmt.Fprintf(b, "Unknown: %s.\n\n", md(u))
+	}
 
 	controls := sortedControls(r)
 	b.WriteString("| Control | Title | Severity | Status | Violations |\n")

@@ -28,6 +28,9 @@ func (t *textWriter) Write(w io.Writer, r *result.Result) error {
 	s := r.Snapshot
 	fmt.Fprintf(b, "snapshot %s, tenant %s, fetched %s, %d users, sha256 %s\n",
 		Sanitize(s.Path), Sanitize(s.TenantID), Sanitize(s.FetchedAt), s.Users, Sanitize(s.SHA256))
+	if u := unknownLine(r); u != "" {
+		fmt.Fprintf(b, "unknown: %s\n", Sanitize(u))
+	}
 
 	for _, c := range sortedControls(r) {
 		open, waived := tally(c)

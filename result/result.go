@@ -204,6 +204,10 @@ type SnapshotRef struct {
 	TenantID  string `json:"tenantId"`
 	FetchedAt string `json:"fetchedAt"`
 	Users     int    `json:"users"`
+	// Unverified is true when the manifest carries no usersSha256 to check
+	// the rows against (a hand-made snapshot): nothing shows it was not cut
+	// or edited since it was fetched.
+	Unverified bool `json:"unverified,omitempty"`
 	// ManifestOffset is the byte offset of the manifest object in the snapshot.
 	ManifestOffset int64 `json:"-"`
 }
@@ -232,6 +236,10 @@ type Result struct {
 	// Aggregates are the tenant figures the evaluator computed (users per
 	// scope and capability, methods), for outputs that chart coverage.
 	Aggregates *Aggregates `json:"-"`
+	// Unknown counts, per aggregate scope (all, member, guest, admin), the
+	// users its coverage shares could not place or judge (ScopeCounts.Unknown,
+	// docs/policies.md); omitted when every row was complete.
+	Unknown map[string]int64 `json:"unknown,omitempty"`
 	// Usage are the usage section's figures (SummarizeUsage); nil when the snapshot has none.
 	Usage *UsageSummary `json:"usage,omitempty"`
 	// Exclusions lists each declared exclusion with the users it took out

@@ -49,6 +49,23 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(string(text), "exclusions (users out of scope):") || !strings.Contains(string(text), "users removed: AM-PWL-01 3") {
 		t.Errorf("results.txt does not list the demo exclusion with its removed users:\n%s", text)
 	}
+	// The emulator tells the truth by default: its legal oddities and its
+	// one contradictory usage day reach the demo's results.
+	raw, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r checkJSON
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]int{}
+	for _, c := range r.Controls {
+		found[c.ID] = len(c.Violations)
+	}
+	if found["AM-DQ-03"] == 0 || found["AM-DQ-04"] != 1 || r.Unknown["all"] == 0 {
+		t.Errorf("demo: AM-DQ-03 %d and AM-DQ-04 %d violations, %d users unknown; want some, exactly one, some", found["AM-DQ-03"], found["AM-DQ-04"], r.Unknown["all"])
+	}
 	if err := cmdDemo(context.Background(), []string{"--users", "-1"}, &stdout, &stderr); exitCode(err) != exitUsage {
 		t.Errorf("--users -1: %v", err)
 	}

@@ -75,6 +75,12 @@ type Options struct {
 	NextLinkLast bool
 	// Roles configure the directory-role endpoints (roles.go).
 	Roles RolesOptions
+	// RowHook, when set, rewrites each userRegistrationDetails row of the
+	// list as served (rowhook.go).
+	RowHook func(i int, row []byte) []byte
+	// BodyHook, when set, replaces the body of each successful Graph report
+	// response (rowhook.go).
+	BodyHook func(ep Endpoint, r *http.Request, body []byte) []byte
 	// Policy chooses the authentication methods policy served (methodspolicy.go).
 	Policy PolicyOptions
 }
@@ -640,6 +646,7 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 	if !rt.serve(s, c) {
 		return
 	}
+	c.b = s.hookBody(c.ep, c.r, c.b)
 	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8")
 	s.writeBody(w, r, http.StatusOK, c.b, c.fault)
 	s.recordStatus(http.StatusOK)
@@ -796,8 +803,8 @@ func (s *Server) serveDetails(c *graphCall) bool {
 		if i > c.offset {
 			b = append(b, ',')
 		}
-		u := tenantgen.GenerateUser(s.opts.Tenant.Seed, i, s.opts.Tenant.Now)
-		b = tenantgen.AppendUser(b, &u, c.version == "beta")
+		u := s.opts.Tenant.User(i)
+		b = s.appendRow(b, i, &u, c.version == "beta")
 	}
 	b = append(b, ']')
 	if next != "" && s.opts.NextLinkLast {
@@ -819,7 +826,7 @@ func (s *Server) serveDetailsGet(c *graphCall) bool {
 		s.graphError(c.w, c.r, http.StatusNotFound, CodeNotFound, "No record found for key: "+c.arg)
 		return false
 	}
-	u := tenantgen.GenerateUser(s.opts.Tenant.Seed, i, s.opts.Tenant.Now)
+	u := s.opts.Tenant.User(i)
 	ub := tenantgen.AppendUser(nil, &u, c.version == "beta")
 	b := append(c.b, `{"@odata.context":`...)
 	b = tenantgen.AppendString(b, c.base+"/$metadata#reports/authenticationMethods/userRegistrationDetails/$entity")

@@ -53,7 +53,7 @@ violation contains v if {
 	threshold := data.authgate.params.admin_passwordless_min
 	value < threshold
 	v := {
-		"message": sprintf("%s of administrators are passwordless-capable (%d of %d), below the minimum of %s.", [lib.pct(value), c.passwordlessCapable, c.users, lib.pct(threshold)]),
+		"message": sprintf("%s of administrators are passwordless-capable (%d of %d%s), below the minimum of %s.", [lib.pct(value), c.passwordlessCapable, c.users, lib.unknown_note(c), lib.pct(threshold)]),
 		"value": value,
 		"threshold": threshold,
 	}

@@ -57,7 +57,7 @@ violation contains v if {
 	threshold := data.authgate.params.mfa_capable_min
 	value < threshold
 	v := {
-		"message": sprintf("%s of members are MFA-capable (%d of %d), below the minimum of %s.", [lib.pct(value), c.mfaCapable, c.users, lib.pct(threshold)]),
+		"message": sprintf("%s of members are MFA-capable (%d of %d%s), below the minimum of %s.", [lib.pct(value), c.mfaCapable, c.users, lib.unknown_note(c), lib.pct(threshold)]),
 		"value": value,
 		"threshold": threshold,
 	}

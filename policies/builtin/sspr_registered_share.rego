@@ -45,7 +45,7 @@ violation contains v if {
 	threshold := data.authgate.params.sspr_registered_min
 	value < threshold
 	v := {
-		"message": sprintf("%s of SSPR-enabled users are registered for SSPR (%d of %d), below the minimum of %s.", [lib.pct(value), c.ssprCapable, c.ssprEnabled, lib.pct(threshold)]),
+		"message": sprintf("%s of SSPR-enabled users are registered for SSPR (%d of %d%s), below the minimum of %s.", [lib.pct(value), c.ssprCapable, c.ssprEnabled, lib.unknown_note(c), lib.pct(threshold)]),
 		"value": value,
 		"threshold": threshold,
 	}

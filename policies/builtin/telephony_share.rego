@@ -49,7 +49,7 @@ violation contains v if {
 	threshold := data.authgate.params.telephony_max
 	value > threshold
 	v := {
-		"message": sprintf("%s of users have a phone method registered (%d of %d), above the maximum of %s.", [lib.pct(value), n, c.users, lib.pct(threshold)]),
+		"message": sprintf("%s of users have a phone method registered (%d of %d%s), above the maximum of %s.", [lib.pct(value), n, c.users, lib.unknown_note(c), lib.pct(threshold)]),
 		"value": value,
 		"threshold": threshold,
 	}

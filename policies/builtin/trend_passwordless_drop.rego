@@ -64,7 +64,7 @@ violation contains v if {
 	threshold := data.authgate.params.max_passwordless_drop
 	drop - threshold > epsilon
 	v := {
-		"message": sprintf("Passwordless-capable members fell from %s to %s (%d of %d) since the baseline of %s: %s points, more than the %s allowed.", [lib.pct(before), lib.pct(now), c.passwordlessCapable, c.users, b.manifest.fetchedAt, lib.decimal1(drop * 100), lib.decimal1(threshold * 100)]),
+		"message": sprintf("Passwordless-capable members fell from %s to %s (%d of %d%s) since the baseline of %s: %s points, more than the %s allowed.", [lib.pct(before), lib.pct(now), c.passwordlessCapable, c.users, lib.unknown_note(c), b.manifest.fetchedAt, lib.decimal1(drop * 100), lib.decimal1(threshold * 100)]),
 		"value": drop,
 		"threshold": threshold,
 	}
