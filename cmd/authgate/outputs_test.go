@@ -107,7 +107,8 @@ func TestOutputOnADevice(t *testing.T) {
 }
 
 // TestOutputOverAnInput: every output that is an input (by name, through
-// another path, as a hard link, or a file of a --policy folder) or another
+// another path, as a hard link, a file of a --policy folder, or the
+// --config that fetch reads for its exclusion groups) or another
 // output is refused with exit 2 before any evaluation, and the files stay
 // byte for byte; a symbolic link is refused and its target left alone.
 func TestOutputOverAnInput(t *testing.T) {
@@ -135,6 +136,10 @@ func TestOutputOverAnInput(t *testing.T) {
 	if err := os.Symlink("target.txt", filepath.Join(dir, "link.txt")); err != nil {
 		t.Fatal(err)
 	}
+	cfg := []byte("max_waiver_days: 30\n")
+	if err := os.WriteFile(filepath.Join(dir, "a.yaml"), cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -152,6 +157,8 @@ func TestOutputOverAnInput(t *testing.T) {
 		{[]string{"run", "--snapshot-out", "x.json", "--evidence", "x.json"}, "is written twice"},
 		{[]string{"run", "--snapshot-out", "s.json", "--baseline", "s.json"}, "--snapshot-out s.json: is the --baseline file"},
 		{[]string{"fetch", "-o", "link.txt"}, "is a symbolic link"},
+		{[]string{"fetch", "-o", "a.yaml", "--config", "a.yaml"}, "-o a.yaml: is the --config file"},
+		{[]string{"run", "--snapshot-out", "a.yaml", "--config", "a.yaml"}, "--snapshot-out a.yaml: is the --config file"},
 	} {
 		code, stdout, stderr := runBin(t, bin, dir, tc.args...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 || stdout != "" {
@@ -170,7 +177,10 @@ func TestOutputOverAnInput(t *testing.T) {
 	if fi, err := os.Lstat(filepath.Join(dir, "link.txt")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		t.Error("the link was replaced")
 	}
-	if got := names(t, dir); got != "hard.json link.txt pol s.json sub target.txt" {
+	if b, err := os.ReadFile(filepath.Join(dir, "a.yaml")); err != nil || !bytes.Equal(b, cfg) {
+		t.Error("the config changed")
+	}
+	if got := names(t, dir); got != "a.yaml hard.json link.txt pol s.json sub target.txt" {
 		t.Errorf("files left: %s", got)
 	}
 }
