@@ -150,7 +150,7 @@ var htmlTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <table id="t-methods-policy">
 <thead><tr><th>Method</th><th>State</th><th>Include</th><th>Exclude</th><th class="n">Users registered</th><th class="n">Users allowed</th></tr></thead>
 <tbody>
-{{range .Methods}}<tr data-method="{{.ID}}" data-state="{{.State}}"><td><code>{{.ID}}</code></td><td>{{.State}}</td><td class="mono">{{.Include}}</td><td class="mono">{{.Exclude}}</td><td class="n">{{.Registered}}</td><td class="n">{{.Allowed}}</td></tr>
+{{range .Methods}}<tr data-method="{{.ID}}" data-state="{{.State}}"><td><code>{{.ID}}</code></td><td>{{with .State}}{{.}}{{else}}–{{end}}</td><td class="mono">{{.Include}}</td><td class="mono">{{.Exclude}}</td><td class="n">{{.Registered}}</td><td class="n">{{.Allowed}}</td></tr>
 {{else}}<tr><td colspan="6" class="muted">No method configurations.</td></tr>
 {{end}}</tbody>
 </table>

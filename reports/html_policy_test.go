@@ -64,7 +64,7 @@ func TestHTMLPolicy(t *testing.T) {
 			{"fido2", "enabled", `<td><code>fido2</code></td><td>enabled</td><td class="mono">group 6f1c-admins</td><td class="mono">nobody</td><td class="n">40</td><td class="n">8</td>`},
 			{"microsoftauthenticator", "enabled", `<td><code>microsoftauthenticator</code></td><td>enabled</td><td class="mono">all users</td><td class="mono">group breakglass</td><td class="n">200</td><td class="n">298</td>`},
 			{"sms", "enabled", `<td><code>sms</code></td><td>enabled</td><td class="mono">group \x1b[2Jops\u202etxt.exe&lt;script&gt;alert(1)&lt;/script&gt;</td><td class="mono">nobody</td><td class="n">120</td><td class="n">35</td>`},
-			{"x509certificate", "–", `<td><code>x509certificate</code></td><td>–</td><td class="mono">nobody</td><td class="mono">nobody</td><td class="n">0</td><td class="n">0</td>`},
+			{"x509certificate", "", `<td><code>x509certificate</code></td><td>–</td><td class="mono">nobody</td><td class="mono">nobody</td><td class="n">0</td><td class="n">0</td>`},
 		}
 		if len(rows) != len(want) {
 			t.Fatalf("%d method rows, want %d:\n%s", len(rows), len(want), sec)

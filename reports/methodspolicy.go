@@ -67,6 +67,8 @@ type htmlPolicyView struct {
 	Methods    []htmlPolicyMethod
 }
 
+// htmlPolicyMethod is one row; State is as Graph wrote it ("" shows as a
+// dash, while data-state keeps it empty for a script or a test to read).
 type htmlPolicyMethod struct {
 	ID, State, Include, Exclude string
 	Registered, Allowed         int64
@@ -84,7 +86,7 @@ func policyView(p *result.PolicySummary) *htmlPolicyView {
 	}
 	v.MigrationState, v.Unresolved = Sanitize(orDash(p.MigrationState)), p.UnresolvedGroups
 	for _, m := range p.Methods {
-		v.Methods = append(v.Methods, htmlPolicyMethod{ID: Sanitize(m.ID), State: Sanitize(orDash(m.State)),
+		v.Methods = append(v.Methods, htmlPolicyMethod{ID: Sanitize(m.ID), State: Sanitize(m.State),
 			Include: Sanitize(m.Include), Exclude: Sanitize(m.Exclude), Registered: m.Registered, Allowed: m.Allowed})
 	}
 	return v
