@@ -152,6 +152,9 @@ func (j *jsonWriter) Write(w io.Writer, r *result.Result) error {
 	if r.Usage != nil {
 		e.field("", false, "usage", r.Usage)
 	}
+	if r.MethodsPolicy != nil {
+		e.field("", false, "methodsPolicy", r.MethodsPolicy)
+	}
 	if len(r.Exclusions) > 0 {
 		e.field("", false, "exclusions", r.Exclusions)
 	}

@@ -358,3 +358,29 @@ func TestControlFieldsCoverTheModel(t *testing.T) {
 		t.Errorf("the json writer writes %q, which result.Control does not have", name)
 	}
 }
+
+// TestJSONMethodsPolicy: a result with a methods policy summary writes it
+// as the methodsPolicy member, after usage, and it reads back unchanged; a
+// result without one has no such member.
+func TestJSONMethodsPolicy(t *testing.T) {
+	r := usageResult(true)
+	r.MethodsPolicy = htmlPolicySummary()
+	out := render(t, "json", fixtureOptions(), r)
+	var doc struct {
+		Usage         *result.UsageSummary  `json:"usage"`
+		MethodsPolicy *result.PolicySummary `json:"methodsPolicy"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(r.MethodsPolicy, doc.MethodsPolicy); diff != "" {
+		t.Errorf("methodsPolicy round trip (-want +got):\n%s", diff)
+	}
+	if u, p := bytes.Index(out, []byte(`"usage":`)), bytes.Index(out, []byte(`"methodsPolicy":`)); u < 0 || p < u {
+		t.Errorf("methodsPolicy at %d, usage at %d: want it after usage", p, u)
+	}
+	r.MethodsPolicy = nil
+	if out := render(t, "json", fixtureOptions(), r); bytes.Contains(out, []byte(`"methodsPolicy"`)) {
+		t.Error("a result without a methods policy writes the member")
+	}
+}
