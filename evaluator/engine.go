@@ -114,6 +114,7 @@ type Engine struct {
 	tenantQuery *rego.PreparedEvalQuery // tenant-scoped violations and every skip
 	docQuery    *rego.PreparedEvalQuery // every control over the whole document
 	userIdx     []int                   // bindings of userQuery -> control index
+	fields      userFields              // the user properties the controls can read (nil: all)
 }
 
 // New loads, checks and compiles the controls once.
@@ -147,6 +148,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	}
 	store := inmem.NewFromObject(map[string]any{"authgate": data})
 	e := &Engine{cfg: cfg, compiler: compiler, store: store, controls: controls, params: params, defaults: defaults, taxonomy: tax, baseline: base}
+	e.fields, _ = readUserFields(compiler)
 	if err := e.prepare(ctx); err != nil {
 		return nil, err
 	}

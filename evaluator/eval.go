@@ -176,7 +176,7 @@ type worker struct {
 	e     *Engine
 	agg   *result.Aggregator
 	mark  []bool
-	terms termCache
+	users *userBuilder
 	found [][]result.Violation
 }
 
@@ -185,7 +185,7 @@ func (e *Engine) newWorker() *worker {
 		e:     e,
 		agg:   result.NewAggregator(e.taxonomy.classOf, e.taxonomy.classes, result.WatchList(e.breakGlass())),
 		mark:  make([]bool, len(e.taxonomy.classes)),
-		terms: termCache{},
+		users: newUserBuilder(e.fields),
 		found: make([][]result.Violation, len(e.controls)),
 	}
 }
@@ -197,7 +197,7 @@ func (w *worker) process(ctx context.Context, chunk []snapshot.UserRegistrationD
 	if !evaluate {
 		return nil
 	}
-	in := ast.NewObject([2]*ast.Term{kUsers, usersTerm(chunk, w.terms)})
+	in := w.users.chunk(chunk)
 	return w.e.evalInto(ctx, w.e.userQuery, in, now, nil, w.found, nil, chunk)
 }
 
