@@ -31,3 +31,55 @@ func TestBuiltinPackReadsSomeFields(t *testing.T) {
 		t.Errorf("lastUpdatedDateTime is converted, though no built-in user control reads it")
 	}
 }
+
+// TestReadUserFields: properties read with a constant key, through rules,
+// comprehensions and functions, are found; any read the analysis cannot
+// follow keeps every property.
+func TestReadUserFields(t *testing.T) {
+	const head = "package authgate.t\n\n"
+	for _, tc := range []struct {
+		name, src string
+		want      []string // nil: every property
+	}{
+		{"ref", `violation contains u.id if { some u in input.userRegistrationDetails; u.isSsprEnabled }`, []string{"id", "isSsprEnabled"}},
+		{"object.get", `violation contains x if { some u in input.userRegistrationDetails; x := object.get(u, "userType", "") }`, []string{"userType"}},
+		{"function", "f(x) := x.isSsprCapable\nviolation contains 1 if { some u in input.userRegistrationDetails; f(u) }", []string{"isSsprCapable"}},
+		{"rule of users", "guests := [u | some u in input.userRegistrationDetails; u.userType == \"guest\"]\nviolation contains g.id if { some g in guests; not g.isMfaRegistered }", []string{"id", "isMfaRegistered", "userType"}},
+		{"tenant section", `violation contains 1 if is_object(object.get(input, "usage", null))`, []string{}},
+		{"input[x]", `violation contains 1 if { some name, users in input; some u in users; u.isAdmin }`, nil},
+		{"computed key", `violation contains t if { some u in input.userRegistrationDetails; k := concat("", ["lastUpdated", "DateTime"]); t := u[k] }`, nil},
+		{"every key", `violation contains k if { some u in input.userRegistrationDetails; some k, _ in u }`, nil},
+		{"whole user to a builtin", `violation contains json.marshal(u) if some u in input.userRegistrationDetails`, nil},
+		{"user in a finding", `violation contains {"subject": u} if some u in input.userRegistrationDetails`, nil},
+		{"user compared", `violation contains 1 if { some u in input.userRegistrationDetails; u == {} }`, nil},
+		{"whole input to a builtin", `violation contains 1 if { walk(input, [p, v]); v == "x" }`, nil},
+		{"with input", "r contains 1 if input.userRegistrationDetails[_].isAdmin\nviolation contains 1 if { r with input as {} }", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mod, err := parseModule("t.rego", []byte(head+tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := compile([]module{{name: "t.rego", parsed: mod}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, why := readUserFields(c)
+			if tc.want == nil {
+				if got != nil {
+					t.Fatalf("read %v, want every property", slices.Sorted(maps.Keys(got)))
+				}
+				if why == "" {
+					t.Error("no reason given for keeping every property")
+				}
+				return
+			}
+			if got == nil {
+				t.Fatalf("every property kept (%s), want %v", why, tc.want)
+			}
+			if g := slices.Sorted(maps.Keys(got)); !slices.Equal(g, tc.want) {
+				t.Errorf("read %v, want %v", g, tc.want)
+			}
+		})
+	}
+}
