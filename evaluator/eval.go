@@ -21,9 +21,7 @@ import (
 // Evaluate judges the snapshot at path and returns the result, with
 // Verdict and Summary left for Result.Decide.
 func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOptions) (*result.Result, error) {
-	if e.cfg.chunkSize > 0 {
-		scan.ChunkSize = e.cfg.chunkSize
-	}
+	nworkers := e.planFor(path, &scan.ChunkSize)
 	ctx, stop := withLimit(ctx, e.cfg.timeout)
 	defer stop()
 	ctx, cancel := context.WithCancel(ctx)
@@ -44,7 +42,7 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	keepAll := e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == result.ScopeDocument })
 	streamUsers := e.cfg.mode == ModeStream && e.userQuery != nil
 
-	workers := make([]*worker, e.cfg.workers)
+	workers := make([]*worker, nworkers)
 	for i := range workers {
 		workers[i] = e.newWorker()
 	}

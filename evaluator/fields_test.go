@@ -83,3 +83,25 @@ func TestReadUserFields(t *testing.T) {
 		})
 	}
 }
+
+// TestPlan: chunks grow with the snapshot up to maxChunk, each worker gets
+// several, and a small snapshot is one chunk for one worker.
+func TestPlan(t *testing.T) {
+	for _, tc := range []struct {
+		size            int64
+		workers         int
+		chunk, nWorkers int
+	}{
+		{0, 2, minChunk, 1},
+		{100 * bytesPerUser, 8, minChunk, 1},
+		{10_000 * bytesPerUser, 2, minChunk, 2},
+		{100_000 * bytesPerUser, 2, 3125, 2},
+		{1_000_000 * bytesPerUser, 2, maxChunk, 2},
+		{1_000_000 * bytesPerUser, 64, 976, 64},
+	} {
+		chunk, n := plan(tc.size, tc.workers)
+		if chunk != tc.chunk || n != tc.nWorkers {
+			t.Errorf("plan(%d, %d) = %d users a chunk, %d workers; want %d, %d", tc.size, tc.workers, chunk, n, tc.chunk, tc.nWorkers)
+		}
+	}
+}
