@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/authgate/authgate/result"
@@ -115,6 +116,7 @@ type Engine struct {
 	docQuery    *rego.PreparedEvalQuery // every control over the whole document
 	userIdx     []int                   // bindings of userQuery -> control index
 	fields      userFields              // the user properties the controls can read (nil: all)
+	fieldsOnce  sync.Once               // fields is found at the first large check, not at start-up
 }
 
 // New loads, checks and compiles the controls once.
@@ -148,7 +150,6 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	}
 	store := inmem.NewFromObject(map[string]any{"authgate": data})
 	e := &Engine{cfg: cfg, compiler: compiler, store: store, controls: controls, params: params, defaults: defaults, taxonomy: tax, baseline: base}
-	e.fields, _ = readUserFields(compiler)
 	if err := e.prepare(ctx); err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ import (
 // Evaluate judges the snapshot at path and returns the result, with
 // Verdict and Summary left for Result.Decide.
 func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOptions) (*result.Result, error) {
-	nworkers := e.planFor(path, &scan.ChunkSize)
+	nworkers, prune := e.planFor(path, &scan.ChunkSize)
 	ctx, stop := withLimit(ctx, e.cfg.timeout)
 	defer stop()
 	ctx, cancel := context.WithCancel(ctx)
@@ -45,6 +45,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	workers := make([]*worker, nworkers)
 	for i := range workers {
 		workers[i] = e.newWorker()
+		if prune {
+			workers[i].users = newUserBuilder(e.readFields())
+		}
 	}
 	jobs := make(chan []snapshot.UserRegistrationDetails, len(workers))
 	var wg sync.WaitGroup
@@ -183,7 +186,7 @@ func (e *Engine) newWorker() *worker {
 		e:     e,
 		agg:   result.NewAggregator(e.taxonomy.classOf, e.taxonomy.classes, result.WatchList(e.breakGlass())),
 		mark:  make([]bool, len(e.taxonomy.classes)),
-		users: newUserBuilder(e.fields),
+		users: newUserBuilder(nil),
 		found: make([][]result.Violation, len(e.controls)),
 	}
 }

@@ -12,6 +12,12 @@ import (
 // it, or uses a construct the analysis does not follow).
 type userFields map[string]bool
 
+// readFields runs readUserFields once per engine.
+func (e *Engine) readFields() userFields {
+	e.fieldsOnce.Do(func() { e.fields, _ = readUserFields(e.compiler) })
+	return e.fields
+}
+
 // has reports whether the property name must be converted.
 func (f userFields) has(name string) bool { return f == nil || f[name] }
 
@@ -60,7 +66,13 @@ func readUserFields(c *ast.Compiler) (fields userFields, why string) {
 			if !ok {
 				panic(v)
 			}
-			fields, why = nil, a.where+": "+d.why+" (in "+a.expr0+")"
+			fields, why = nil, d.why
+			if a.rule0 != nil && a.rule0.Location != nil {
+				why = a.rule0.Location.String() + ": " + why
+			}
+			if a.expr0 != nil {
+				why += " (in " + a.expr0.String() + ")"
+			}
 		}
 	}()
 	// Kinds only grow (none -> user or users), so the fixed point comes
@@ -87,8 +99,8 @@ type fieldAnalysis struct {
 	read    userFields
 	changed bool
 	env     map[ast.Var]kind // the variables of the rule being analysed
-	where   string           // the rule being analysed, for why
-	expr0   string
+	rule0   *ast.Rule        // the rule being analysed, for why
+	expr0   *ast.Expr        // the expression being analysed, for why
 }
 
 func dynamic(why string) { panic(dynamicRead{why}) }
@@ -112,10 +124,7 @@ func (a *fieldAnalysis) setRule(path string, k kind) {
 
 func (a *fieldAnalysis) rule(path string, r *ast.Rule) {
 	a.env = map[ast.Var]kind{}
-	a.where = path
-	if r.Location != nil {
-		a.where = r.Location.String()
-	}
+	a.rule0, a.expr0 = r, nil
 	if a.funcs[path] {
 		ps := a.params[path]
 		for i, arg := range r.Head.Args {
@@ -201,7 +210,7 @@ func (a *fieldAnalysis) bind(t *ast.Term, k kind) {
 }
 
 func (a *fieldAnalysis) expr(e *ast.Expr) {
-	a.expr0 = e.String()
+	a.expr0 = e
 	if len(e.With) > 0 {
 		dynamic("\"with input as ...\" replaces what was analysed")
 	}

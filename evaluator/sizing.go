@@ -30,20 +30,21 @@ func plan(size int64, workers int) (chunk, n int) {
 }
 
 // planFor applies plan to the snapshot at path unless the caller fixed the
-// chunk size; it returns the workers to start.
-func (e *Engine) planFor(path string, chunk *int) int {
+// chunk size; it returns the workers to start and whether to convert only
+// the properties the controls read. A snapshot of one chunk converts them
+// all: analysing the controls would cost more than it saves.
+func (e *Engine) planFor(path string, chunk *int) (workers int, prune bool) {
 	if e.cfg.chunkSize > 0 {
 		*chunk = e.cfg.chunkSize
-		return e.cfg.workers
+		return e.cfg.workers, true
 	}
 	if *chunk > 0 {
-		return e.cfg.workers
+		return e.cfg.workers, true
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
-		return e.cfg.workers // the scan names the error
+		return e.cfg.workers, false // the scan names the error
 	}
-	var n int
-	*chunk, n = plan(fi.Size(), e.cfg.workers)
-	return n
+	*chunk, workers = plan(fi.Size(), e.cfg.workers)
+	return workers, fi.Size()/bytesPerUser > int64(*chunk)
 }
