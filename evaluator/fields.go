@@ -99,6 +99,7 @@ type fieldAnalysis struct {
 	read    userFields
 	changed bool
 	env     map[ast.Var]kind // the variables of the rule being analysed
+	uses    map[ast.Var]int  // how often each variable of the rule appears
 	rule0   *ast.Rule        // the rule being analysed, for why
 	expr0   *ast.Expr        // the expression being analysed, for why
 }
@@ -125,6 +126,11 @@ func (a *fieldAnalysis) setRule(path string, k kind) {
 func (a *fieldAnalysis) rule(path string, r *ast.Rule) {
 	a.env = map[ast.Var]kind{}
 	a.rule0, a.expr0 = r, nil
+	a.uses = map[ast.Var]int{}
+	ast.WalkVars(r, func(v ast.Var) bool {
+		a.uses[v]++
+		return false
+	})
 	if a.funcs[path] {
 		ps := a.params[path]
 		for i, arg := range r.Head.Args {
@@ -385,6 +391,12 @@ func (a *fieldAnalysis) ref(r ast.Ref) kind {
 				k = manyUsers
 			}
 		case manyUsers:
+			// In a set the key is the element itself: a user. The
+			// variable iterating a collection of users must be used
+			// nowhere else, or it could carry a user unseen.
+			if v, ok := key.Value.(ast.Var); ok && a.uses[v] > 1 {
+				dynamic("the key of a collection of users used elsewhere")
+			}
 			k = oneUser
 		case oneUser:
 			s, ok := key.Value.(ast.String)

@@ -54,6 +54,8 @@ func TestReadUserFields(t *testing.T) {
 		{"user in a finding", `violation contains {"subject": u} if some u in input.userRegistrationDetails`, nil},
 		{"user compared", `violation contains 1 if { some u in input.userRegistrationDetails; u == {} }`, nil},
 		{"whole input to a builtin", `violation contains 1 if { walk(input, [p, v]); v == "x" }`, nil},
+		{"set element as key", "s contains u if some u in input.userRegistrationDetails\nviolation contains json.marshal(x) if s[x]", nil},
+		{"index used", `violation contains sprintf("%v", [i]) if { some i, u in input.userRegistrationDetails; u.isAdmin }`, nil},
 		{"with input", "r contains 1 if input.userRegistrationDetails[_].isAdmin\nviolation contains 1 if { r with input as {} }", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
