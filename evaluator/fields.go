@@ -1,6 +1,8 @@
 package evaluator
 
 import (
+	"fmt"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
@@ -62,9 +64,11 @@ func readUserFields(c *ast.Compiler) (fields userFields, why string) {
 	}
 	defer func() {
 		if v := recover(); v != nil {
+			// Pruning is only an optimisation: a module the analysis
+			// trips over keeps every property rather than failing the check.
 			d, ok := v.(dynamicRead)
 			if !ok {
-				panic(v)
+				d.why = fmt.Sprintf("the analysis failed: %v", v)
 			}
 			fields, why = nil, d.why
 			if a.rule0 != nil && a.rule0.Location != nil {
