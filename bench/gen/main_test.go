@@ -10,6 +10,7 @@ import (
 
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/policies"
+	"github.com/authgate/authgate/snapshot"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -60,6 +61,46 @@ func TestQueryNamesEveryControl(t *testing.T) {
 	for _, c := range e.Controls() {
 		if !strings.Contains(q, "data."+c.Package+".") {
 			t.Errorf("query misses control %s (%s)", c.ID, c.Package)
+		}
+	}
+}
+
+// TestCustomPack checks the benchmark's custom pack loads as user policies
+// (the documented convention: METADATA, one package per control) and finds
+// exactly the users a straightforward count finds, on a tenant of several
+// chunks so the property pruning is in play.
+func TestCustomPack(t *testing.T) {
+	snap := filepath.Join(t.TempDir(), "snap.json")
+	if err := generate(snap, 6000, 5); err != nil {
+		t.Fatal(err)
+	}
+	doc, _, err := snapshot.Load(context.Background(), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{}
+	for _, u := range doc.UserRegistrationDetails {
+		if u.UserType == "member" && u.IsSsprRegistered && !u.IsMfaRegistered {
+			want["BENCH-USR-01"]++
+		}
+		if u.UserType == "guest" && !u.IsMfaRegistered {
+			want["BENCH-USR-02"]++
+		}
+	}
+	e, err := evaluator.New(context.Background(), evaluator.WithBuiltin(policies.FS), evaluator.WithoutBuiltinControls(), evaluator.WithPolicies("../custompack"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Evaluate(context.Background(), snap, snapshot.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Controls) != 2 {
+		t.Fatalf("%d controls, want the pack's 2", len(r.Controls))
+	}
+	for _, c := range r.Controls {
+		if want[c.ID] == 0 || len(c.Violations) != want[c.ID] {
+			t.Errorf("%s: %d findings, a straightforward count finds %d", c.ID, len(c.Violations), want[c.ID])
 		}
 	}
 }
