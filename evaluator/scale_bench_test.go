@@ -10,20 +10,27 @@ import (
 	"github.com/authgate/authgate/snapshot"
 )
 
-// BenchmarkEvaluateFile evaluates the built-in pack over the snapshot named
-// by AUTHGATE_BENCH_SNAPSHOT (e.g. bench/out/snap-1000000.json from
+// BenchmarkEvaluateFile evaluates the built-in pack, and the custom
+// two-rule pack of bench/custompack, over the snapshot named by
+// AUTHGATE_BENCH_SNAPSHOT (e.g. bench/out/snap-1000000.json from
 // bench/run.sh), for profiling at scale:
 //
-//	AUTHGATE_BENCH_SNAPSHOT=$PWD/bench/out/snap-1000000.json \
+//	AUTHGATE_BENCH_SNAPSHOT=$PWD/bench/out/snap-1000000.json GOGC=400 \
 //	  go test ./evaluator -run '^$' -bench EvaluateFile -benchtime 1x -cpuprofile cpu.prof
 func BenchmarkEvaluateFile(b *testing.B) {
 	path := os.Getenv("AUTHGATE_BENCH_SNAPSHOT")
 	if path == "" {
 		b.Skip("AUTHGATE_BENCH_SNAPSHOT is not set")
 	}
-	for _, mode := range []evaluator.Mode{evaluator.ModeStream} {
-		b.Run(string(mode), func(b *testing.B) {
-			e, err := evaluator.New(context.Background(), evaluator.WithBuiltin(policies.FS), evaluator.WithMode(mode))
+	for _, pack := range []struct {
+		name string
+		opts []evaluator.Option
+	}{
+		{"builtin", nil},
+		{"custom", []evaluator.Option{evaluator.WithoutBuiltinControls(), evaluator.WithPolicies("../bench/custompack")}},
+	} {
+		b.Run(pack.name, func(b *testing.B) {
+			e, err := evaluator.New(context.Background(), append([]evaluator.Option{evaluator.WithBuiltin(policies.FS)}, pack.opts...)...)
 			if err != nil {
 				b.Fatal(err)
 			}
