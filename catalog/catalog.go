@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -73,13 +74,13 @@ func WriteMarkdown(w io.Writer, controls []result.Control) {
 		fmt.Fprintf(w, "Severity: %s · Scope: %s · Source: %s\n\n", c.Severity, c.Scope, src)
 		fmt.Fprintf(w, "%s\n\n", c.Description)
 		if len(c.Params) > 0 {
-			fmt.Fprintf(w, "Parameters:\n\n| Parameter | Default |\n|---|---|\n")
+			fmt.Fprintf(w, "Parameters:\n\n| Parameter | Default | Allowed |\n|---|---|---|\n")
 			for _, p := range c.Params {
 				def := "`" + jsonText(p.Default) + "`"
 				if jsonText(p.Value) != jsonText(p.Default) {
 					def += " (in force: `" + jsonText(p.Value) + "`)"
 				}
-				fmt.Fprintf(w, "| `%s` | %s |\n", p.Name, cell(def))
+				fmt.Fprintf(w, "| `%s` | %s | %s |\n", p.Name, cell(def), paramRange(p))
 			}
 			fmt.Fprintln(w)
 		}
@@ -126,4 +127,33 @@ func jsonText(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
+}
+
+// paramRange says which values a parameter accepts, as its control's
+// METADATA custom.param_schema declares them.
+func paramRange(p result.Param) string {
+	f := func(v *float64) string { return strconv.FormatFloat(*v, 'g', -1, 64) }
+	switch {
+	case p.Minimum != nil && p.Maximum != nil:
+		return f(p.Minimum) + " to " + f(p.Maximum)
+	case p.Minimum != nil:
+		return "at least " + f(p.Minimum)
+	case p.Maximum != nil:
+		return "at most " + f(p.Maximum)
+	}
+	return "any " + jsonKind(p.Default)
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "list"
+	case map[string]any:
+		return "object"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	}
+	return "number"
 }

@@ -36,6 +36,8 @@ type Baseline struct {
 	Aggregates *result.Aggregates
 	// Admins are the baseline's users with isAdmin, by id.
 	Admins map[string]BaselineAdmin
+	// MethodsPolicy is the baseline's methods policy section, or nil.
+	MethodsPolicy *snapshot.MethodsPolicy
 }
 
 // BaselineAdmin is what the trend controls keep of a baseline admin.
@@ -82,6 +84,7 @@ func loadBaseline(ctx context.Context, path string, tax *taxonomy) (*Baseline, e
 	return &Baseline{
 		Path: path, SHA256: info.SHA256, TenantID: info.Manifest.TenantID, FetchedAt: info.Manifest.FetchedAt,
 		Users: info.Users, Aggregates: agg.Finish(info.LastUpdated, nil), Admins: admins,
+		MethodsPolicy: info.MethodsPolicy,
 	}, nil
 }
 
@@ -101,5 +104,8 @@ func (b *Baseline) dataJSON() any {
 		"users":      b.Users,
 		"aggregates": b.Aggregates.JSON(),
 		"admins":     admins,
+		// The policy section as controls see it in input, without the
+		// groups and retirement figures (AM-TRD-04 compares settings).
+		"authenticationMethodsPolicy": baselinePolicy(b.MethodsPolicy),
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/result"
+	"github.com/authgate/authgate/scope"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
@@ -53,6 +54,9 @@ type config struct {
 	allow       []string
 	baseline    string // WithBaseline
 	timeout     time.Duration
+
+	exclusions *scope.Set      // WithExclusions
+	progress   func(users int) // WithProgress
 }
 
 // Option configures New.
@@ -90,6 +94,11 @@ func WithMode(m Mode) Option { return func(c *config) { c.mode = m } }
 
 // WithWorkers sets how many chunks are evaluated at once (GOMAXPROCS by default).
 func WithWorkers(n int) Option { return func(c *config) { c.workers = n } }
+
+// WithProgress calls f with the number of users in each chunk once it is
+// evaluated, from the evaluating goroutines, so a caller can show how far a
+// long evaluation has got. f must be cheap and safe for concurrent use.
+func WithProgress(f func(users int)) Option { return func(c *config) { c.progress = f } }
 
 // WithChunkSize sets the users per chunk in ModeStream.
 func WithChunkSize(n int) Option { return func(c *config) { c.chunkSize = n } }
@@ -185,7 +194,11 @@ func compilePack(cfg config, mods []module) (*pack, error) {
 	if err != nil {
 		return nil, err
 	}
-	params, err := mergeParams(defaults, cfg.params)
+	ranges, err := paramRanges(controls)
+	if err != nil {
+		return nil, err
+	}
+	params, err := mergeParams(defaults, ranges, cfg.params)
 	if err != nil {
 		return nil, err
 	}
@@ -253,9 +266,10 @@ func paramDefaults(controls []*controlDef) (map[string]any, error) {
 	return out, nil
 }
 
-// mergeParams applies overrides to the defaults, refusing unknown names and
-// values whose JSON type differs from the default's.
-func mergeParams(defaults, overrides map[string]any) (map[string]any, error) {
+// mergeParams applies overrides to the defaults, refusing unknown names,
+// values whose JSON type differs from the default's and values outside a
+// declared range.
+func mergeParams(defaults map[string]any, ranges map[string]paramRange, overrides map[string]any) (map[string]any, error) {
 	out := maps.Clone(defaults)
 	for _, name := range slices.Sorted(maps.Keys(overrides)) {
 		def, ok := defaults[name]
@@ -271,6 +285,11 @@ func mergeParams(defaults, overrides map[string]any) (map[string]any, error) {
 		v := normalize(overrides[name])
 		if jt, dt := jsonType(v), jsonType(def); jt != dt {
 			return nil, &ParamError{Name: name, Msg: fmt.Sprintf("want %s, got %s", dt, jt)}
+		}
+		if r, ok := ranges[name]; ok {
+			if why := r.check(v); why != "" {
+				return nil, &ParamError{Name: name, Msg: why}
+			}
 		}
 		out[name] = v
 	}
@@ -309,7 +328,11 @@ func (e *Engine) Controls() []result.Control {
 	for _, c := range e.controls {
 		ctl := c.Control
 		for _, name := range slices.Sorted(maps.Keys(c.params)) {
-			ctl.Params = append(ctl.Params, result.Param{Name: name, Default: e.defaults[name], Value: e.params[name]})
+			p := result.Param{Name: name, Default: e.defaults[name], Value: e.params[name]}
+			if r, ok := c.ranges[name]; ok {
+				p.Minimum, p.Maximum = r.Min, r.Max
+			}
+			ctl.Params = append(ctl.Params, p)
 		}
 		ctl.Violations = []result.Violation{}
 		out = append(out, ctl)

@@ -42,12 +42,25 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	keepAll := e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == result.ScopeDocument })
 	streamUsers := e.cfg.mode == ModeStream && e.userQuery != nil
 
+	peeked, userPolicy, err := e.peekPolicy(ctx, path, streamUsers)
+	if err != nil {
+		return nil, err
+	}
+	targeting := newPolicyTargeting(peeked)
+	roles, groups, err := e.rolesFor(path)
+	if err != nil {
+		return nil, err
+	}
+	var fields userFields // nil: every property
+	if prune {
+		fields = e.readFields()
+	}
 	workers := make([]*worker, nworkers)
 	for i := range workers {
 		workers[i] = e.newWorker()
-		if prune {
-			workers[i].users = newUserBuilder(e.readFields())
-		}
+		workers[i].roles, workers[i].ex = roles, e.newExcl(groups)
+		workers[i].policy, workers[i].allowed = userPolicy, targeting.counter()
+		workers[i].users = newUserBuilder(fields, roles)
 	}
 	jobs := make(chan []snapshot.UserRegistrationDetails, len(workers))
 	var wg sync.WaitGroup
@@ -60,6 +73,8 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 			for chunk := range jobs {
 				if err := w.process(ctx, chunk, streamUsers, now); err != nil {
 					once.Do(func() { workErr = err; cancel() })
+				} else if e.cfg.progress != nil {
+					e.cfg.progress(len(chunk))
 				}
 			}
 		}()
@@ -90,6 +105,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	if err := info.Complete(); err != nil {
 		return nil, err
 	}
+	if err := samePolicy(path, peeked, info.MethodsPolicy); err != nil {
+		return nil, err
+	}
 	if !nowSet {
 		t, err := info.Manifest.FetchedTime(path)
 		if err != nil {
@@ -101,13 +119,20 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	agg := workers[0].agg
 	for _, w := range workers[1:] {
 		agg.Merge(w.agg)
+		workers[0].mergeScope(w)
+		workers[0].retire.merge(w.retire)
+		workers[0].allowed.merge(w.allowed)
 	}
 	aggregates := agg.Finish(info.LastUpdated, e.breakGlass())
+	aggregates.Roles = rolesResult(roles, workers[0].seen)
 
 	found := make([][]result.Violation, len(e.controls))
 	skips := make([][]string, len(e.controls))
 	if e.cfg.mode == ModeDocument {
-		in, err := documentInput(info, all, aggregates)
+		in, err := documentInput(info, all, aggregates, roles)
+		if err == nil {
+			in, err = withPolicy(in, info.MethodsPolicy, workers[0].retire)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -121,6 +146,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 			}
 		}
 		in, err := tenantInput(info, aggregates)
+		if err == nil {
+			in, err = withPolicy(in, info.MethodsPolicy, workers[0].retire)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -128,7 +156,10 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 			return nil, err
 		}
 		if keepAll {
-			in, err := documentInput(info, all, aggregates)
+			in, err := documentInput(info, all, aggregates, roles)
+			if err == nil {
+				in, err = withPolicy(in, info.MethodsPolicy, workers[0].retire)
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -138,10 +169,17 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 			}
 		}
 	}
+	excluded, err := e.applyExclusions(ctx, workers[0].ex, info, aggregates, roles, found, now)
+	if err != nil {
+		return nil, err
+	}
 	if keepAll {
 		e.resolveOffsets(found, all)
 	}
-	return e.assemble(info, aggregates, found, skips), nil
+	res := e.assemble(info, aggregates, found, skips)
+	res.Exclusions = excluded
+	res.MethodsPolicy = summarizePolicy(info.MethodsPolicy, workers[0].allowed)
+	return res, nil
 }
 
 // usesNow reports whether any compiled rule calls time.now_ns.
@@ -179,26 +217,44 @@ type worker struct {
 	mark  []bool
 	users *userBuilder
 	found [][]result.Violation
+
+	roles *roleSet        // the roles section's administrator set, or nil
+	seen  map[string]bool // role holders' ids seen in the report -> their isAdmin
+	ex    *exclState      // the exclusions' counts, or nil
+	// retire counts the users SMS and voice retirement would strand, and
+	// policy is the methods policy section user controls see (nil: none).
+	retire  *retirement
+	policy  *ast.Term
+	allowed *policyCounter // users each method configuration allows (nil: no policy)
 }
 
 func (e *Engine) newWorker() *worker {
 	return &worker{
-		e:     e,
-		agg:   result.NewAggregator(e.taxonomy.classOf, e.taxonomy.classes, result.WatchList(e.breakGlass())),
-		mark:  make([]bool, len(e.taxonomy.classes)),
-		users: newUserBuilder(nil),
-		found: make([][]result.Violation, len(e.controls)),
+		e:      e,
+		agg:    result.NewAggregator(e.taxonomy.classOf, e.taxonomy.classes, result.WatchList(e.breakGlass())),
+		mark:   make([]bool, len(e.taxonomy.classes)),
+		found:  make([][]result.Violation, len(e.controls)),
+		retire: newRetirement(e.taxonomy),
 	}
 }
 
 func (w *worker) process(ctx context.Context, chunk []snapshot.UserRegistrationDetails, evaluate bool, now time.Time) error {
 	for i := range chunk {
-		w.agg.Add(&chunk[i], w.mark)
+		u := w.withRoles(&chunk[i])
+		w.agg.Add(u, w.mark)
+		w.retire.add(u, w.e.taxonomy.classOf)
+		w.allowed.add(u)
+		if w.ex != nil {
+			w.ex.see(u, w.mark)
+		}
 	}
 	if !evaluate {
 		return nil
 	}
 	in := w.users.chunk(chunk)
+	if w.policy != nil {
+		in.Insert(kPolicy, w.policy)
+	}
 	return w.e.evalInto(ctx, w.e.userQuery, in, now, nil, w.found, nil, chunk)
 }
 
@@ -331,6 +387,13 @@ func toViolation(c *controlDef, raw any) (result.Violation, error) {
 		sub.ID, _ = sm["id"].(string)
 		sub.UserPrincipalName, _ = sm["userPrincipalName"].(string)
 		sub.DisplayName, _ = sm["displayName"].(string)
+		if rs, ok := sm["roles"].([]any); ok {
+			for _, r := range rs {
+				if r, ok := r.(string); ok && r != "" {
+					sub.Roles = append(sub.Roles, r)
+				}
+			}
+		}
 		if sub.ID == "" && sub.UserPrincipalName == "" {
 			return bad("subject has neither an \"id\" nor a \"userPrincipalName\" string: %s", jsonString(s))
 		}
@@ -383,9 +446,27 @@ func (e *Engine) assemble(info *snapshot.Info, agg *result.Aggregates, found [][
 		Snapshot: result.SnapshotRef{
 			Path: info.Path, SHA256: info.SHA256, TenantID: info.Manifest.TenantID,
 			FetchedAt: info.Manifest.FetchedAt, Users: info.Users, ManifestOffset: info.ManifestOffset,
+			Unverified: !info.Verified,
 		},
 		Aggregates: agg,
-		Usage:      result.SummarizeUsage(info.Usage),
+		Usage:      result.SummarizeUsageWith(info.Usage, &e.taxonomy.usage),
+	}
+	if agg != nil {
+		for name, sc := range agg.Scopes {
+			if sc != nil && sc.Unknown > 0 {
+				if r.Unknown == nil {
+					r.Unknown = make(map[string]int64, len(agg.Scopes))
+				}
+				r.Unknown[name] = sc.Unknown
+			}
+		}
+		if r.Unknown != nil { // every scope, so a reader sees the zeros too
+			for name, sc := range agg.Scopes {
+				if sc != nil {
+					r.Unknown[name] = sc.Unknown
+				}
+			}
+		}
 	}
 	anchors := map[string]int64{"manifest": info.ManifestOffset}
 	for _, s := range info.UsersRegisteredByFeature {
@@ -400,6 +481,9 @@ func (e *Engine) assemble(info *snapshot.Info, agg *result.Aggregates, found [][
 	}
 	if info.Usage != nil {
 		anchors["usage"] = info.Usage.Offset // custom.anchor: usage (the AM-USE controls)
+	}
+	if info.Roles != nil {
+		anchors["roles"] = info.Roles.Offset // custom.anchor: roles (AM-ADM-05, AM-ADM-06)
 	}
 	meta := e.Controls()
 	for i, def := range e.controls {

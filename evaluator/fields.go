@@ -50,12 +50,20 @@ func readUserFields(c *ast.Compiler) (fields userFields, why string) {
 		read:   userFields{},
 	}
 	var rules []*ast.Rule
+	defs := map[string]int{}
 	for _, m := range c.Modules {
 		for _, r := range m.Rules {
 			rules = append(rules, r)
+			defs[r.Ref().String()]++
 			if len(r.Head.Args) > 0 {
 				a.funcs[r.Ref().String()] = true
 			}
+		}
+	}
+	a.consts = map[string]string{}
+	for _, r := range rules {
+		if s, ok := constString(r); ok && defs[r.Ref().String()] == 1 {
+			a.consts[r.Ref().String()] = s
 		}
 	}
 	paths := make([]string, len(rules))
@@ -96,10 +104,12 @@ func readUserFields(c *ast.Compiler) (fields userFields, why string) {
 }
 
 type fieldAnalysis struct {
-	rules   map[string]kind   // rule path -> what the rule's document holds
-	params  map[string][]kind // function path -> what each argument may hold
-	rets    map[string]kind   // function path -> what the function returns
-	funcs   map[string]bool   // the paths of functions
+	rules   map[string]kind    // rule path -> what the rule's document holds
+	params  map[string][]kind  // function path -> what each argument may hold
+	rets    map[string]kind    // function path -> what the function returns
+	funcs   map[string]bool    // the paths of functions
+	consts  map[string]string  // rule path -> its value, for rules that are one constant string
+	strs    map[ast.Var]string // the variables of the rule bound to a constant string
 	read    userFields
 	changed bool
 	env     map[ast.Var]kind // the variables of the rule being analysed
@@ -129,6 +139,7 @@ func (a *fieldAnalysis) setRule(path string, k kind) {
 
 func (a *fieldAnalysis) rule(path string, r *ast.Rule) {
 	a.env = map[ast.Var]kind{}
+	a.strs = map[ast.Var]string{}
 	a.rule0, a.expr0 = r, nil
 	a.uses = map[ast.Var]int{}
 	ast.WalkVars(r, func(v ast.Var) bool {
@@ -235,9 +246,12 @@ func (a *fieldAnalysis) expr(e *ast.Expr) {
 			}
 		}
 		return
+	case *ast.Every:
+		a.every(ts)
+		return
 	case []*ast.Term:
 	default:
-		dynamic("every, and anything newer")
+		dynamic("a construct newer than the analysis")
 	}
 	a.call(e.Operator().String(), e.Operands(), true)
 }
@@ -250,6 +264,8 @@ func (a *fieldAnalysis) call(op string, args []*ast.Term, expr bool) kind {
 		if len(args) != 2 {
 			dynamic("a user object where it cannot be followed")
 		}
+		a.constVar(args[0], args[1])
+		a.constVar(args[1], args[0])
 		l, r := a.term(args[0]), a.term(args[1])
 		if l != r {
 			a.bind(args[0], r)
@@ -404,6 +420,11 @@ func (a *fieldAnalysis) ref(r ast.Ref) kind {
 			k = oneUser
 		case oneUser:
 			s, ok := key.Value.(ast.String)
+			if v, isVar := key.Value.(ast.Var); isVar {
+				var c string
+				c, ok = a.strs[v]
+				s = ast.String(c)
+			}
 			if !ok {
 				dynamic("u[k]: a property chosen at run time")
 			}
@@ -431,4 +452,51 @@ func (a *fieldAnalysis) dataRef(r ast.Ref) (kind, ast.Ref) {
 		}
 	}
 	return noUser, nil
+}
+
+// every follows "every k, v in xs { body }": over a collection of users v
+// is a user (and k too, for a set, so k must be unused); over a user or
+// input itself, the keys are chosen at run time.
+func (a *fieldAnalysis) every(ev *ast.Every) {
+	switch a.term(ev.Domain) {
+	case noUser:
+	case manyUsers:
+		if ev.Key != nil {
+			if v, ok := ev.Key.Value.(ast.Var); !ok || a.uses[v] > 1 {
+				dynamic("the key of a collection of users used elsewhere")
+			}
+		}
+		a.bind(ev.Value, oneUser)
+	default:
+		dynamic("every over a user's or input's keys")
+	}
+	a.body(ev.Body)
+}
+
+// constVar records that the variable v (when it is one) holds the constant
+// string of t: a string, or a rule that is one (unknown_key := "...").
+func (a *fieldAnalysis) constVar(v, t *ast.Term) {
+	x, ok := v.Value.(ast.Var)
+	if !ok {
+		return
+	}
+	switch c := t.Value.(type) {
+	case ast.String:
+		a.strs[x] = string(c)
+	case ast.Ref:
+		if s, ok := a.consts[c.String()]; ok {
+			a.strs[x] = s
+		}
+	}
+}
+
+// constString reports the value of a rule that is one constant string
+// (unknown_key := "..."): with no arguments, key, else or default, whatever
+// its body, it holds that string or nothing.
+func constString(r *ast.Rule) (string, bool) {
+	if len(r.Head.Args) > 0 || r.Head.Key != nil || r.Head.Value == nil || r.Else != nil || r.Default || !r.Head.Ref().IsGround() {
+		return "", false
+	}
+	s, ok := r.Head.Value.Value.(ast.String)
+	return string(s), ok
 }

@@ -57,6 +57,14 @@ func TestReadUserFields(t *testing.T) {
 		{"set element as key", "s contains u if some u in input.userRegistrationDetails\nviolation contains json.marshal(x) if s[x]", nil},
 		{"index used", `violation contains sprintf("%v", [i]) if { some i, u in input.userRegistrationDetails; u.isAdmin }`, nil},
 		{"with input", "r contains 1 if input.userRegistrationDetails[_].isAdmin\nviolation contains 1 if { r with input as {} }", nil},
+		{"constant key", "k := \"@authgate.unknown\"\nviolation contains 1 if { some u in input.userRegistrationDetails; count(u[k]) > 0 }", []string{"@authgate.unknown"}},
+		{"constant key with a default", "default k := \"id\"\nk := \"isAdmin\" if input.x\nviolation contains 1 if { some u in input.userRegistrationDetails; u[k] }", nil},
+		{"directoryRoles", `violation contains r.description if { some u in input.userRegistrationDetails; some r in object.get(u, "directoryRoles", []) }`, []string{"directoryRoles"}},
+		{"every over users", `violation contains 1 if { every u in input.userRegistrationDetails { u.isMfaCapable } }`, []string{"isMfaCapable"}},
+		{"every over a section", `violation contains 1 if { some u in input.userRegistrationDetails; u.id; every x in input.authenticationMethodsPolicy.groups { x.source } }`, []string{"id"}},
+		{"every over a user's keys", `violation contains 1 if { some u in input.userRegistrationDetails; every k, v in u { v != k } }`, nil},
+		{"every with the set key used", `s contains u if some u in input.userRegistrationDetails
+violation contains 1 if { every k, v in s { k.id; v.isAdmin } }`, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mod, err := parseModule("t.rego", []byte(head+tc.src))

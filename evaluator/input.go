@@ -30,7 +30,14 @@ var (
 	kLastUpdated       = ast.StringTerm("lastUpdatedDateTime")
 	kDefaultMfaMethod  = ast.StringTerm("defaultMfaMethod")
 	kUsers             = ast.StringTerm("userRegistrationDetails")
+	kUnknown           = ast.StringTerm(UnknownKey)
 )
+
+// UnknownKey is the member authgate adds to a user object in the Rego input
+// when the row leaves a value the controls need unknown: the names of those
+// properties (snapshot.UserRegistrationDetails.Unknown). Complete rows have
+// no such member. The "@" keeps it apart from Graph's property names.
+const UnknownKey = "@authgate.unknown"
 
 // termCache shares the terms of low-cardinality strings (enums, method
 // names, report timestamps) within one worker.
@@ -64,7 +71,7 @@ func userTerm(u *snapshot.UserRegistrationDetails, c termCache) *ast.Term {
 		{kUPN, ast.StringTerm(u.UserPrincipalName)},
 		{kDisplayName, ast.StringTerm(u.UserDisplayName)},
 		{kUserType, c.term(u.UserType)},
-		{kIsAdmin, ast.InternedTerm(u.IsAdmin)},
+		{kIsAdmin, adminTerm(u)},
 		{kIsMfaCapable, ast.InternedTerm(u.IsMfaCapable)},
 		{kIsMfaRegistered, ast.InternedTerm(u.IsMfaRegistered)},
 		{kIsPwlCapable, ast.InternedTerm(u.IsPasswordlessCapable)},
@@ -80,7 +87,23 @@ func userTerm(u *snapshot.UserRegistrationDetails, c termCache) *ast.Term {
 	if u.DefaultMfaMethod != "" {
 		items = append(items, [2]*ast.Term{kDefaultMfaMethod, c.term(u.DefaultMfaMethod)})
 	}
+	if unknown := u.Unknown(); unknown != nil {
+		items = append(items, [2]*ast.Term{kUnknown, c.strings(unknown)})
+	}
 	return ast.ObjectTerm(items...)
+}
+
+// adminTerm is isAdmin as the row gave it: null stays null, so that neither
+// `u.isAdmin == true` nor `not u.isAdmin` places the user. A null
+// capability flag, in contrast, is presented as false: a user whose
+// capability is unknown is never counted as capable, by any policy.
+// Null strings read as "" and null collections as [], for the same reason
+// and so that string builtins never meet a null.
+func adminTerm(u *snapshot.UserRegistrationDetails) *ast.Term {
+	if !u.AdminKnown() {
+		return ast.NullTerm()
+	}
+	return ast.InternedTerm(u.IsAdmin)
 }
 
 func usersTerm(users []snapshot.UserRegistrationDetails, c termCache) *ast.Term {
@@ -121,6 +144,8 @@ func tenantInput(info *snapshot.Info, agg *result.Aggregates) (ast.Value, error)
 		"usersRegisteredByMethod":  nonNilSlice(info.UsersRegisteredByMethod),
 		"aggregates":               agg.JSON(),
 		"usage":                    info.Usage, // null without a usage section
+
+		"roles": rolesJSON(agg), // null without a roles section (roles.go)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build tenant input: %w", err)
@@ -135,14 +160,16 @@ func nonNilSlice[T any](s []T) []T {
 	return s
 }
 
-// documentInput is the whole document plus the aggregates.
-func documentInput(info *snapshot.Info, users []snapshot.UserRegistrationDetails, agg *result.Aggregates) (ast.Value, error) {
+// documentInput is the whole document plus the aggregates, with each role
+// holder's directoryRoles (roles nil: no roles section), as the streamed
+// users see them.
+func documentInput(info *snapshot.Info, users []snapshot.UserRegistrationDetails, agg *result.Aggregates, roles *roleSet) (ast.Value, error) {
 	v, err := tenantInput(info, agg)
 	if err != nil {
 		return nil, err
 	}
 	obj := v.(ast.Object)
 	obj.Insert(ast.StringTerm("schemaVersion"), ast.InternedTerm(info.SchemaVersion))
-	obj.Insert(kUsers, usersTerm(users, termCache{}))
+	obj.Insert(kUsers, withDirectoryRoles(usersTerm(users, termCache{}), users, roles))
 	return obj, nil
 }

@@ -271,12 +271,13 @@ func loaderError(err error) error {
 
 // controlDef is a control as declared in METADATA.
 type controlDef struct {
-	result.Control                // metadata part; outcome fields unused here
-	ruleName       string         // "violation" or "deny"
-	hasSkip        bool           // the package defines skip
-	params         map[string]any // declared params with defaults
-	path           ast.Ref        // data.authgate.x
-	anchor         string         // "manifest" or a summary key, for tenant findings
+	result.Control                       // metadata part; outcome fields unused here
+	ruleName       string                // "violation" or "deny"
+	hasSkip        bool                  // the package defines skip
+	params         map[string]any        // declared params with defaults
+	ranges         map[string]paramRange // declared ranges of numeric params
+	path           ast.Ref               // data.authgate.x
+	anchor         string                // "manifest" or a summary key, for tenant findings
 }
 
 var requiredMeta = []string{"id", "severity", "scope", "remediation", "references"}
@@ -418,6 +419,10 @@ func controlFromAnnotation(m module, pkg string, ann *ast.Annotations) (*control
 			params[k] = normalize(v)
 		}
 	}
+	ranges, err := parseParamSchema(ann.Custom["param_schema"], params)
+	if err != nil {
+		return nil, perr("METADATA custom.param_schema: %v", err)
+	}
 	anchor := "manifest"
 	if a, ok := ann.Custom["anchor"].(string); ok && a != "" {
 		anchor = a
@@ -435,6 +440,7 @@ func controlFromAnnotation(m module, pkg string, ann *ast.Annotations) (*control
 			Package: pkg, Family: family, Builtin: builtin, Source: m.name, Line: m.parsed.Package.Location.Row,
 		},
 		params: params,
+		ranges: ranges,
 		path:   path,
 		anchor: anchor,
 	}, nil

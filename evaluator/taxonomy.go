@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/authgate/authgate/result"
 )
 
 // taxonomyPath is where the built-in pack keeps the method taxonomy.
@@ -19,6 +21,9 @@ type taxonomy struct {
 	raw     map[string]any // as loaded, for data.authgate.taxonomy
 	classes []string       // sorted class names
 	classOf map[string][]int
+	// usage is the one mapping through which every usage classification
+	// goes (result.UsageVocabulary).
+	usage result.UsageVocabulary
 }
 
 func loadTaxonomy(fsys fs.FS) (*taxonomy, error) {
@@ -36,13 +41,22 @@ func loadTaxonomy(fsys fs.FS) (*taxonomy, error) {
 		return nil, fmt.Errorf("load taxonomy %s: %w", taxonomyPath, err)
 	}
 	var typed struct {
-		Version string              `json:"version"`
-		Classes map[string][]string `json:"classes"`
+		Version            string              `json:"version"`
+		Classes            map[string][]string `json:"classes"`
+		UsageMethodAliases map[string]string   `json:"usageMethodAliases"`
+		TelephonyUsage     []string            `json:"telephonyUsageMethods"`
 	}
 	if err := json.Unmarshal(b, &typed); err != nil {
 		return nil, fmt.Errorf("load taxonomy %s: %w", taxonomyPath, err)
 	}
 	t.version = typed.Version
+	t.usage.Aliases = typed.UsageMethodAliases
+	if typed.TelephonyUsage != nil {
+		t.usage.Telephony = map[string]bool{}
+		for _, m := range typed.TelephonyUsage {
+			t.usage.Telephony[m] = true
+		}
+	}
 	t.classes = slices.Sorted(maps.Keys(typed.Classes))
 	for i, c := range t.classes {
 		for _, m := range typed.Classes[c] {

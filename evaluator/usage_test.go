@@ -145,3 +145,61 @@ func TestUsageControls(t *testing.T) {
 		}
 	})
 }
+
+func TestSummarizeUsageLeavesOutContradictoryDays(t *testing.T) {
+	u := &snapshot.Usage{Period: "d7", Start: "2026-10-26T08:00:00Z", End: "2026-11-02T08:00:00Z", ActivitySource: "derived", SignInsSource: "omitted",
+		UserMfaSignInSummary: []snapshot.MfaSignInDay{
+			{CreatedDateTime: "2026-11-01T00:00:00Z", MultiFactorSignIns: 9900, TotalSignIns: 1000}, // Microsoft's example
+			{CreatedDateTime: "2026-10-31T00:00:00Z", MultiFactorSignIns: -1, TotalSignIns: 10},
+			{CreatedDateTime: "2026-11-09T00:00:00Z", MultiFactorSignIns: 1, TotalSignIns: 1},
+			{CreatedDateTime: "2026-10-30T00:00:00Z", MultiFactorSignIns: 90, SingleFactorSignIns: 10, TotalSignIns: 100},
+		}}
+	s := result.SummarizeUsage(u)
+	if s.InconsistentDays != 3 || s.TotalSignIns != 100 || s.MultiFactorSignIns != 90 || s.MfaShare == nil || *s.MfaShare != 0.9 {
+		t.Fatalf("summary %+v", s)
+	}
+	for _, d := range s.Days {
+		if d.MfaShare != nil && *d.MfaShare > 1 {
+			t.Errorf("day %s share %v above 100%%", d.Date, *d.MfaShare)
+		}
+		if (d.Problem == "") != (d.Date == "2026-10-30T00:00:00Z") {
+			t.Errorf("day %s problem %q", d.Date, d.Problem)
+		}
+	}
+}
+
+// A day that lacks a count is left out of the shares alike by the Go
+// summary the outputs show and by the controls, and AM-DQ-04 names it.
+func TestUsageMissingCountAgreesInGoAndRego(t *testing.T) {
+	p := writeSnapshot(t, 50, 7, true)
+	raw, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := testUsage()
+	b, err := json.Marshal(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The second day as Graph might send it: no multiFactorSignIns.
+	day := `{"createdDateTime":"2026-11-27T00:00:00Z","multiFactorSignIns":0,"singleFactorSignIns":0,"totalSignIns":0}`
+	if !strings.Contains(string(b), day) {
+		t.Fatalf("usage JSON lacks %s: %s", day, b)
+	}
+	usage := strings.Replace(string(b), day, `{"createdDateTime":"2026-11-25T00:00:00Z","singleFactorSignIns":0,"totalSignIns":100}`, 1)
+	const at = ",\n\"manifest\":"
+	if err := os.WriteFile(p, []byte(strings.Replace(string(raw), at, ",\n\"usage\":"+usage+at, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := evaluate(t, p)
+	if s := r.Usage; s == nil || s.TotalSignIns != 100 || s.InconsistentDays != 1 || s.MfaShare == nil || *s.MfaShare != 0.9 {
+		t.Fatalf("summary %+v: want the day without a count left out", s)
+	}
+	if c := control(t, r, "AM-DQ-04"); len(c.Violations) != 1 || !strings.Contains(c.Violations[0].Message, "2026-11-25") {
+		t.Errorf("AM-DQ-04: %+v, want the day without a count named", c.Violations)
+	}
+	want := "10.0% of sign-ins were single-factor (10 of 100 over d7), above the maximum of 5.0%."
+	if c := control(t, r, "AM-USE-02"); len(c.Violations) != 1 || c.Violations[0].Message != want {
+		t.Errorf("AM-USE-02: %+v, want %q (the day without a count in neither sum)", c.Violations, want)
+	}
+}

@@ -13,6 +13,7 @@ import (
 // of one per value.
 type userBuilder struct {
 	fields userFields
+	roles  *roleSet // the roles section's administrator set, or nil
 	keep   [nUserKeys]bool
 	n      int // properties kept per user, at most
 	terms  termCache
@@ -38,17 +39,21 @@ const (
 	uMethodsRegistered
 	uLastUpdated
 	uDefaultMfaMethod
+	uUnknown        // only on a row that leaves a needed value unknown
+	uDirectoryRoles // only on a role holder, with a roles section
 	nUserKeys
 )
 
 var userKeys = [nUserKeys]*ast.Term{
 	kID, kUPN, kDisplayName, kUserType, kIsAdmin, kIsMfaCapable, kIsMfaRegistered, kIsPwlCapable,
 	kIsSsprCapable, kIsSsprEnabled, kIsSsprRegistered, kIsSysPrefEnabled, kSysPrefMethods,
-	kUserPrefMethod, kMethodsRegistered, kLastUpdated, kDefaultMfaMethod,
+	kUserPrefMethod, kMethodsRegistered, kLastUpdated, kDefaultMfaMethod, kUnknown, kDirectoryRoles,
 }
 
-func newUserBuilder(fields userFields) *userBuilder {
-	b := &userBuilder{fields: fields, terms: termCache{}, lists: map[string]*ast.Term{}}
+// newUserBuilder converts fields (nil: every property) and gives role
+// holders of roles (nil: no roles section) their directoryRoles.
+func newUserBuilder(fields userFields, roles *roleSet) *userBuilder {
+	b := &userBuilder{fields: fields, roles: roles, terms: termCache{}, lists: map[string]*ast.Term{}}
 	for i, k := range userKeys {
 		b.keep[i] = fields.has(string(k.Value.(ast.String)))
 		if b.keep[i] {
@@ -99,8 +104,11 @@ func (b *userBuilder) list(ss []string) *ast.Term {
 	return t
 }
 
-// chunk builds {"userRegistrationDetails": [...]} for users.
-func (b *userBuilder) chunk(users []snapshot.UserRegistrationDetails) ast.Value {
+// chunk builds {"userRegistrationDetails": [...]} for users: for every
+// property it keeps, the same value userTerm and withDirectoryRoles give
+// the whole document (isAdmin null when the row left it null, the
+// "@authgate.unknown" list, a role holder's directoryRoles).
+func (b *userBuilder) chunk(users []snapshot.UserRegistrationDetails) ast.Object {
 	items := make([][2]*ast.Term, 0, len(users)*b.n) // every user's pairs, one allocation
 	strs := make([]ast.Term, 0, len(users)*3)        // id, UPN, display name
 	out := make([]*ast.Term, len(users))
@@ -124,12 +132,15 @@ func (b *userBuilder) chunk(users []snapshot.UserRegistrationDetails) ast.Value 
 		if b.keep[uUserType] {
 			put(uUserType, b.terms.term(u.UserType))
 		}
+		if b.keep[uIsAdmin] {
+			put(uIsAdmin, adminTerm(u))
+		}
 		for k, v := range [...]bool{
-			uIsAdmin: u.IsAdmin, uIsMfaCapable: u.IsMfaCapable, uIsMfaRegistered: u.IsMfaRegistered,
+			uIsMfaCapable: u.IsMfaCapable, uIsMfaRegistered: u.IsMfaRegistered,
 			uIsPwlCapable: u.IsPasswordlessCapable, uIsSsprCapable: u.IsSsprCapable, uIsSsprEnabled: u.IsSsprEnabled,
 			uIsSsprRegistered: u.IsSsprRegistered, uIsSysPrefEnabled: u.IsSystemPreferredAuthenticationMethodEnabled,
 		} {
-			if k >= uIsAdmin && b.keep[k] {
+			if k >= uIsMfaCapable && b.keep[k] {
 				put(k, ast.InternedTerm(v))
 			}
 		}
@@ -147,6 +158,16 @@ func (b *userBuilder) chunk(users []snapshot.UserRegistrationDetails) ast.Value 
 		}
 		if b.keep[uDefaultMfaMethod] && u.DefaultMfaMethod != "" {
 			put(uDefaultMfaMethod, b.terms.term(u.DefaultMfaMethod))
+		}
+		if b.keep[uUnknown] {
+			if unknown := u.Unknown(); unknown != nil {
+				put(uUnknown, b.list(unknown))
+			}
+		}
+		if b.keep[uDirectoryRoles] && b.roles != nil {
+			if t := b.roles.term(u.ID); t != nil {
+				put(uDirectoryRoles, t)
+			}
 		}
 		out[i] = ast.ObjectTerm(items[start:len(items):len(items)]...)
 	}

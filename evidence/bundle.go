@@ -9,16 +9,16 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/authgate/authgate/scope"
 )
 
 // Names of the bundle's own files.
@@ -30,13 +30,8 @@ const (
 // SchemaVersion is the version of manifest.json.
 const SchemaVersion = 1
 
-// Limits of Extract.
-const (
-	// DefaultMaxEntry is the largest file Extract accepts (a snapshot).
-	DefaultMaxEntry int64 = 4 << 30
-	// MaxEntries is the most entries a bundle may hold.
-	MaxEntries = 100000
-)
+// MaxEntries is the most entries a bundle may hold.
+const MaxEntries = 100000
 
 // mtime is the modification time of every entry, so archives of the same
 // files are byte-identical.
@@ -75,6 +70,9 @@ type Manifest struct {
 	Pseudonymized bool `json:"pseudonymized,omitempty"`
 	// Params are every parameter in force, by name.
 	Params map[string]any `json:"params"`
+	// Exclusions are authgate.yaml's exclusions with the users each took
+	// out of each control's scope; absent when none were declared.
+	Exclusions []scope.Status `json:"exclusions,omitempty"`
 	// Files lists every file of the bundle except manifest.json and
 	// manifest.sig, sorted by path.
 	Files []File `json:"files"`
@@ -195,7 +193,7 @@ func Create(w io.Writer, dir string, m Manifest, key ed25519.PrivateKey) (*Manif
 	}
 	tw := tar.NewWriter(gz)
 	for _, n := range names {
-		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: n, Mode: 0o644, ModTime: mtime, Format: tar.FormatPAX}
+		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: n, Mode: 0o600, ModTime: mtime, Format: tar.FormatPAX}
 		if b, ok := extra[n]; ok {
 			hdr.Size = int64(len(b))
 			if err := tw.WriteHeader(hdr); err != nil {
@@ -232,8 +230,8 @@ func Create(w io.Writer, dir string, m Manifest, key ed25519.PrivateKey) (*Manif
 	return &m, nil
 }
 
-// UnsafeError is an archive entry that Extract refuses: an absolute or
-// escaping path, a link or device, a duplicate, an oversize entry.
+// UnsafeError is an archive entry that a verifier refuses: an absolute or
+// escaping path, a link or device, a duplicate.
 type UnsafeError struct {
 	Entry string
 	Msg   string
@@ -241,129 +239,9 @@ type UnsafeError struct {
 
 func (e *UnsafeError) Error() string { return fmt.Sprintf("bundle entry %q: %s", e.Entry, e.Msg) }
 
-// Extract unpacks the tar.gz r into dir, which must exist and be empty.
-// Only regular files and folders are accepted, at clean relative paths;
-// files larger than maxEntry (DefaultMaxEntry when <= 0) are refused.
-func Extract(r io.Reader, dir string, maxEntry int64) error {
-	if maxEntry <= 0 {
-		maxEntry = DefaultMaxEntry
-	}
-	gz, err := gzip.NewReader(r)
-	if err != nil {
-		return fmt.Errorf("read bundle: not a gzip file: %w", err)
-	}
-	tr := tar.NewReader(gz)
-	seen := map[string]bool{}
-	for n := 0; ; n++ {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("read bundle: %w", err)
-		}
-		if n >= MaxEntries {
-			return &UnsafeError{Entry: hdr.Name, Msg: fmt.Sprintf("more than %d entries", MaxEntries)}
-		}
-		name := hdr.Name
-		clean := path.Clean(strings.TrimSuffix(name, "/"))
-		switch {
-		case name == "" || strings.HasPrefix(name, "/") || strings.Contains(name, `\`) || (len(name) > 1 && name[1] == ':'):
-			return &UnsafeError{Entry: name, Msg: "absolute or non-portable path"}
-		case clean == ".." || strings.HasPrefix(clean, "../") || clean != strings.TrimSuffix(name, "/") || clean == ".":
-			return &UnsafeError{Entry: name, Msg: "path is not clean or leaves the bundle"}
-		}
-		dst := filepath.Join(dir, filepath.FromSlash(clean))
-		switch hdr.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(dst, 0o755); err != nil {
-				return fmt.Errorf("extract bundle: %w", err)
-			}
-			continue
-		case tar.TypeReg:
-		default:
-			return &UnsafeError{Entry: name, Msg: fmt.Sprintf("is not a regular file (type %q): links and devices are refused", hdr.Typeflag)}
-		}
-		if seen[clean] {
-			return &UnsafeError{Entry: name, Msg: "appears twice"}
-		}
-		seen[clean] = true
-		if hdr.Size > maxEntry || hdr.Size < 0 {
-			return &UnsafeError{Entry: name, Msg: fmt.Sprintf("is %d bytes, more than the limit of %d", hdr.Size, maxEntry)}
-		}
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return fmt.Errorf("extract bundle: %w", err)
-		}
-		f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return fmt.Errorf("extract bundle: %w", err)
-		}
-		_, err = io.Copy(f, io.LimitReader(tr, maxEntry+1))
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("extract bundle: %s: %w", name, err)
-		}
-	}
-}
-
-// Check compares the extracted bundle in dir with its manifest: every
-// listed file present with its hash and size, no file that is not listed,
-// and, when pub is set, a valid signature. It returns the manifest and the
-// problems found, one sentence each; an error only when the manifest itself
-// cannot be read.
-func Check(dir string, pub ed25519.PublicKey) (*Manifest, []string, error) {
-	mb, err := os.ReadFile(filepath.Join(dir, ManifestName))
-	if err != nil {
-		return nil, []string{"manifest.json is missing"}, nil
-	}
-	sig, sigErr := os.ReadFile(filepath.Join(dir, SignatureName))
-	if sigErr != nil {
-		sig = nil
-	}
-	m, problems := CheckManifest(mb, sig, pub)
-	if m == nil {
-		return nil, problems, nil
-	}
-	listed := map[string]File{}
-	for _, f := range m.Files {
-		listed[f.Path] = f
-	}
-	actual, err := List(dir)
-	if err != nil {
-		problems = append(problems, err.Error())
-	}
-	present := map[string]bool{}
-	for _, n := range actual {
-		present[n] = true
-		f, ok := listed[n]
-		if !ok {
-			problems = append(problems, fmt.Sprintf("%s is in the bundle but not in the manifest", n))
-			continue
-		}
-		sum, size, err := HashFile(filepath.Join(dir, filepath.FromSlash(n)))
-		switch {
-		case err != nil:
-			problems = append(problems, fmt.Sprintf("%s: %v", n, err))
-		case sum != f.SHA256:
-			problems = append(problems, fmt.Sprintf("%s: SHA-256 %s, manifest says %s (%d bytes, manifest says %d)", n, sum, f.SHA256, size, f.Size))
-		case size != f.Size:
-			problems = append(problems, fmt.Sprintf("%s: %d bytes, manifest says %d", n, size, f.Size))
-		}
-	}
-	for _, f := range m.Files {
-		if !present[f.Path] {
-			problems = append(problems, fmt.Sprintf("%s is in the manifest but missing from the bundle", f.Path))
-		}
-	}
-	return m, problems, nil
-}
-
 // CheckManifest decodes manifest.json and, when pub is set, checks its
 // signature sig (nil when the bundle has none). It needs no extracted file,
-// so a verifier can run it on ReadManifest's bytes before it writes
-// anything. The manifest is nil when it cannot be decoded.
+// so a verifier runs it on ReadManifest's bytes before it writes anything. The manifest is nil when it cannot be decoded.
 func CheckManifest(mb, sig []byte, pub ed25519.PublicKey) (*Manifest, []string) {
 	var problems []string
 	var m Manifest
@@ -387,53 +265,4 @@ func CheckManifest(mb, sig []byte, pub ed25519.PublicKey) (*Manifest, []string) 
 		}
 	}
 	return &m, problems
-}
-
-// ReadManifest reads manifest.json and manifest.sig (nil when absent) out
-// of the tar.gz r without writing anything, refusing either when larger
-// than max bytes: the first pass of a verifier that checks the manifest
-// and its signature before it extracts a byte.
-func ReadManifest(r io.Reader, max int64) (manifest, sig []byte, err error) {
-	gz, err := gzip.NewReader(r)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read bundle: not a gzip file: %w", err)
-	}
-	tr := tar.NewReader(gz)
-	for n := 0; n < MaxEntries; n++ {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("read bundle: %w", err)
-		}
-		if hdr.Name != ManifestName && hdr.Name != SignatureName {
-			continue
-		}
-		if hdr.Typeflag != tar.TypeReg || hdr.Size > max || hdr.Size < 0 {
-			return nil, nil, &UnsafeError{Entry: hdr.Name, Msg: fmt.Sprintf("is not a regular file of at most %d bytes", max)}
-		}
-		if (hdr.Name == ManifestName && manifest != nil) || (hdr.Name == SignatureName && sig != nil) {
-			return nil, nil, &UnsafeError{Entry: hdr.Name, Msg: "appears twice"}
-		}
-		b, err := io.ReadAll(io.LimitReader(tr, max))
-		if err != nil {
-			return nil, nil, fmt.Errorf("read bundle: %s: %w", hdr.Name, err)
-		}
-		if hdr.Name == ManifestName {
-			manifest = b
-		} else {
-			sig = b
-		}
-	}
-	if manifest == nil {
-		return nil, nil, errors.New("read bundle: manifest.json is missing")
-	}
-	return manifest, sig, nil
-}
-
-// Signed reports whether the extracted bundle in dir has a signature.
-func Signed(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, SignatureName))
-	return err == nil
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/authgate/authgate/scope"
 )
 
 // Paths inside a bundle, relative to its root, with forward slashes.
@@ -45,6 +47,9 @@ type Settings struct {
 	NoBuiltin     bool     `json:"noBuiltin,omitempty"`
 	AllowBuiltins []string `json:"allowBuiltins,omitempty"`
 	MaxWaiverDays int      `json:"maxWaiverDays"`
+	// Exclusions are authgate.yaml's (subjects tokenised in a
+	// pseudonymised bundle), so that the bundle re-evaluates with them.
+	Exclusions []scope.Exclusion `json:"exclusions,omitempty"`
 }
 
 // WaiverEntry is one entry of data/waivers.yaml, in the waivers file format
@@ -73,10 +78,10 @@ func (s Staged) Has(rel string) bool {
 // WriteFile writes b to rel, making its folders.
 func (s Staged) WriteFile(rel string, b []byte) error {
 	p := s.Path(rel)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}
-	if err := os.WriteFile(p, b, 0o644); err != nil {
+	if err := os.WriteFile(p, b, 0o600); err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}
 	return nil
@@ -90,10 +95,10 @@ func (s Staged) CopyFile(src, rel string) error {
 	}
 	defer in.Close()
 	dst := s.Path(rel)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}

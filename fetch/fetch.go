@@ -90,6 +90,14 @@ type Options struct {
 	// UsagePeriod: d1, d7 or d30 (DefaultUsagePeriod when empty).
 	Usage       bool
 	UsagePeriod string
+	// Roles adds the roles section (--include roles, see fetchRoles).
+	Roles bool
+	// ExclusionGroups are group ids whose transitive user members are
+	// fetched into the exclusionGroups section (fetch --config).
+	ExclusionGroups []string
+	// MethodsPolicy adds the authentication methods policy section
+	// (--include policy, see fetchMethodsPolicy).
+	MethodsPolicy bool
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -127,7 +135,11 @@ type fetcher struct {
 	user    snapshot.UserRegistrationDetails
 	rows    *rowSet // the users written so far, to spot repeats
 	dec     *snapshot.UserDecoder
-	usage   *snapshot.Usage // the usage section, when Options.Usage
+	roles   *snapshot.Roles // the roles section, when Options.Roles
+
+	exclusionGroups []snapshot.RoleGroup    // when Options.ExclusionGroups
+	usage           *snapshot.Usage         // the usage section, when Options.Usage
+	policy          *snapshot.MethodsPolicy // the policy section, when Options.MethodsPolicy
 }
 
 // Fetch fetches the reports into a snapshot at out. The document is written
@@ -207,6 +219,15 @@ func Fetch(ctx context.Context, out string, o Options) (_ *Result, err error) {
 	}
 	if o.Usage {
 		ft.prog.boundary("usage complete")
+	}
+	if err := ft.fetchRoles(ctx); err != nil {
+		return nil, err
+	}
+	if o.Roles {
+		ft.prog.boundary("roles complete")
+	}
+	if err := ft.fetchMethodsPolicy(ctx); err != nil {
+		return nil, err
 	}
 	m, err := ft.finish()
 	if err != nil {
@@ -348,6 +369,9 @@ func (cp *checkpoint) addSummary(report string, body []byte) error {
 		if err = json.Unmarshal(body, &v); err == nil {
 			cp.Method = append(cp.Method, v)
 		}
+	}
+	if msg, ok := snapshot.TypeError(report, err); ok {
+		return answerErrorf("Graph's summary breaks its schema: %s", printable(msg, 300))
 	}
 	if err != nil {
 		return answerErrorf("%s: Graph's answer is not a valid summary: %v", report, err)
@@ -692,6 +716,8 @@ func (ft *fetcher) finish() (snapshot.Manifest, error) {
 		m.LastUpdated = &snapshot.TimeRange{Min: cp.LastMin, Max: cp.LastMax}
 	}
 	ft.attachUsage(&m)
+	ft.attachRoles(&m)
+	ft.attachMethodsPolicy(&m)
 	m, err := ft.w.Close(feature, method, m)
 	if err != nil {
 		return m, err

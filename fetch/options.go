@@ -57,14 +57,45 @@ func ParseSummaryMode(s string) (SummaryMode, error) {
 	return SummaryMode(s), nil
 }
 
-// ParseIncludes parses the values of --include: whether the usage section is asked for.
-func ParseIncludes(sections []string) (usage bool, err error) {
-	for _, in := range sections {
-		if !slices.Contains(Includes, in) {
-			return false, &OptionError{"--include", in, "valid sections are " + strings.Join(Includes, ", ")}
+// Sections are the optional sections --include asks for.
+type Sections struct {
+	Usage  bool // IncludeUsage
+	Roles  bool // IncludeRoles
+	Policy bool // IncludePolicy
+}
+
+// includeSections maps each --include value to the Sections field it sets.
+// Adding a section is one line here, a field of Sections and its name in
+// Includes.
+var includeSections = map[string]func(*Sections){
+	IncludeUsage:  func(s *Sections) { s.Usage = true },
+	IncludeRoles:  func(s *Sections) { s.Roles = true },
+	IncludePolicy: func(s *Sections) { s.Policy = true },
+}
+
+// ParseIncludes parses the values of --include: the section names of
+// Includes, or IncludeAll for every one of them.
+func ParseIncludes(values []string) (Sections, error) {
+	var s Sections
+	for _, in := range values {
+		if in == IncludeAll {
+			for _, set := range includeSections {
+				set(&s)
+			}
+			continue
 		}
+		set, ok := includeSections[in]
+		if !ok {
+			return Sections{}, &OptionError{"--include", in, "valid sections are " + strings.Join(Includes, ", ")}
+		}
+		set(&s)
 	}
-	return slices.Contains(sections, IncludeUsage), nil
+	return s, nil
+}
+
+// Apply sets the options of the sections s asks for.
+func (s Sections) Apply(o *Options) {
+	o.Usage, o.Roles, o.MethodsPolicy = s.Usage, s.Roles, s.Policy
 }
 
 // Validate fills the defaults of o's values and checks them, before any

@@ -206,8 +206,8 @@ func TestOptionsValidate(t *testing.T) {
 	if m, err := ParseAuthMode(AuthClientSecret); err != nil || m != AuthClientSecret {
 		t.Errorf("ParseAuthMode(client-secret) = %q, %v", m, err)
 	}
-	if usage, err := ParseIncludes([]string{"usage"}); err != nil || !usage {
-		t.Errorf("ParseIncludes(usage) = %t, %v", usage, err)
+	if s, err := ParseIncludes([]string{"usage"}); err != nil || s != (Sections{Usage: true}) {
+		t.Errorf("ParseIncludes(usage) = %+v, %v", s, err)
 	}
 	if _, err := ParseIncludes([]string{"signins"}); err == nil || !strings.Contains(err.Error(), "--include") {
 		t.Errorf("ParseIncludes(signins): %v", err)

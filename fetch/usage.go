@@ -24,7 +24,7 @@ const (
 )
 
 // Includes lists the accepted --include values.
-var Includes = []string{IncludeUsage}
+var Includes = []string{IncludeUsage, IncludeRoles, IncludePolicy, IncludeAll}
 
 // DefaultUsagePeriod is the usage period fetched unless told otherwise:
 // Graph's longest, so that the per-method failure rates rest on as many

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/authgate/authgate/scope"
 	"github.com/authgate/authgate/waivers"
 	"gopkg.in/yaml.v3"
 )
@@ -24,6 +25,8 @@ type config struct {
 	// MaxWaiverDays is the longest a waiver may run after the evaluation
 	// date (default waivers.DefaultMaxDays).
 	MaxWaiverDays *int `yaml:"max_waiver_days"`
+	// Exclusions take users out of controls' scope (package scope).
+	Exclusions []scope.Exclusion `yaml:"exclusions"`
 
 	path string // the file it was read from
 }

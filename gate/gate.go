@@ -15,9 +15,13 @@ import (
 	"github.com/authgate/authgate/policies"
 	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/result"
+	"github.com/authgate/authgate/scope"
 	"github.com/authgate/authgate/snapshot"
 	"github.com/authgate/authgate/waivers"
 )
+
+// FailOnValues are the values of --fail-on, the strictest first.
+var FailOnValues = []string{"critical", "high", "medium", "low", "info", result.FailOnNone}
 
 // DefaultTimeout bounds one evaluation unless Options.Timeout says otherwise.
 const DefaultTimeout = 10 * time.Minute
@@ -35,8 +39,12 @@ type Options struct {
 	AllowBuiltins []string
 	// Pack is the built-in pack; nil for the embedded one.
 	Pack fs.FS
-	// Config is authgate.yaml (params, waivers, max_waiver_days).
+	// Config is authgate.yaml (params, waivers, max_waiver_days, exclusions).
 	Config string
+	// Exclusions are added to Config's; ExclusionsSource names where they
+	// were declared, for messages (a bundle's settings).
+	Exclusions       []scope.Exclusion
+	ExclusionsSource string
 	// Sets are --set name=value overrides, applied after Config's params.
 	Sets []string
 	// Params are applied after Config's params and before Sets.
@@ -56,6 +64,9 @@ type Options struct {
 
 	// Timeout bounds Run; 0 is DefaultTimeout.
 	Timeout time.Duration
+	// OnUsers, when set, is told of each chunk of users once evaluated
+	// (evaluator.WithProgress): the command shows progress with it.
+	OnUsers func(users int)
 	// Tool names the program in the results.
 	Tool result.Tool
 
@@ -84,6 +95,7 @@ type Plan struct {
 	outs          []Output
 	signKey       ed25519.PrivateKey
 	bundle        string // the bundle folder, when evaluating a bundle
+	exclusions    *scope.Set
 }
 
 // Outcome is what Run decided.
@@ -103,7 +115,7 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 	}
 	if o.FailOn != result.FailOnNone {
 		if _, err := result.ParseSeverity(o.FailOn); err != nil {
-			return nil, Inputf("--fail-on: %v", err)
+			return nil, Inputf("--fail-on: unknown severity %q (valid: %s)", o.FailOn, strings.Join(FailOnValues, ", "))
 		}
 	}
 	if o.Timeout < 0 {
@@ -174,7 +186,14 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.engine, err = evaluator.New(ctx, eopts...); err != nil {
+	excl, source := exclusionEntries(cfg, o)
+	if p.exclusions, err = exclusionSet(source, excl, nil); err != nil {
+		return nil, err
+	}
+	if p.engine, err = evaluator.New(ctx, withExclusions(eopts, p.exclusions)...); err != nil {
+		return nil, err
+	}
+	if err := knownControls(p, source, excl); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -220,6 +239,9 @@ func engineOptions(o Options, params map[string]any, now time.Time) ([]evaluator
 		evaluator.WithAllowedBuiltins(o.AllowBuiltins...), evaluator.WithParams(params), evaluator.WithMode(mode)}
 	if o.NoBuiltin {
 		eopts = append(eopts, evaluator.WithoutBuiltinControls())
+	}
+	if o.OnUsers != nil {
+		eopts = append(eopts, evaluator.WithProgress(o.OnUsers))
 	}
 	if o.Baseline != "" {
 		eopts = append(eopts, evaluator.WithBaseline(o.Baseline))

@@ -21,6 +21,9 @@ var want = map[string]struct{ severity, scope string }{
 	"AM-ADM-01":  {"critical", "user"},
 	"AM-ADM-02":  {"high", "user"},
 	"AM-ADM-03":  {"high", "user"},
+	"AM-ADM-04":  {"high", "user"},
+	"AM-ADM-05":  {"medium", "tenant"},
+	"AM-ADM-06":  {"low", "tenant"},
 	"AM-USR-01":  {"high", "tenant"},
 	"AM-USR-02":  {"medium", "user"},
 	"AM-PWL-01":  {"medium", "tenant"},
@@ -32,6 +35,8 @@ var want = map[string]struct{ severity, scope string }{
 	"AM-BG-01":   {"high", "tenant"},
 	"AM-DQ-01":   {"high", "tenant"},
 	"AM-DQ-02":   {"medium", "tenant"},
+	"AM-DQ-03":   {"high", "user"},
+	"AM-DQ-04":   {"medium", "tenant"},
 	"AM-TAX-01":  {"info", "tenant"},
 	// Trend controls (need check --baseline).
 	"AM-TRD-01": {"medium", "tenant"},
@@ -41,24 +46,43 @@ var want = map[string]struct{ severity, scope string }{
 	"AM-USE-01": {"medium", "tenant"},
 	"AM-USE-02": {"high", "tenant"},
 	"AM-USE-03": {"medium", "tenant"},
+	// The authentication methods policy (need fetch --include policy): high
+	// where the baseline says SHALL or rates the check high, medium for SHOULD.
+	"AM-POL-01": {"high", "tenant"},
+	"AM-POL-02": {"high", "tenant"},
+	"AM-POL-03": {"high", "tenant"},
+	"AM-POL-04": {"high", "tenant"},
+	"AM-POL-05": {"high", "tenant"},
+	"AM-POL-06": {"high", "tenant"},
+	"AM-POL-07": {"medium", "tenant"},
+	"AM-POL-08": {"medium", "tenant"},
+	"AM-POL-09": {"medium", "tenant"},
+	"AM-POL-10": {"high", "user"},
+	"AM-POL-11": {"medium", "tenant"},
+	"AM-POL-12": {"high", "user"},
+	"AM-TRD-04": {"high", "tenant"},
 }
 
 // wantParams are the built-in parameters with their defaults.
 var wantParams = map[string]any{
-	"mfa_capable_min":        0.95,
-	"passwordless_min":       0.25,
-	"admin_passwordless_min": 0.8,
-	"telephony_max":          0.5,
-	"sspr_registered_min":    0.9,
-	"break_glass_accounts":   []any{},
-	"max_report_lag_hours":   48,
-	"consistency_tolerance":  0.02,
-	"max_passwordless_drop":  0.01, // trend
+	"mfa_capable_min":             0.95,
+	"passwordless_min":            0.25,
+	"admin_passwordless_min":      0.8,
+	"admin_roles_privileged_only": false,
+	"telephony_max":               0.5,
+	"sspr_registered_min":         0.9,
+	"break_glass_accounts":        []any{},
+	"max_report_lag_hours":        48,
+	"consistency_tolerance":       0.02,
+	"max_passwordless_drop":       0.01, // trend
 	// usage
 	"method_failure_rate_max":  0.2,
 	"min_method_events":        20,
 	"single_factor_signin_max": 0.05,
 	"telephony_signin_max":     0.2,
+	// the methods policy
+	"telephony_exception_groups": []any{},
+	"allowed_fido2_aaguids":      []any{},
 }
 
 // capabilities are OPA's minus every builtin that reaches the network or the
@@ -271,6 +295,8 @@ func TestTaxonomy(t *testing.T) {
 		Version                string              `json:"version"`
 		Classes                map[string][]string `json:"classes"`
 		TelephonySecondFactors []string            `json:"telephonySecondFactors"`
+		UsageMethodAliases     map[string]string   `json:"usageMethodAliases"`
+		TelephonyUsageMethods  []string            `json:"telephonyUsageMethods"`
 	}
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.DisallowUnknownFields()
@@ -312,6 +338,24 @@ func TestTaxonomy(t *testing.T) {
 		"passKeySynced", "externalAuthMethod", "password"} {
 		if !known[n] {
 			t.Errorf("method %s is in no class", n)
+		}
+	}
+	// The one mapping between the methodsRegistered vocabulary and the usage
+	// reports' usageAuthMethod: Graph's userEventsSummary example uses the former.
+	if tax.UsageMethodAliases["microsoftAuthenticatorPush"] != "appNotification" {
+		t.Errorf("usageMethodAliases maps microsoftAuthenticatorPush to %q, want appNotification", tax.UsageMethodAliases["microsoftAuthenticatorPush"])
+	}
+	for from, to := range tax.UsageMethodAliases {
+		if !known[from] {
+			t.Errorf("usageMethodAliases: %s is in no class", from)
+		}
+		if _, chained := tax.UsageMethodAliases[to]; chained && to != from {
+			t.Errorf("usageMethodAliases: %s maps to %s, itself an alias", from, to)
+		}
+	}
+	for _, m := range []string{"mobilePhone", "alternateMobilePhone", "officePhone"} {
+		if !slices.Contains(tax.TelephonyUsageMethods, tax.UsageMethodAliases[m]) {
+			t.Errorf("%s (telephony) does not map to a telephony usage method", m)
 		}
 	}
 	if got, want := slices.Sorted(slices.Values(tax.TelephonySecondFactors)), []string{"sms", "voiceAlternateMobile", "voiceMobile", "voiceOffice"}; !slices.Equal(got, want) {

@@ -69,7 +69,8 @@ func (p *Pseudonymizer) Result(r *result.Result) {
 					}
 				}
 				v.Message = msg
-				v.Subject = &result.Subject{ID: p.ID(s.ID), UserPrincipalName: p.ID(s.UserPrincipalName), DisplayName: p.Name(s.DisplayName)}
+				// Roles name directory roles and groups, not people.
+				v.Subject = &result.Subject{ID: p.ID(s.ID), UserPrincipalName: p.ID(s.UserPrincipalName), DisplayName: p.Name(s.DisplayName), Roles: s.Roles}
 			}
 			v.Message = p.Text(v.Message, names, keep)
 			if v.Waiver != nil {
@@ -82,6 +83,16 @@ func (p *Pseudonymizer) Result(r *result.Result) {
 	for i := range r.Waivers {
 		waiver(&r.Waivers[i].Waiver)
 	}
+	// An exclusion's subjects (ids, UPNs, patterns) become tokens: an exact
+	// id or UPN gets the token its findings would carry. Group ids stay.
+	for i := range r.Exclusions {
+		subs := make([]string, len(r.Exclusions[i].Subjects))
+		for j, s := range r.Exclusions[i].Subjects {
+			subs[j] = p.ID(s)
+		}
+		r.Exclusions[i].Subjects = subs
+	}
+	p.policySummary(r.MethodsPolicy, keep)
 	if a := r.Aggregates; a != nil && len(a.Accounts) > 0 {
 		accounts := make(map[string]*result.AccountRow, len(a.Accounts))
 		for k, row := range a.Accounts {

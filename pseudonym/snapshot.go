@@ -13,8 +13,10 @@ import (
 
 // Snapshot writes to dst a copy of the snapshot at src whose ids, UPNs and
 // display names are tokens, as is the manifest's principal. Counts,
-// methods, flags, summaries and the usage section are unchanged, so the copy evaluates to the
-// same verdict; usersSha256 and userCount describe the copy.
+// methods, flags, summaries and the usage section are unchanged, and the
+// roles and exclusionGroups sections are kept with their users tokenised
+// exactly as the rows are, so the copy evaluates to the same verdict;
+// usersSha256 and userCount describe the copy.
 func (p *Pseudonymizer) Snapshot(ctx context.Context, src, dst string, opts snapshot.ScanOptions) error {
 	return atomicfile.Write(dst, 0o600, func(w io.Writer) error {
 		sw, err := snapshot.NewWriter(w)
@@ -45,6 +47,27 @@ func (p *Pseudonymizer) Snapshot(ctx context.Context, src, dst string, opts snap
 		// The usage section holds counts, no identifiers: dropping it would
 		// skip the usage controls in the copy and change its verdict.
 		sw.SetUsage(info.Usage)
+		// Dropping the roles would shrink the admin set and pass the admin
+		// controls; dropping the exclusion groups would un-exclude users.
+		roles, err := p.roles(info.Roles)
+		if err != nil {
+			return err
+		}
+		sw.SetRoles(roles)
+		if info.ExclusionGroups != nil {
+			gs, err := p.groups(info.ExclusionGroups, "exclusionGroups")
+			if err != nil {
+				return err
+			}
+			sw.SetExclusionGroups(gs)
+		}
+		if info.MethodsPolicy != nil {
+			pol, err := p.methodsPolicy(info.MethodsPolicy)
+			if err != nil {
+				return err
+			}
+			sw.SetMethodsPolicy(pol)
+		}
 		_, err = sw.Close(info.UsersRegisteredByFeature, info.UsersRegisteredByMethod, m)
 		return err
 	})
@@ -89,5 +112,10 @@ func (p *Pseudonymizer) Reveal(ctx context.Context, path string, tokens []string
 	if pr := info.Manifest.Principal; pr != "" {
 		add(p.ID(pr), Match{Kind: "manifest.principal", Value: pr})
 	}
+	rolePeople(info.Roles, info.ExclusionGroups, func(id, upn, name string) {
+		add(p.ID(id), Match{Kind: "id", Value: id, UserID: id})
+		add(p.ID(upn), Match{Kind: "userPrincipalName", Value: upn, UserID: id})
+		add(p.Name(name), Match{Kind: "displayName", Value: name, UserID: id})
+	})
 	return out, nil
 }

@@ -128,7 +128,8 @@ var htmlTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <h1>authgate report <span class="verdict v-{{.Verdict}}" id="verdict">{{.VerdictWord}}</span></h1>
 <p>Gate <strong>{{.VerdictWord}}</strong> at fail-on <code>{{.FailOn}}</code>{{with .Reason}} ({{.}}){{end}}. {{.Tally}}.</p>
 <p class="muted">Tenant <code>{{.TenantID}}</code>, snapshot fetched {{.FetchedAt}}, {{.Users}} users; {{.Tool}}.</p>
-</header>
+{{with .Unknown}}<p id="unknown">Unknown: {{.}}.</p>
+{{end}}</header>
 {{with .Coverage}}<section id="charts">
 <h2>Coverage</h2>
 <div class="charts">
@@ -137,7 +138,8 @@ var htmlTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{end}}{{with .Usage}}<section id="usage">
 <h2>How people sign in</h2>
 <p>Over {{.Period}}, from {{.Start}} to {{.End}}: {{.MfaShare}} of {{.Total}} sign-ins were multi-factor ({{.Single}} single-factor).</p>
-{{if .Derived}}<p class="muted" id="usage-derived">The registration and reset figures were derived from userEventsSummary (an app-only fetch: Graph gives userRegistrationActivity to delegated callers only).</p>
+{{range .LeftOut}}<p class="muted">Left out of every share: {{.}}.</p>
+{{end}}{{if .Derived}}<p class="muted" id="usage-derived">The registration and reset figures were derived from userEventsSummary (an app-only fetch: Graph gives userRegistrationActivity to delegated callers only).</p>
 {{end}}<div class="charts">
 {{range .Figures}}{{template "figure" .}}{{end}}</div>
 {{if not .SignIns}}<p class="muted" id="usage-signins-note">Sign-ins per method need a delegated fetch: Graph gives userSignInsByAuthMethodSummary to delegated callers only.</p>
@@ -176,6 +178,12 @@ var htmlTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{end}}</tbody>
 </table>
 </section>
+{{end}}{{with .Exclusions}}<section id="exclusions">
+<h2>Exclusions (users out of scope)</h2>
+<ul>
+{{range .}}<li data-overdue="{{.Overdue}}" data-users="{{.Users}}">{{.Line}}</li>
+{{end}}</ul>
+</section>
 {{end}}<section id="manifest">
 <h2>Manifest</h2>
 <table>
@@ -210,11 +218,13 @@ type htmlPage struct {
 	FailOn, Tally, Reason       string
 	TenantID, FetchedAt, Tool   string
 	Users                       int
+	Unknown                     string // unknownLine
 	Coverage                    []svgFigure
 	Usage                       *htmlUsageView
 	Controls                    []htmlControl
 	Failing                     []htmlFailing
 	Waivers                     []htmlWaiver
+	Exclusions                  []htmlExclusion
 	Manifest                    []htmlKV
 	Files                       []htmlFile
 }
@@ -256,8 +266,10 @@ type htmlFile struct {
 type htmlUsageView struct {
 	Period, Start, End, MfaShare string
 	Total, Single                int64
-	Derived, SignIns             bool
-	Figures                      []svgFigure
+	// LeftOut are the days that contradict themselves, each with why.
+	LeftOut          []string
+	Derived, SignIns bool
+	Figures          []svgFigure
 }
 
 // svgFigure is one chart: a caption and an SVG drawing of shapes.
@@ -324,6 +336,7 @@ func (h *htmlWriter) page(r *result.Result) *htmlPage {
 		TenantID:    Sanitize(r.Snapshot.TenantID),
 		FetchedAt:   Sanitize(r.Snapshot.FetchedAt),
 		Users:       r.Snapshot.Users,
+		Unknown:     Sanitize(unknownLine(r)),
 		Tool:        Sanitize(cmp.Or(r.Tool.Name, "authgate")) + " " + Sanitize(r.Tool.Version),
 	}
 	if a := r.Aggregates; a != nil {
@@ -358,6 +371,10 @@ func (h *htmlWriter) page(r *result.Result) *htmlPage {
 			State: Sanitize(string(w.State)), Control: Sanitize(w.Control), Subject: Sanitize(cmp.Or(w.Subject, "(all)")),
 			Reason: Sanitize(w.Reason), Owner: Sanitize(w.Owner), Expires: Sanitize(w.Expires), Ticket: Sanitize(w.Ticket), Matched: w.Matched,
 		})
+	}
+	for i, l := range exclusionLines(r) {
+		x := r.Exclusions[i]
+		p.Exclusions = append(p.Exclusions, htmlExclusion{Overdue: x.ReviewOverdue, Users: x.Users, Line: Sanitize(l)})
 	}
 	p.Manifest = []htmlKV{
 		{"Snapshot", Sanitize(cmp.Or(h.o.SnapshotURI, r.Snapshot.Path))},
@@ -547,10 +564,13 @@ func (h *htmlWriter) charts(r *result.Result, a *result.Aggregates) []svgFigure 
 			c = &result.ScopeCounts{}
 		}
 		g := group{label: fmt.Sprintf("%s (%d)", sc, c.Users)}
+		if c.Unknown > 0 {
+			g.label = fmt.Sprintf("%s (%d, %d unknown)", sc, c.Users, c.Unknown)
+		}
 		for _, m := range metrics {
 			v := share(m.num(c), m.den(c))
 			br := bar{class: "m-" + m.key, label: sc + " " + m.label, value: v,
-				tip: fmt.Sprintf("%s, %s: %s (%d of %d)", sc, m.label, pct(v), m.num(c), m.den(c))}
+				tip: fmt.Sprintf("%s, %s: %s (%d of %d%s)", sc, m.label, pct(v), m.num(c), m.den(c), unknownNote(c.Unknown))}
 			if p, ok := m.params[sc]; ok {
 				if t, ok := params[p]; ok {
 					br.threshold = &t
@@ -691,6 +711,11 @@ func usageView(r *result.Result, u *result.UsageSummary) *htmlUsageView {
 		Period: Sanitize(u.Period), Start: Sanitize(u.Start), End: Sanitize(u.End), MfaShare: usagePct(u.MfaShare),
 		Total: u.TotalSignIns, Single: u.SingleFactorSignIns,
 		Derived: u.ActivitySource == "derived", SignIns: u.SignInsSource == "graph",
+	}
+	for _, d := range u.Days {
+		if d.Problem != "" {
+			v.LeftOut = append(v.LeftOut, Sanitize(usageDay(d.Date))+": "+Sanitize(d.Problem))
+		}
 	}
 	v.Figures = append(v.Figures, failureChart(u, rateMax, minEvents), mfaChart(u, 1-singleMax))
 	if v.SignIns {

@@ -107,6 +107,9 @@ func (j *jsonWriter) Write(w io.Writer, r *result.Result) error {
 	e.field("", false, "verdict", r.Verdict)
 	e.field("", false, "failOn", r.FailOn)
 	e.field("", false, "summary", r.Summary)
+	if len(r.Unknown) > 0 { // users per scope the coverage shares could not place
+		e.field("", false, "unknown", r.Unknown)
+	}
 	e.raw(",\n  \"controls\": [")
 	for i, c := range sortedControls(r) {
 		if i > 0 {
@@ -149,6 +152,9 @@ func (j *jsonWriter) Write(w io.Writer, r *result.Result) error {
 	if r.Usage != nil {
 		e.field("", false, "usage", r.Usage)
 	}
+	if len(r.Exclusions) > 0 {
+		e.field("", false, "exclusions", r.Exclusions)
+	}
 	e.raw("\n}\n")
 	if e.err != nil {
 		return fmt.Errorf("write json: %w", e.err)
@@ -175,6 +181,17 @@ func appendViolation(b []byte, v *result.Violation) []byte {
 		b = appendField(b, in2, "id", s.ID, false)
 		b = appendField(b, ","+in2, "userPrincipalName", s.UserPrincipalName, false)
 		b = appendField(b, ","+in2, "displayName", s.DisplayName, false)
+		if len(s.Roles) > 0 {
+			b = append(b, ","+in2+`"roles": [`...)
+			for i, r := range s.Roles {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, in2+"  "...)
+				b = appendString(b, r)
+			}
+			b = append(b, in2+"]"...)
+		}
 		b = append(b, in1+"}"...)
 	}
 	b = appendField(b, ","+in1, "message", v.Message, false)

@@ -244,7 +244,7 @@ func BenchmarkWriteJSON(b *testing.B) { benchmarkWrite(b, "json") }
 func TestAppendViolation(t *testing.T) {
 	for typ, want := range map[reflect.Type]int{
 		reflect.TypeFor[result.Violation](): 6, // Subject, Message, Value, Threshold, Waiver, Offset (json:"-")
-		reflect.TypeFor[result.Subject]():   3,
+		reflect.TypeFor[result.Subject]():   4,
 		reflect.TypeFor[result.Waiver]():    6,
 	} {
 		if typ.NumField() != want {
@@ -261,6 +261,7 @@ func TestAppendViolation(t *testing.T) {
 		{"odd floats", result.Violation{Message: "m", Value: f64(1e-7), Threshold: f64(1e21)}},
 		{"integral floats", result.Violation{Message: "m", Value: f64(3), Threshold: f64(-0.5)}},
 		{"user", result.Violation{Subject: sub, Message: "admin is not MFA-capable", Offset: 5}},
+		{"admin roles", result.Violation{Subject: &result.Subject{ID: "i", Roles: []string{"Global Administrator (eligible)", "Helpdesk Administrator (active, via group \"Ops\")"}}, Message: "m"}},
 		{"empty strings", result.Violation{Subject: &result.Subject{}}},
 		{"escapes", result.Violation{Subject: &result.Subject{ID: "x", DisplayName: "q\"b\\s\n\t\x01<&> Zoë \u2028 \xff"}, Message: "é"}},
 		{"waiver full", result.Violation{Subject: sub, Message: "m", Waiver: &result.Waiver{Control: "C", Subject: "S", Reason: "R", Owner: "O", Expires: "E", Ticket: "T"}}},

@@ -95,6 +95,9 @@ func (j *junitWriter) Write(w io.Writer, r *result.Result) error {
 		{"failOn", r.FailOn},
 		{"verdict", string(r.Verdict)},
 	}
+	for i, l := range exclusionLines(r) {
+		props = append(props, junitProperty{fmt.Sprintf("exclusion.%d", i), l})
+	}
 
 	byFamily := map[string]*junitSuite{}
 	var names []string

@@ -60,6 +60,9 @@ func (m *markdownWriter) Write(w io.Writer, r *result.Result) error {
 	}
 	fmt.Fprintf(b, ".\n\nTenant %s, snapshot %s (%d users, fetched %s), authgate %s.\n\n",
 		md(r.Snapshot.TenantID), md(r.Snapshot.Path), r.Snapshot.Users, md(r.Snapshot.FetchedAt), md(r.Tool.Version))
+	if u := unknownLine(r); u != "" {
+		fmt.Fprintf(b, "Unknown: %s.\n\n", md(u))
+	}
 
 	controls := sortedControls(r)
 	b.WriteString("| Control | Title | Severity | Status | Violations |\n")
@@ -88,6 +91,12 @@ func (m *markdownWriter) Write(w io.Writer, r *result.Result) error {
 	if stale := staleWaivers(r); len(stale) > 0 {
 		b.WriteString("\n### Waivers to review\n\n")
 		for _, l := range stale {
+			fmt.Fprintf(b, "- %s\n", md(l))
+		}
+	}
+	if ex := exclusionLines(r); len(ex) > 0 {
+		b.WriteString("\n### Exclusions (users out of scope)\n\n")
+		for _, l := range ex {
 			fmt.Fprintf(b, "- %s\n", md(l))
 		}
 	}
@@ -136,6 +145,7 @@ func (m *markdownWriter) Write(w io.Writer, r *result.Result) error {
 		}
 	}
 	writeUsageMarkdown(b, r.Usage)
+	writePolicyMarkdown(b, r.MethodsPolicy)
 	if err := b.Flush(); err != nil {
 		return fmt.Errorf("write markdown: %w", err)
 	}

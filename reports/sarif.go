@@ -308,6 +308,9 @@ func (s *sarifWriter) Write(w io.Writer, r *result.Result) error {
 	props.Add("verdict", string(r.Verdict))
 	props.Add("failOn", r.FailOn)
 	props.Add("maxPerControl", limit)
+	if ex := exclusionLines(r); len(ex) > 0 {
+		props.Add("exclusions", ex)
+	}
 	run.Properties = props
 
 	rep := sarifLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifRun{run}}

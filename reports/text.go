@@ -28,6 +28,9 @@ func (t *textWriter) Write(w io.Writer, r *result.Result) error {
 	s := r.Snapshot
 	fmt.Fprintf(b, "snapshot %s, tenant %s, fetched %s, %d users, sha256 %s\n",
 		Sanitize(s.Path), Sanitize(s.TenantID), Sanitize(s.FetchedAt), s.Users, Sanitize(s.SHA256))
+	if u := unknownLine(r); u != "" {
+		fmt.Fprintf(b, "unknown: %s\n", Sanitize(u))
+	}
 
 	for _, c := range sortedControls(r) {
 		open, waived := tally(c)
@@ -91,7 +94,15 @@ func (t *textWriter) Write(w io.Writer, r *result.Result) error {
 		}
 	}
 
+	if ex := exclusionLines(r); len(ex) > 0 {
+		fmt.Fprintf(b, "\nexclusions (users out of scope):\n")
+		for _, l := range ex {
+			fmt.Fprintf(b, "    - %s\n", Sanitize(l))
+		}
+	}
+
 	writeUsageText(b, r.Usage)
+	writePolicyText(b, r.MethodsPolicy)
 
 	m := r.Summary
 	fmt.Fprintf(b, "\n%d %s: %d passed, %d failed, %d skipped; %d %s",

@@ -52,7 +52,11 @@ func writeUsageText(b *bufio.Writer, u *result.UsageSummary) {
 		b.WriteString("    daily MFA share:\n")
 	}
 	for _, d := range u.Days {
-		fmt.Fprintf(b, "        %s  %6s  (%d of %d)\n", Sanitize(usageDay(d.Date)), usagePct(d.MfaShare), d.MultiFactor, d.Total)
+		fmt.Fprintf(b, "        %s  %6s  (%d of %d)", Sanitize(usageDay(d.Date)), usagePct(d.MfaShare), d.MultiFactor, d.Total)
+		if d.Problem != "" {
+			fmt.Fprintf(b, "  left out: %s", Sanitize(d.Problem))
+		}
+		b.WriteString("\n")
 	}
 	if u.SignInsSource != "graph" {
 		b.WriteString("    sign-ins per method: not available (Graph gives them to delegated fetches only)\n")
@@ -84,7 +88,11 @@ func writeUsageMarkdown(b *bufio.Writer, u *result.UsageSummary) {
 	if len(u.Days) > 0 {
 		b.WriteString("\n| Day | Multi-factor | Single-factor | Total | MFA share |\n|---|--:|--:|--:|--:|\n")
 		for _, d := range u.Days {
-			fmt.Fprintf(b, "| %s | %d | %d | %d | %s |\n", md(usageDay(d.Date)), d.MultiFactor, d.SingleFactor, d.Total, usagePct(d.MfaShare))
+			share := usagePct(d.MfaShare)
+			if d.Problem != "" {
+				share += " (left out: " + md(d.Problem) + ")"
+			}
+			fmt.Fprintf(b, "| %s | %d | %d | %d | %s |\n", md(usageDay(d.Date)), d.MultiFactor, d.SingleFactor, d.Total, share)
 		}
 	}
 	if u.SignInsSource != "graph" {

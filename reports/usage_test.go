@@ -83,3 +83,28 @@ func TestNoUsageSectionWithoutUsage(t *testing.T) {
 		}
 	}
 }
+
+// A day that contradicts itself is shown as left out, with why, in the
+// human formats; no share of it is drawn.
+func TestUsageDayLeftOut(t *testing.T) {
+	r := usageResult(false)
+	r.Usage = result.SummarizeUsage(&snapshot.Usage{Period: "d7", Start: "2026-11-20T06:00:00Z", End: "2026-11-27T06:00:00Z", ActivitySource: "derived", SignInsSource: "omitted",
+		UserMfaSignInSummary: []snapshot.MfaSignInDay{
+			{CreatedDateTime: "2026-11-25T00:00:00Z", MultiFactorSignIns: 9900, TotalSignIns: 1000},
+			{CreatedDateTime: "2026-11-26T00:00:00Z", MultiFactorSignIns: 90, SingleFactorSignIns: 10, TotalSignIns: 100},
+		}})
+	why := "multi-factor (9900) and single-factor (0) sign-ins exceed the total (1000)"
+	for format, want := range map[string]string{
+		"text":     "        2026-11-25       –  (9900 of 1000)  left out: " + why + "\n",
+		"markdown": "| 2026-11-25 | 9900 | 0 | 1000 | – (left out: " + why + ") |\n",
+		"html":     "Left out of every share: 2026-11-25: " + why + ".",
+	} {
+		out := string(render(t, format, fixtureOptions(), r))
+		if !strings.Contains(out, want) {
+			t.Errorf("%s output lacks %q", format, want)
+		}
+		if strings.Contains(out, "990.0%") {
+			t.Errorf("%s output shows the contradictory day's share", format)
+		}
+	}
+}

@@ -18,6 +18,9 @@ type Aggregates struct {
 	// Accounts maps each entry of the break_glass_accounts parameter, as
 	// given, to its row in the report, or nil when absent.
 	Accounts map[string]*AccountRow
+	// Roles is input.roles, the administrator set of the roles section;
+	// nil without a roles section.
+	Roles *RolesInput
 }
 
 // ScopeCounts are the users of one scope by capability, method and method class.
@@ -85,13 +88,15 @@ func (a *Aggregator) Add(u *snapshot.UserRegistrationDetails, mark []bool) {
 		}
 	}
 	a.addClasses("all", u, mark)
-	switch u.UserType {
-	case "member":
+	// The scopes as snapshot.Tally places users: userType in any case, a
+	// null isAdmin in no admin scope.
+	switch {
+	case snapshot.IsMember(u.UserType):
 		a.addClasses("member", u, mark)
-	case "guest":
+	case snapshot.IsGuest(u.UserType):
 		a.addClasses("guest", u, mark)
 	}
-	if u.IsAdmin {
+	if u.IsAdmin && u.AdminKnown() {
 		a.addClasses("admin", u, mark)
 	}
 	if len(a.watch) > 0 {
@@ -180,6 +185,7 @@ func (a *Aggregates) JSON() map[string]any {
 			"methods":                s.Methods,
 			"classes":                s.Classes,
 			"noMethods":              s.NoMethods,
+			"unknown":                s.Unknown,
 		}
 	}
 	accounts := map[string]any{}

@@ -3,6 +3,8 @@ package result
 import (
 	"fmt"
 	"strings"
+
+	"github.com/authgate/authgate/scope"
 )
 
 // Severity ranks a control. The zero value is SeverityInfo; higher is worse.
@@ -77,6 +79,10 @@ type Param struct {
 	Name    string `json:"name"`
 	Default any    `json:"default"`
 	Value   any    `json:"value"`
+	// Minimum and Maximum bound a numeric parameter, when its control
+	// declares a range (METADATA custom.param_schema).
+	Minimum *float64 `json:"minimum,omitempty"`
+	Maximum *float64 `json:"maximum,omitempty"`
 }
 
 // Subject identifies the user a violation is about.
@@ -84,6 +90,10 @@ type Subject struct {
 	ID                string `json:"id"`
 	UserPrincipalName string `json:"userPrincipalName"`
 	DisplayName       string `json:"displayName"`
+	// Roles name the directory roles that make the user an administrator
+	// ("Global Administrator (eligible, via group PIM-Admins)"), on the
+	// findings of admin controls when the snapshot has a roles section.
+	Roles []string `json:"roles,omitempty"`
 }
 
 // Waiver is an accepted risk that applies to a violation.
@@ -194,6 +204,10 @@ type SnapshotRef struct {
 	TenantID  string `json:"tenantId"`
 	FetchedAt string `json:"fetchedAt"`
 	Users     int    `json:"users"`
+	// Unverified is true when the manifest carries no usersSha256 to check
+	// the rows against (a hand-made snapshot): nothing shows it was not cut
+	// or edited since it was fetched.
+	Unverified bool `json:"unverified,omitempty"`
 	// ManifestOffset is the byte offset of the manifest object in the snapshot.
 	ManifestOffset int64 `json:"-"`
 }
@@ -222,8 +236,18 @@ type Result struct {
 	// Aggregates are the tenant figures the evaluator computed (users per
 	// scope and capability, methods), for outputs that chart coverage.
 	Aggregates *Aggregates `json:"-"`
+	// Unknown counts, per aggregate scope (all, member, guest, admin), the
+	// users its coverage shares could not place or judge (ScopeCounts.Unknown,
+	// docs/policies.md); omitted when every row was complete.
+	Unknown map[string]int64 `json:"unknown,omitempty"`
 	// Usage are the usage section's figures (SummarizeUsage); nil when the snapshot has none.
 	Usage *UsageSummary `json:"usage,omitempty"`
+	// Exclusions lists each declared exclusion with the users it took out
+	// of each control's scope (WithExclusions); empty when none were given.
+	Exclusions []scope.Status `json:"exclusions,omitempty"`
+	// MethodsPolicy summarises the methods policy section per method
+	// (methodspolicy.go); nil when the snapshot has none.
+	MethodsPolicy *PolicySummary `json:"methodsPolicy,omitempty"`
 }
 
 // FailOnNone disables the gate: no severity fails it.

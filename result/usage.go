@@ -37,6 +37,9 @@ type UsageSummary struct {
 	TotalSignIns        int64 `json:"totalSignIns"`
 	// MfaShare is MultiFactorSignIns / TotalSignIns, nil without sign-ins.
 	MfaShare *float64 `json:"mfaShare"`
+	// InconsistentDays counts the days left out of the totals because they
+	// contradict themselves (UsageDay.Problem).
+	InconsistentDays int `json:"inconsistentDays,omitempty"`
 	// SignInsSource is "graph" or "omitted" (app-only fetch): the fields
 	// below are empty when omitted.
 	SignInsSource string `json:"signInsSource"`
@@ -71,8 +74,12 @@ type UsageDay struct {
 	MultiFactor  int64  `json:"multiFactor"`
 	SingleFactor int64  `json:"singleFactor"`
 	Total        int64  `json:"total"`
-	// MfaShare is MultiFactor / Total, nil without sign-ins.
+	// MfaShare is MultiFactor / Total, nil without sign-ins or when the day
+	// contradicts itself.
 	MfaShare *float64 `json:"mfaShare"`
+	// Problem says how the day contradicts itself (snapshot's
+	// MfaSignInDay.Problem); such a day counts in no total and no share.
+	Problem string `json:"problem,omitempty"`
 }
 
 // MethodSignIns is the successful sign-ins with one method.
@@ -93,10 +100,50 @@ func ratio(n, d int64) *float64 {
 	return &r
 }
 
+// UsageVocabulary is the taxonomy's one mapping between the two method
+// vocabularies Graph uses in usage data: the usage reports' usageAuthMethod
+// names and the methodsRegistered names (which Graph's own
+// userEventsSummary example uses). The evaluator builds it from the
+// taxonomy; the zero value maps nothing and counts TelephonyUsageMethods as
+// telephony.
+type UsageVocabulary struct {
+	// Aliases maps a methodsRegistered name to its usageAuthMethod name.
+	Aliases map[string]string
+	// Telephony are the SMS and voice usage method names; nil means
+	// TelephonyUsageMethods.
+	Telephony map[string]bool
+}
+
+// Method returns the usage reports' name of method m, in either vocabulary.
+func (v *UsageVocabulary) Method(m string) string {
+	if a, ok := v.Aliases[m]; ok {
+		return a
+	}
+	return m
+}
+
+// IsTelephony reports whether usage method m (either vocabulary) is SMS or
+// voice.
+func (v *UsageVocabulary) IsTelephony(m string) bool {
+	if v.Telephony == nil {
+		return slices.Contains(TelephonyUsageMethods, v.Method(m))
+	}
+	return v.Telephony[v.Method(m)]
+}
+
 // SummarizeUsage computes the figures of a usage section; nil for nil.
 // Rows naming the same method and feature (or sign-in method) twice are
 // added up, as the controls do.
 func SummarizeUsage(u *snapshot.Usage) *UsageSummary {
+	return SummarizeUsageWith(u, &UsageVocabulary{})
+}
+
+// SummarizeUsageWith is SummarizeUsage through a vocabulary, so that both
+// method vocabularies classify alike.
+func SummarizeUsageWith(u *snapshot.Usage, tax *UsageVocabulary) *UsageSummary {
+	if tax == nil {
+		tax = &UsageVocabulary{}
+	}
 	if u == nil {
 		return nil
 	}
@@ -104,12 +151,13 @@ func SummarizeUsage(u *snapshot.Usage) *UsageSummary {
 		Methods: []MethodUsage{}, Days: []UsageDay{}}
 	idx := map[[2]string]int{}
 	for _, a := range u.UserRegistrationActivity {
-		k := [2]string{a.AuthMethod, a.Feature}
+		name := tax.Method(a.AuthMethod)
+		k := [2]string{name, a.Feature}
 		i, ok := idx[k]
 		if !ok {
 			i = len(s.Methods)
 			idx[k] = i
-			s.Methods = append(s.Methods, MethodUsage{AuthMethod: a.AuthMethod, Feature: a.Feature})
+			s.Methods = append(s.Methods, MethodUsage{AuthMethod: name, Feature: a.Feature})
 		}
 		s.Methods[i].Succeeded += a.SuccessfulActivityCount
 		s.Methods[i].Failed += a.FailureActivityCount
@@ -123,8 +171,15 @@ func SummarizeUsage(u *snapshot.Usage) *UsageSummary {
 		return cmp.Or(cmp.Compare(a.AuthMethod, b.AuthMethod), cmp.Compare(a.Feature, b.Feature))
 	})
 	for _, d := range u.UserMfaSignInSummary {
-		s.Days = append(s.Days, UsageDay{Date: d.CreatedDateTime, MultiFactor: d.MultiFactorSignIns, SingleFactor: d.SingleFactorSignIns,
-			Total: d.TotalSignIns, MfaShare: ratio(d.MultiFactorSignIns, d.TotalSignIns)})
+		day := UsageDay{Date: d.CreatedDateTime, MultiFactor: d.MultiFactorSignIns, SingleFactor: d.SingleFactorSignIns,
+			Total: d.TotalSignIns, Problem: d.Problem(u.Start, u.End)}
+		if day.Problem != "" {
+			s.Days = append(s.Days, day)
+			s.InconsistentDays++
+			continue
+		}
+		day.MfaShare = ratio(d.MultiFactorSignIns, d.TotalSignIns)
+		s.Days = append(s.Days, day)
 		s.MultiFactorSignIns += d.MultiFactorSignIns
 		s.SingleFactorSignIns += d.SingleFactorSignIns
 		s.TotalSignIns += d.TotalSignIns
@@ -137,13 +192,13 @@ func SummarizeUsage(u *snapshot.Usage) *UsageSummary {
 	for _, m := range u.UserSignInsByAuthMethodSummary {
 		by[m.AuthenticationMethod] += m.SuccessActivityCount
 		s.SuccessfulSignIns += m.SuccessActivityCount
-		if slices.Contains(TelephonyUsageMethods, m.AuthenticationMethod) {
+		if tax.IsTelephony(m.AuthenticationMethod) {
 			s.TelephonySignIns += m.SuccessActivityCount
 		}
 	}
 	for name, n := range by {
 		s.SignInsByMethod = append(s.SignInsByMethod, MethodSignIns{AuthenticationMethod: name, Successes: n,
-			Share: ratio(n, s.SuccessfulSignIns), Telephony: slices.Contains(TelephonyUsageMethods, name)})
+			Share: ratio(n, s.SuccessfulSignIns), Telephony: tax.IsTelephony(name)})
 	}
 	slices.SortFunc(s.SignInsByMethod, func(a, b MethodSignIns) int {
 		return cmp.Or(cmp.Compare(b.Successes, a.Successes), cmp.Compare(a.AuthenticationMethod, b.AuthenticationMethod))

@@ -17,7 +17,9 @@
 // 1,000,000-user snapshot (about 570 MB) never sits in memory whole. Bad
 // input is reported as one *Error naming the file, the JSON path and the
 // problem. Unknown properties, unknown enum values and @odata annotations
-// are ignored.
+// are ignored; a null in a user property is kept (UserRegistrationDetails.Nulls)
+// for the controls to judge. The same pass checks the manifest's userCount
+// and usersSha256 against the users array, and that no id repeats.
 //
 // This package imports nothing else of authgate's.
 package snapshot

@@ -1,14 +1,12 @@
 package snapshot
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"slices"
@@ -53,9 +51,26 @@ type Info struct {
 	// LastUpdated is the range of the rows' lastUpdatedDateTime, compared as
 	// instants; nil when no row has one.
 	LastUpdated *TimeRange
+	// UsersSHA256 is the hex SHA-256 of the userRegistrationDetails array
+	// as it stands in the file, from '[' to ']': what a fetch records as
+	// manifest.usersSha256.
+	UsersSHA256 string
+	// Verified is true when the manifest carries usersSha256 and the users
+	// array matches it (and userCount, when present). A snapshot without
+	// them loads but is unverified: nothing shows it was not cut or edited.
+	Verified bool
 	// Usage is the optional usage section (fetch --include usage); nil when
 	// the snapshot has none (or it is null).
 	Usage *Usage
+	// Roles is the optional roles section (fetch --include roles); nil
+	// when the snapshot has none.
+	Roles *Roles
+	// ExclusionGroups are the groups exclusions name, with their members
+	// (fetch --config); nil when the snapshot has none.
+	ExclusionGroups []RoleGroup
+	// MethodsPolicy is the optional authentication methods policy section
+	// (fetch --include policy); nil when the snapshot has none.
+	MethodsPolicy *MethodsPolicy
 }
 
 // Complete returns an error wrapping ErrIncomplete when the manifest says
@@ -95,60 +110,45 @@ func Scan(ctx context.Context, path string, opts ScanOptions, fn func(chunk []Us
 		return nil, &Error{File: path, Msg: fmt.Sprintf("is %d bytes, larger than the limit of %d (raise --max-snapshot-bytes)", st.Size(), opts.MaxBytes)}
 	}
 	h := sha256.New()
-	lr := &limitedReader{r: f, n: opts.MaxBytes, h: h}
+	feed := newFeedReader(f, opts.MaxBytes, h, sha256.New())
 	s := &scanner{
 		path: path,
 		ctx:  ctx,
 		// Duplicate names are checked by hand (known properties and the
 		// top level): the decoder's own check hashes every name of every
 		// user and cost 8% of a scan.
-		dec:    jsontext.NewDecoder(bufio.NewReaderSize(lr, 1<<20), jsontext.AllowDuplicateNames(true)),
+		dec:    jsontext.NewDecoder(feed, jsontext.AllowDuplicateNames(true)),
+		feed:   feed,
 		chunk:  opts.ChunkSize,
 		fn:     fn,
 		intern: make(map[string]string),
 		info:   &Info{Path: path, Size: st.Size()},
+		ids:    newIDSet(path),
 	}
-	if err := s.document(); err != nil {
+	err = s.document()
+	if err == nil {
+		s.info.SHA256 = hex.EncodeToString(h.Sum(nil))
+		err = s.integrity()
+	}
+	if err != nil {
 		var se *Error
 		if errors.As(err, &se) && se.Line == 0 && s.errOffset >= 0 {
 			se.Line = lineAt(path, s.errOffset)
 		}
-		if lr.tooBig {
+		if feed.tooBig {
 			return nil, &Error{File: path, Msg: fmt.Sprintf("is larger than the limit of %d bytes (raise --max-snapshot-bytes)", opts.MaxBytes)}
 		}
 		return nil, err
 	}
-	s.info.SHA256 = hex.EncodeToString(h.Sum(nil))
 	return s.info, nil
-}
-
-// limitedReader hashes what it reads and refuses to read past n bytes (the
-// file may grow after Stat, or be a pipe).
-type limitedReader struct {
-	r      io.Reader
-	n      int64
-	h      hash.Hash
-	tooBig bool
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if l.n <= 0 {
-		l.tooBig = true
-		return 0, errors.New("snapshot too large")
-	}
-	if int64(len(p)) > l.n {
-		p = p[:l.n]
-	}
-	n, err := l.r.Read(p)
-	l.n -= int64(n)
-	l.h.Write(p[:n])
-	return n, err
 }
 
 type scanner struct {
 	path      string
 	ctx       context.Context
 	dec       *jsontext.Decoder
+	feed      *feedReader // nil when decoding rows one at a time (UserDecoder)
+	ids       *idSet      // nil when decoding rows one at a time
 	chunk     int
 	fn        func([]UserRegistrationDetails) error
 	intern    map[string]string
@@ -195,6 +195,22 @@ func (s *scanner) syntax(err error) error {
 }
 
 // pointerPath renders a JSON pointer as a path like a.b[3].c.
+// TypeError words err, from decoding a value at path with the package's
+// JSON library, as the loader words a wrongly typed value
+// ("usersRegisteredByFeature.totalUserCount: want integer, got string"), so
+// fetch names a broken answer as check would; ok is false when err is not
+// about a value's type.
+func TypeError(path string, err error) (msg string, ok bool) {
+	var se *json.SemanticError
+	if !errors.As(err, &se) || se.JSONKind == 0 {
+		return "", false
+	}
+	if sub := pointerPath(se.JSONPointer); sub != "" {
+		path = strings.Replace(path+"."+sub, ".[", "[", 1)
+	}
+	return fmt.Sprintf("%s: want %s, got %s", path, goKind(se), kindName(se.JSONKind)), true
+}
+
 func pointerPath(p jsontext.Pointer) string {
 	var b strings.Builder
 	for tok := range p.Tokens() {
@@ -246,11 +262,17 @@ func (s *scanner) document() error {
 	var haveVersion, haveManifest, haveUsers bool
 	seen := map[string]bool{}
 	for d.PeekKind() != '}' {
+		// Keep the bytes from here until the users array, if this is
+		// it, has begun: its hash starts at its '['.
+		s.feed.holdFrom(d.InputOffset())
 		raw, err := s.name()
 		if err != nil {
 			return err
 		}
 		name := string(raw)
+		if name != "userRegistrationDetails" {
+			s.feed.unhold()
+		}
 		if seen[name] {
 			return s.fail(name, "appears twice")
 		}
@@ -280,6 +302,18 @@ func (s *scanner) document() error {
 			}
 		case "usage":
 			if err := s.usage(); err != nil {
+				return err
+			}
+		case "roles":
+			if err := s.roles(); err != nil {
+				return err
+			}
+		case "exclusionGroups":
+			if err := s.exclusionGroups(); err != nil {
+				return err
+			}
+		case ReportMethodsPolicy:
+			if err := s.methodsPolicy(); err != nil {
 				return err
 			}
 		case "userRegistrationDetails": // a second one is a duplicate name, refused by the decoder
@@ -451,6 +485,7 @@ func (s *scanner) users() error {
 	if _, err := d.ReadToken(); err != nil {
 		return s.syntax(err)
 	}
+	s.feed.startRange(d.InputOffset() - 1)
 	chunk := make([]UserRegistrationDetails, 0, s.chunk)
 	i := s.info.Users
 	for d.PeekKind() != ']' {
@@ -468,11 +503,16 @@ func (s *scanner) users() error {
 		if err := s.user(i, u); err != nil {
 			return err
 		}
+		s.feed.hashTo(d.InputOffset())
+		if err := s.ids.add(s, i, u); err != nil {
+			return err
+		}
 		i++
 	}
 	if _, err := d.ReadToken(); err != nil {
 		return s.syntax(err)
 	}
+	s.feed.endRange(d.InputOffset())
 	s.info.Users = i
 	if len(chunk) > 0 {
 		return s.fn(chunk)
@@ -533,39 +573,39 @@ func (s *scanner) user(i int, u *UserRegistrationDetails) error {
 		f := -1
 		switch string(raw) {
 		case "id":
-			f, err = fID, s.str(i, "id", &u.ID, false)
+			f, err = fID, s.str(i, "id", &u.ID, false, &u.Nulls, fID)
 		case "userPrincipalName":
-			f, err = fUserPrincipalName, s.str(i, "userPrincipalName", &u.UserPrincipalName, false)
+			f, err = fUserPrincipalName, s.str(i, "userPrincipalName", &u.UserPrincipalName, false, &u.Nulls, fUserPrincipalName)
 		case "userDisplayName":
-			f, err = fUserDisplayName, s.str(i, "userDisplayName", &u.UserDisplayName, false)
+			f, err = fUserDisplayName, s.str(i, "userDisplayName", &u.UserDisplayName, false, &u.Nulls, fUserDisplayName)
 		case "userType":
-			f, err = fUserType, s.str(i, "userType", &u.UserType, true)
+			f, err = fUserType, s.str(i, "userType", &u.UserType, true, &u.Nulls, fUserType)
 		case "isAdmin":
-			f, err = fIsAdmin, s.boolean(i, "isAdmin", &u.IsAdmin)
+			f, err = fIsAdmin, s.boolean(i, "isAdmin", &u.IsAdmin, &u.Nulls, fIsAdmin)
 		case "isMfaCapable":
-			f, err = fIsMfaCapable, s.boolean(i, "isMfaCapable", &u.IsMfaCapable)
+			f, err = fIsMfaCapable, s.boolean(i, "isMfaCapable", &u.IsMfaCapable, &u.Nulls, fIsMfaCapable)
 		case "isMfaRegistered":
-			f, err = fIsMfaRegistered, s.boolean(i, "isMfaRegistered", &u.IsMfaRegistered)
+			f, err = fIsMfaRegistered, s.boolean(i, "isMfaRegistered", &u.IsMfaRegistered, &u.Nulls, fIsMfaRegistered)
 		case "isPasswordlessCapable":
-			f, err = fIsPasswordlessCapable, s.boolean(i, "isPasswordlessCapable", &u.IsPasswordlessCapable)
+			f, err = fIsPasswordlessCapable, s.boolean(i, "isPasswordlessCapable", &u.IsPasswordlessCapable, &u.Nulls, fIsPasswordlessCapable)
 		case "isSsprCapable":
-			f, err = fIsSsprCapable, s.boolean(i, "isSsprCapable", &u.IsSsprCapable)
+			f, err = fIsSsprCapable, s.boolean(i, "isSsprCapable", &u.IsSsprCapable, &u.Nulls, fIsSsprCapable)
 		case "isSsprEnabled":
-			f, err = fIsSsprEnabled, s.boolean(i, "isSsprEnabled", &u.IsSsprEnabled)
+			f, err = fIsSsprEnabled, s.boolean(i, "isSsprEnabled", &u.IsSsprEnabled, &u.Nulls, fIsSsprEnabled)
 		case "isSsprRegistered":
-			f, err = fIsSsprRegistered, s.boolean(i, "isSsprRegistered", &u.IsSsprRegistered)
+			f, err = fIsSsprRegistered, s.boolean(i, "isSsprRegistered", &u.IsSsprRegistered, &u.Nulls, fIsSsprRegistered)
 		case "isSystemPreferredAuthenticationMethodEnabled":
-			f, err = fIsSystemPreferredEnabled, s.boolean(i, "isSystemPreferredAuthenticationMethodEnabled", &u.IsSystemPreferredAuthenticationMethodEnabled)
+			f, err = fIsSystemPreferredEnabled, s.boolean(i, "isSystemPreferredAuthenticationMethodEnabled", &u.IsSystemPreferredAuthenticationMethodEnabled, &u.Nulls, fIsSystemPreferredEnabled)
 		case "systemPreferredAuthenticationMethods":
-			f, err = fSystemPreferredMethods, s.strings(i, "systemPreferredAuthenticationMethods", &u.SystemPreferredAuthenticationMethods)
+			f, err = fSystemPreferredMethods, s.strings(i, "systemPreferredAuthenticationMethods", &u.SystemPreferredAuthenticationMethods, &u.Nulls, fSystemPreferredMethods)
 		case "userPreferredMethodForSecondaryAuthentication":
-			f, err = fUserPreferredMethod, s.str(i, "userPreferredMethodForSecondaryAuthentication", &u.UserPreferredMethodForSecondaryAuthentication, true)
+			f, err = fUserPreferredMethod, s.str(i, "userPreferredMethodForSecondaryAuthentication", &u.UserPreferredMethodForSecondaryAuthentication, true, &u.Nulls, fUserPreferredMethod)
 		case "methodsRegistered":
-			f, err = fMethodsRegistered, s.strings(i, "methodsRegistered", &u.MethodsRegistered)
+			f, err = fMethodsRegistered, s.strings(i, "methodsRegistered", &u.MethodsRegistered, &u.Nulls, fMethodsRegistered)
 		case "lastUpdatedDateTime":
 			f, err = fLastUpdatedDateTime, s.timestamp(i, u)
 		case "defaultMfaMethod":
-			f, err = fDefaultMfaMethod, s.str(i, "defaultMfaMethod", &u.DefaultMfaMethod, true)
+			f, err = fDefaultMfaMethod, s.str(i, "defaultMfaMethod", &u.DefaultMfaMethod, true, &u.Nulls, fDefaultMfaMethod)
 		default: // unknown properties and @odata annotations
 			err = s.syntax(d.SkipValue())
 		}
@@ -624,8 +664,16 @@ func (s *scanner) wrongKind(i int, name, want string, k jsontext.Kind) error {
 	return s.fail(fmt.Sprintf("userRegistrationDetails[%d].%s", i, name), "want %s, got %s", want, kindName(k))
 }
 
-func (s *scanner) boolean(i int, name string, dst *bool) error {
+// boolean reads a boolean; null reads as false and sets the property's bit
+// in nulls (Graph's schema lets several flags be null, and a service can
+// bend its contract: the row is kept and the controls judge it).
+func (s *scanner) boolean(i int, name string, dst *bool, nulls *uint32, bit int) error {
 	k := s.dec.PeekKind()
+	if k == 'n' {
+		*nulls |= 1 << bit
+		_, err := s.dec.ReadToken()
+		return s.syntax(err)
+	}
 	if k != 't' && k != 'f' {
 		if k == 0 {
 			_, err := s.dec.ReadToken()
@@ -641,12 +689,13 @@ func (s *scanner) boolean(i int, name string, dst *bool) error {
 	return nil
 }
 
-// str reads a string (null reads as ""); intern shares the storage of
-// low-cardinality values such as enums.
-func (s *scanner) str(i int, name string, dst *string, intern bool) error {
+// str reads a string (null reads as "" and sets the property's bit in
+// nulls); intern shares the storage of low-cardinality values such as enums.
+func (s *scanner) str(i int, name string, dst *string, intern bool, nulls *uint32, bit int) error {
 	switch k := s.dec.PeekKind(); k {
 	case '"':
 	case 'n':
+		*nulls |= 1 << bit
 		_, err := s.dec.ReadToken()
 		return s.syntax(err)
 	case 0:
@@ -683,11 +732,14 @@ func (s *scanner) interned(b []byte) string {
 	return v
 }
 
-func (s *scanner) strings(i int, name string, dst *[]string) error {
+// strings reads an array of strings; null reads as empty and sets the
+// property's bit in nulls.
+func (s *scanner) strings(i int, name string, dst *[]string, nulls *uint32, bit int) error {
 	d := s.dec
 	switch k := d.PeekKind(); k {
 	case '[':
 	case 'n':
+		*nulls |= 1 << bit
 		_, err := d.ReadToken()
 		*dst = []string{}
 		return s.syntax(err)
@@ -729,7 +781,7 @@ func (s *scanner) strings(i int, name string, dst *[]string) error {
 
 func (s *scanner) timestamp(i int, u *UserRegistrationDetails) error {
 	const name = "lastUpdatedDateTime"
-	if err := s.str(i, name, &u.LastUpdatedDateTime, false); err != nil {
+	if err := s.str(i, name, &u.LastUpdatedDateTime, false, &u.Nulls, fLastUpdatedDateTime); err != nil {
 		return err
 	}
 	v := u.LastUpdatedDateTime

@@ -43,7 +43,8 @@ func TestScanRejectsBadInput(t *testing.T) {
 		{"malformed", `{"schemaVersion":1,,}`, ":1: malformed JSON"},
 		{"truncated", doc(user("a", ""))[:120], "the snapshot is truncated"},
 		{"wrong type deep", doc(user("a", ""), strings.Replace(user("b", ""), `"isAdmin":false`, `"isAdmin":"yes"`, 1)), ": userRegistrationDetails[1].isAdmin: want boolean, got string"},
-		{"null boolean", doc(strings.Replace(user("a", ""), `"isMfaCapable":true`, `"isMfaCapable":null`, 1)), ": userRegistrationDetails[0].isMfaCapable: want boolean, got null"},
+		{"boolean as number", doc(strings.Replace(user("a", ""), `"isMfaCapable":true`, `"isMfaCapable":1`, 1)), ": userRegistrationDetails[0].isMfaCapable: want boolean, got number"},
+		{"null id", doc(strings.Replace(user("a", ""), `"id":"a"`, `"id":null`, 1)), ": userRegistrationDetails[0].id: empty"},
 		{"method not a string", doc(strings.Replace(user("a", ""), `["microsoftAuthenticatorPush"]`, `["x", 3]`, 1)), ": userRegistrationDetails[0].methodsRegistered[1]: want string, got number"},
 		{"user not an object", doc(`"a"`), ": userRegistrationDetails[0]: want object, got string"},
 		{"missing required property", doc(strings.Replace(user("a", ""), `"isAdmin":false,`, ``, 1)), ": userRegistrationDetails[0].isAdmin: missing"},
@@ -175,5 +176,55 @@ func TestIncompleteManifest(t *testing.T) {
 	m, err := PeekManifest(p)
 	if err != nil || m.PagingComplete == nil || *m.PagingComplete {
 		t.Errorf("PeekManifest = %+v, %v", m, err)
+	}
+}
+
+// Every property may be null (the schema allows it for some, a service can
+// bend its contract for the others): the row is kept, the null recorded.
+func TestScanKeepsNullsAndNamesUnknowns(t *testing.T) {
+	row := user("a", "")
+	for _, p := range PropertyNames {
+		if p == "id" || p == "defaultMfaMethod" {
+			continue
+		}
+		i := strings.Index(row, `"`+p+`":`)
+		if i < 0 {
+			t.Fatalf("test row lacks %s", p)
+		}
+		j := i + len(p) + 3
+		end := strings.IndexAny(row[j:], ",}")
+		if row[j] == '[' {
+			end = strings.Index(row[j:], "]") + 1
+		}
+		row = row[:j] + "null" + row[j+end:]
+	}
+	p := writeTemp(t, "snapshot.json", doc(row, strings.Replace(user("b", ""), `"userType":"member"`, `"userType":"Guest"`, 1), strings.Replace(user("c", ""), `"userType":"member"`, `"userType":"unknownFutureValue"`, 1)))
+	var got []UserRegistrationDetails
+	if _, err := Scan(context.Background(), p, ScanOptions{}, func(c []UserRegistrationDetails) error { got = append(got, c...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	a := got[0]
+	for _, p := range PropertyNames {
+		if want := p != "id" && p != "defaultMfaMethod"; a.IsNull(p) != want {
+			t.Errorf("IsNull(%s) = %v, want %v", p, a.IsNull(p), want)
+		}
+	}
+	if a.IsAdmin || a.IsMfaCapable || a.AdminKnown() || a.MethodsRegistered == nil || len(a.MethodsRegistered) != 0 {
+		t.Errorf("null row read as %+v", a)
+	}
+	want := "userType isAdmin isMfaCapable isMfaRegistered isPasswordlessCapable isSsprCapable isSsprEnabled isSsprRegistered isSystemPreferredAuthenticationMethodEnabled methodsRegistered"
+	if got := strings.Join(a.Unknown(), " "); got != want {
+		t.Errorf("Unknown() = %s, want %s", got, want)
+	}
+	if u := got[1].Unknown(); u != nil || !IsGuest(got[1].UserType) || got[1].UserType != "Guest" {
+		t.Errorf("Guest: Unknown() = %v, userType %q (kept as written)", u, got[1].UserType)
+	}
+	if u := got[2].Unknown(); strings.Join(u, ",") != "userType" {
+		t.Errorf("unknownFutureValue: Unknown() = %v", u)
+	}
+	// A rewritten row keeps its nulls.
+	b, err := a.MarshalJSON()
+	if err != nil || !strings.Contains(string(b), `"isAdmin":null`) || !strings.Contains(string(b), `"methodsRegistered":null`) || strings.Contains(string(b), `"id":null`) {
+		t.Errorf("MarshalJSON = %s, %v", b, err)
 	}
 }

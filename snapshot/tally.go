@@ -35,6 +35,13 @@ type Counts struct {
 	SystemPreferredEnabled int64
 	// Methods counts users per name in methodsRegistered.
 	Methods map[string]int64
+	// Unknown counts the users a share over this scope could not place or
+	// judge: users of the scope whose row leaves a value the controls need
+	// unknown (a null flag counts as not capable), plus the users who might
+	// belong to it but cannot be placed (a null or unknown userType for
+	// member and guest, a null isAdmin for admin). Users counts neither kind
+	// of the latter.
+	Unknown int64
 }
 
 func (c *Counts) add(u *UserRegistrationDetails) {
@@ -66,6 +73,7 @@ func (c *Counts) Merge(o *Counts) {
 	c.SsprEnabled += o.SsprEnabled
 	c.SsprRegistered += o.SsprRegistered
 	c.SystemPreferredEnabled += o.SystemPreferredEnabled
+	c.Unknown += o.Unknown
 	if len(o.Methods) > 0 && c.Methods == nil {
 		c.Methods = make(map[string]int64, len(o.Methods))
 	}
@@ -86,18 +94,31 @@ type Tally struct {
 	All, Member, Guest, Admin Counts
 }
 
-// Add counts one user in every scope it belongs to. userType is compared as
-// Graph spells it; other values (unknownFutureValue, "") count in "all" only.
+// Add counts one user in every scope it belongs to. userType is compared
+// case-insensitively; other values (unknownFutureValue, "", null) count in
+// "all" only, and as unknown in member and guest. A null isAdmin keeps the
+// user out of admin and counts as unknown there.
 func (t *Tally) Add(u *UserRegistrationDetails) {
+	unknown := b2i(u.Nulls&unknownMask != 0 || !u.UserTypeKnown())
 	t.All.add(u)
-	switch u.UserType {
-	case "member":
+	t.All.Unknown += unknown
+	switch {
+	case IsMember(u.UserType):
 		t.Member.add(u)
-	case "guest":
+		t.Member.Unknown += unknown
+	case IsGuest(u.UserType):
 		t.Guest.add(u)
+		t.Guest.Unknown += unknown
+	default:
+		t.Member.Unknown++
+		t.Guest.Unknown++
 	}
-	if u.IsAdmin {
+	switch {
+	case !u.AdminKnown():
+		t.Admin.Unknown++
+	case u.IsAdmin:
 		t.Admin.add(u)
+		t.Admin.Unknown += unknown
 	}
 }
 

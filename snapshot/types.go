@@ -1,5 +1,13 @@
 package snapshot
 
+import (
+	"bytes"
+	"strings"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
 // SchemaVersion is the version of the snapshot document this package reads and writes.
 const SchemaVersion = 1
 
@@ -54,6 +62,9 @@ type Manifest struct {
 	// Summaries says, for each summary scope, whether Graph returned it or
 	// it was derived from the per-user list.
 	Summaries []SummarySource `json:"summaries,omitempty"`
+	// MethodsPolicy records where the authentication methods policy section
+	// came from (fetch --include policy); nil without one.
+	MethodsPolicy *PolicySource `json:"methodsPolicy,omitempty"`
 }
 
 // TimeRange is a closed range of RFC 3339 times.
@@ -137,6 +148,129 @@ type UserRegistrationDetails struct {
 	// DefaultMfaMethod exists only in the beta API.
 	DefaultMfaMethod string `json:"defaultMfaMethod,omitempty"`
 
+	// Nulls has bit 1<<k set when the k-th property of PropertyNames was
+	// null in the row; the field then holds its zero value. Graph's schema
+	// lets isAdmin, userType, isSystemPreferredAuthenticationMethodEnabled
+	// and the collections be null, and a service can bend its contract for
+	// the others: the loader keeps such rows and leaves the judgement to
+	// the controls (see Unknown).
+	Nulls uint32 `json:"-"`
+
 	// Offset is the byte offset of the object in the snapshot, or -1.
 	Offset int64 `json:"-"`
+}
+
+// PropertyNames are the userRegistrationDetails properties the loader
+// reads, in the order of the bits of UserRegistrationDetails.Nulls.
+var PropertyNames = [...]string{
+	fID: "id", fUserPrincipalName: "userPrincipalName", fUserDisplayName: "userDisplayName",
+	fUserType: "userType", fIsAdmin: "isAdmin", fIsMfaCapable: "isMfaCapable",
+	fIsMfaRegistered: "isMfaRegistered", fIsPasswordlessCapable: "isPasswordlessCapable",
+	fIsSsprCapable: "isSsprCapable", fIsSsprEnabled: "isSsprEnabled", fIsSsprRegistered: "isSsprRegistered",
+	fIsSystemPreferredEnabled: "isSystemPreferredAuthenticationMethodEnabled",
+	fSystemPreferredMethods:   "systemPreferredAuthenticationMethods",
+	fUserPreferredMethod:      "userPreferredMethodForSecondaryAuthentication",
+	fMethodsRegistered:        "methodsRegistered", fLastUpdatedDateTime: "lastUpdatedDateTime",
+	fDefaultMfaMethod: "defaultMfaMethod",
+}
+
+// IsNull reports whether the property name was null in the row.
+func (u *UserRegistrationDetails) IsNull(name string) bool {
+	for k, n := range PropertyNames {
+		if n == name {
+			return u.Nulls&(1<<k) != 0
+		}
+	}
+	return false
+}
+
+// unknownMask are the properties the controls need: a null one leaves the
+// user's standing unknown.
+const unknownMask = 1<<fIsAdmin | 1<<fUserType | 1<<fIsMfaCapable | 1<<fIsMfaRegistered |
+	1<<fIsPasswordlessCapable | 1<<fIsSsprCapable | 1<<fIsSsprEnabled | 1<<fIsSsprRegistered |
+	1<<fIsSystemPreferredEnabled | 1<<fMethodsRegistered
+
+// UserTypeKnown reports whether userType is one the controls can place:
+// member or guest, in any case (the service has varied the case of its
+// enum values). unknownFutureValue, a member added after this release, an
+// empty string and null are not.
+func (u *UserRegistrationDetails) UserTypeKnown() bool {
+	return IsMember(u.UserType) || IsGuest(u.UserType)
+}
+
+// IsMember and IsGuest compare a userType case-insensitively.
+func IsMember(userType string) bool { return strings.EqualFold(userType, "member") }
+
+// IsGuest reports whether userType is guest, in any case.
+func IsGuest(userType string) bool { return strings.EqualFold(userType, "guest") }
+
+// Unknown returns, in PropertyNames order, the properties the controls need
+// that this row leaves unknown: isAdmin, userType, a capability flag or
+// methodsRegistered null, or a userType that is neither member nor guest.
+// It returns nil for a complete row, without allocating.
+func (u *UserRegistrationDetails) Unknown() []string {
+	bits := u.Nulls & unknownMask
+	if !u.UserTypeKnown() {
+		bits |= 1 << fUserType
+	}
+	if bits == 0 {
+		return nil
+	}
+	var out []string
+	for k, n := range PropertyNames {
+		if bits&(1<<k) != 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// AdminKnown reports whether isAdmin was given (not null).
+func (u *UserRegistrationDetails) AdminKnown() bool { return u.Nulls&(1<<fIsAdmin) == 0 }
+
+// MarshalJSON writes the row with Graph's property names, in the struct's
+// order, null where the row had null, so a rewritten snapshot (a
+// pseudonymised copy) keeps them.
+func (u UserRegistrationDetails) MarshalJSON() ([]byte, error) {
+	type plain UserRegistrationDetails
+	b, err := json.Marshal(plain(u), encodeV1)
+	if err != nil || u.Nulls == 0 {
+		return b, err
+	}
+	nulls := map[string]bool{}
+	for k, n := range PropertyNames {
+		if u.Nulls&(1<<k) != 0 {
+			nulls[n] = true
+		}
+	}
+	dec := jsontext.NewDecoder(bytes.NewReader(b))
+	if _, err := dec.ReadToken(); err != nil { // {
+		return nil, err
+	}
+	out := append(make([]byte, 0, len(b)), '{')
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, err
+		}
+		name := tok.String() // before the next read voids the token
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out, err = jsontext.AppendQuote(out, name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ':')
+		if nulls[name] {
+			out = append(out, "null"...)
+		} else {
+			out = append(out, v...)
+		}
+	}
+	return append(out, '}'), nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-json-experiment/json"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -88,6 +89,8 @@ func TestScanUsage(t *testing.T) {
 		{"bad start", strings.Replace(good, `"2026-10-27T08:00:00Z"`, `"yesterday"`, 1), `usage.start: "yesterday" is not an RFC 3339 time`},
 		{"bad source", strings.Replace(good, `"activitySource":"graph"`, `"activitySource":"guess"`, 1), `usage.activitySource: "guess" is not one of graph, derived`},
 		{"wrong type", strings.Replace(good, `"successActivityCount":3`, `"successActivityCount":"3"`, 1), "usage.userSignInsByAuthMethodSummary[0].successActivityCount: want integer, got string"},
+		{"day count of the wrong type", strings.Replace(good, `"userMfaSignInSummary":[]`, `"userMfaSignInSummary":[{"createdDateTime":"2026-11-01T00:00:00Z","multiFactorSignIns":1,"singleFactorSignIns":0,"totalSignIns":"2"}]`, 1),
+			"usage.userMfaSignInSummary[0].totalSignIns: want integer, got string"},
 		{"negative", strings.Replace(good, `"successActivityCount":3`, `"successActivityCount":-3`, 1), "usage.userSignInsByAuthMethodSummary[0].successActivityCount: negative count"},
 	}
 	for _, tt := range tests {
@@ -127,5 +130,51 @@ func TestActivityTally(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, tally.Activity()); diff != "" {
 		t.Errorf("Activity (-want +got):\n%s", diff)
+	}
+}
+
+// A day that lacks a count (or gives it as null) is kept, named by Problem
+// and written again without it, so the controls see the same gap as the Go
+// summaries.
+func TestScanUsageMissingCount(t *testing.T) {
+	days := `[{"createdDateTime":"2026-11-01T00:00:00Z","multiFactorSignIns":1,"singleFactorSignIns":0},` +
+		`{"createdDateTime":"2026-11-02T00:00:00Z","multiFactorSignIns":null,"singleFactorSignIns":0,"totalSignIns":4},` +
+		`{"createdDateTime":"2026-11-03T00:00:00Z","multiFactorSignIns":3,"singleFactorSignIns":1,"totalSignIns":4}]`
+	u := `{"period":"d30","start":"2026-10-27T08:00:00Z","end":"2026-11-26T08:00:00Z","userRegistrationActivity":[],"activitySource":"graph","userMfaSignInSummary":` + days + `,"userSignInsByAuthMethodSummary":[],"signInsSource":"graph"}`
+	d := doc(user("a", ""))
+	p := writeTemp(t, "snapshot.json", strings.TrimSuffix(d, "}\n")+",\n\"usage\":"+u+"}\n")
+	info, err := Scan(context.Background(), p, ScanOptions{}, func([]UserRegistrationDetails) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := info.Usage.UserMfaSignInSummary
+	wantProblem := []string{"missing totalSignIns", "missing multiFactorSignIns", ""}
+	for i, d := range got {
+		if p := d.Problem(info.Usage.Start, info.Usage.End); p != wantProblem[i] {
+			t.Errorf("day %d: problem %q, want %q", i, p, wantProblem[i])
+		}
+	}
+	for i, want := range []string{
+		`{"createdDateTime":"2026-11-01T00:00:00Z","multiFactorSignIns":1,"singleFactorSignIns":0}`,
+		`{"createdDateTime":"2026-11-02T00:00:00Z","singleFactorSignIns":0,"totalSignIns":4}`,
+		`{"createdDateTime":"2026-11-03T00:00:00Z","multiFactorSignIns":3,"singleFactorSignIns":1,"totalSignIns":4}`,
+	} {
+		b, err := got[i].MarshalJSON()
+		if err != nil || string(b) != want {
+			t.Errorf("day %d written as %s (%v), want %s", i, b, err, want)
+		}
+	}
+}
+
+// TypeError words a wrongly typed value as the loader does, for fetch.
+func TestTypeError(t *testing.T) {
+	var v FeatureSummary
+	err := json.Unmarshal([]byte(`{"totalUserCount":3,"userRegistrationFeatureCounts":[{"feature":"mfaCapable","userCount":"2"}]}`), &v)
+	msg, ok := TypeError("usersRegisteredByFeature", err)
+	if want := "usersRegisteredByFeature.userRegistrationFeatureCounts[0].userCount: want integer, got string"; !ok || msg != want {
+		t.Errorf("TypeError = %q, %v; want %q", msg, ok, want)
+	}
+	if _, ok := TypeError("x", json.Unmarshal([]byte(`{`), &v)); ok {
+		t.Error("a syntax error was worded as a type error")
 	}
 }

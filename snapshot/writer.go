@@ -36,7 +36,10 @@ type Writer struct {
 	offset int64
 	users  int64
 	closed bool
-	usage  *Usage // written before the manifest when set (SetUsage)
+	roles  *Roles         // written before the manifest when set (SetRoles)
+	groups []RoleGroup    // written before the manifest when set (SetExclusionGroups)
+	usage  *Usage         // written before the manifest when set (SetUsage)
+	policy *MethodsPolicy // written before the manifest when set (SetMethodsPolicy)
 }
 
 const (
@@ -165,6 +168,12 @@ func (w *Writer) Close(feature []FeatureSummary, method []MethodSummary, m Manif
 		return m, err
 	}
 	if err := w.writeUsage(); err != nil {
+		return m, err
+	}
+	if err := w.writeRoles(); err != nil {
+		return m, err
+	}
+	if err := w.writeMethodsPolicy(); err != nil {
 		return m, err
 	}
 	b, err := json.Marshal(m, encodeV1)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/authgate/authgate/result"
+	"github.com/authgate/authgate/snapshot"
 )
 
 // Input is one side of a comparison.
@@ -26,6 +27,9 @@ type Input struct {
 	// Usage is the usage section's figures; nil when the snapshot (or the
 	// results JSON file) has none.
 	Usage *result.UsageSummary
+	// Policy is the snapshot's authentication methods policy section; nil
+	// without one (and for a results JSON file).
+	Policy *snapshot.MethodsPolicy
 }
 
 // Control is what a comparison keeps of a control.
@@ -162,6 +166,8 @@ type Report struct {
 	Controls []ControlDiff `json:"controls"`
 	// Usage compares the usage sections; nil when neither input has one.
 	Usage *UsageDiff `json:"usage,omitempty"`
+	// Policy compares the methods policy sections; nil when neither has one.
+	Policy *PolicyDiff `json:"methodsPolicy,omitempty"`
 }
 
 // Scopes and Features are the coverage rows, in output order.
@@ -281,5 +287,6 @@ func Compare(old, new *Input) *Report {
 		rep.Controls = append(rep.Controls, d)
 	}
 	rep.Usage = CompareUsage(old.Usage, new.Usage)
+	rep.Policy = ComparePolicy(old.Policy, new.Policy)
 	return rep
 }

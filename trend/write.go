@@ -72,6 +72,7 @@ func writeText(b *bufio.Writer, rep *Report, limit int) {
 		fmt.Fprintf(b, "  %-7s %-23s %6s -> %6s  %6s  (%d/%d -> %d/%d)\n", c.Scope, c.Feature, pct(c.Old), pct(c.New), points(c.Delta), c.OldCount, c.OldUsers, c.NewCount, c.NewUsers)
 	}
 	writeUsageText(b, rep.Usage)
+	writePolicyText(b, rep.Policy)
 	b.WriteString("\nViolations per control (new, resolved, unchanged)\n")
 	for _, d := range rep.Controls {
 		status := d.NewStatus
@@ -110,6 +111,7 @@ func writeMarkdown(b *bufio.Writer, rep *Report, limit int) {
 		}
 	}
 	writeUsageMarkdown(b, rep.Usage)
+	writePolicyMarkdown(b, rep.Policy)
 	b.WriteString("\n### Violations\n\n| Control | Status | New | Resolved | Unchanged |\n|---|---|--:|--:|--:|\n")
 	for _, d := range rep.Controls {
 		status := d.NewStatus

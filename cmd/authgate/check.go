@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/reports"
@@ -25,15 +26,18 @@ func addPolicyFlags(fs *pflag.FlagSet, o *gate.Options, withPolicy bool) {
 	fs.StringVar(&o.Config, "config", "", "configuration `FILE` (authgate.yaml with params:)")
 	fs.StringArrayVar(&o.Sets, "set", nil, "set a parameter, `name=value` (repeatable; the value is YAML: 0.9, [a, b])")
 	fs.StringArrayVar(&o.AllowBuiltins, "allow-builtin", nil, "let policies use a sandboxed Rego builtin (`NAME`: http.send, net.*, opa.runtime, ...)")
+	enumFlag(fs, "allow-builtin", evaluator.DeniedBuiltins...)
 }
 
 // addEvalFlags registers the flags of an evaluation: waivers, gate,
 // clock, limits, baseline and pseudonymisation.
 func addEvalFlags(fs *pflag.FlagSet, o *gate.Options) {
 	fs.StringVar(&o.Waivers, "waivers", "", "waivers `FILE` (YAML): accepted risks with owner, reason and expiry; adds to authgate.yaml's waivers")
-	fs.StringVar(&o.FailOn, "fail-on", "high", "lowest severity that fails the gate: critical|high|medium|low|info|none")
+	fs.StringVar(&o.FailOn, "fail-on", "high", "lowest `SEVERITY` that fails the gate: "+strings.Join(gate.FailOnValues, "|"))
+	enumFlag(fs, "fail-on", gate.FailOnValues...)
 	fs.StringVar(&o.EvalMode, "eval-mode", "stream", "evaluation `MODE`: stream (chunked, parallel) or document (whole document at once)")
-	fs.StringVar(&o.Now, "now", "", "evaluation time (RFC 3339) that time.now_ns returns; default: the snapshot's fetchedAt")
+	enumFlag(fs, "eval-mode", string(evaluator.ModeStream), string(evaluator.ModeDocument))
+	fs.StringVar(&o.Now, "now", "", "evaluation `TIME` (RFC 3339) that time.now_ns returns; default: the snapshot's fetchedAt")
 	fs.Int64Var(&o.MaxSnapshotBytes, "max-snapshot-bytes", snapshot.DefaultMaxBytes, "refuse snapshots larger than `N` bytes")
 	fs.DurationVar(&o.Timeout, "timeout", gate.DefaultTimeout, "give up with exit 4 (inconclusive) when the evaluation takes longer than `DURATION`")
 	fs.StringVar(&o.Baseline, "baseline", "", "earlier snapshot `FILE` of the tenant: adds the trend controls AM-TRD-01..03 and a coverage-over-time chart")
@@ -41,17 +45,23 @@ func addEvalFlags(fs *pflag.FlagSet, o *gate.Options) {
 	fs.StringVar(&o.PseudonymKeyFile, "pseudonym-key-file", "", "read the pseudonym key from `FILE` instead of $"+pseudonym.EnvKey)
 }
 
-// addCheckFlags registers check's flags on fs (run adds fetch's).
-func addCheckFlags(fs *pflag.FlagSet, o *gate.Options) {
+// addCheckFlags registers check's flags on fs (run adds fetch's, whose
+// --quiet it shares).
+func addCheckFlags(fs *pflag.FlagSet, o *gate.Options, quiet *bool) {
 	fs.StringVar(&o.Snapshot, "snapshot", "", "snapshot `FILE` to check (required)")
 	addPolicyFlags(fs, o, true)
 	fs.StringVar(&o.Format, "format", "text", "output `FORMAT` for stdout or -o: "+strings.Join(reports.Formats(), "|"))
 	fs.StringVarP(&o.OutputFile, "output-file", "o", "", "write the --format output to `FILE` instead of stdout")
-	fs.StringArrayVar(&o.ExtraOutputs, "output", nil, "also write `FORMAT=PATH` (repeatable)")
+	fs.StringArrayVar(&o.ExtraOutputs, "output", nil, "also write another format, `FORMAT=PATH` (repeatable)")
+	enumFlag(fs, "format", reports.Formats()...)
+	enumFlag(fs, "output", reports.Formats()...)
 	fs.IntVar(&o.MaxPerControl, "max-per-control", 0, "violations listed per control (0: the format's default, 1000 in sarif and junit)")
 	addEvalFlags(fs, o)
 	fs.StringVar(&o.Evidence, "evidence", "", "also write an evidence bundle (tar.gz) to `FILE`")
 	fs.StringVar(&o.SignKey, "sign-key", "", "sign the evidence bundle's manifest with this Ed25519 private key `FILE` (authgate evidence keygen)")
+	if fs.Lookup("quiet") == nil {
+		fs.BoolVarP(quiet, "quiet", "q", false, "no progress display or progress lines on stderr (shown when an evaluation takes over 5 s)")
+	}
 }
 
 // prepare validates o through the pipeline, naming this binary in results.
@@ -62,8 +72,9 @@ func prepare(ctx context.Context, o gate.Options) (*gate.Plan, error) {
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o gate.Options
+	var quiet bool
 	fs := newFlagSet("check", "check --snapshot FILE [flags]", stdout)
-	addCheckFlags(fs, &o)
+	addCheckFlags(fs, &o, &quiet)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -73,29 +84,37 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.Snapshot == "" {
 		return usagef("check: --snapshot FILE is required")
 	}
+	prog := newEvalProgress(stderr, quiet)
+	o.OnUsers = prog.onUsers()
 	plan, err := prepare(ctx, o)
 	if err != nil {
 		return err
 	}
-	_, err = check(ctx, plan, o.Evidence, stdout, stderr)
+	_, err = check(ctx, plan, o.Evidence, prog, stdout, stderr)
 	return err
 }
 
 // check runs a prepared plan and writes its outputs and, when asked, an
 // evidence bundle. It returns errGateFailed, after writing everything, when
-// the verdict is fail.
-func check(ctx context.Context, plan *gate.Plan, bundle string, stdout, stderr io.Writer) (*result.Result, error) {
+// the verdict is fail. prog, when not nil, shows the evaluation's progress
+// (its OnUsers must be the plan's).
+func check(ctx context.Context, plan *gate.Plan, bundle string, prog *evalProgress, stdout, stderr io.Writer) (*result.Result, error) {
+	prog.begin(len(plan.Controls()))
 	out, err := gate.Run(ctx, plan)
+	prog.end(err)
 	if err != nil {
 		return nil, err
 	}
 	res := out.Result
 	warnWaivers(stderr, res)
+	for _, w := range plan.ExclusionWarnings(res) {
+		fmt.Fprintf(stderr, "authgate: warning: %s\n", reports.Sanitize(w)) // entries come from a config file
+	}
 	if err := plan.Write(out, stdout); err != nil {
 		return nil, err
 	}
 	if bundle != "" {
-		if _, err := createBundle(ctx, plan, bundle, stderr); err != nil {
+		if _, err := createBundle(ctx, plan, out, bundle, stderr); err != nil {
 			return nil, err
 		}
 	}

@@ -20,22 +20,33 @@ type command struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	// subs are the subcommands of a group (policy, evidence); nil otherwise.
+	subs []command
 }
 
 // commands lists the subcommands in the order `authgate --help` shows them.
 func commands() []command {
 	return []command{
-		{"check", "evaluate controls against a snapshot and gate on the result", cmdCheck},
-		{"fetch", "snapshot Microsoft Graph's authentication-methods reports", cmdFetch},
-		{"run", "fetch, then check, in one command (for CI)", cmdRun},
-		{"policy", "test, list and document policies (the built-in pack and yours)", cmdPolicy},
-		{"diff", "compare two snapshots (or results JSON): coverage and violations new, resolved, unchanged", cmdDiff},
-		{"evidence", "create, verify and sign evidence bundles for auditors", cmdEvidence},
-		{"reveal", "map pseudonym tokens back to users, for the key holder", cmdReveal},
-		{"demo", "fetch from the built-in Graph emulator and check, writing every report", cmdDemo},
-		{"version", "print the version, commit and OPA version", cmdVersion},
+		{"check", "evaluate controls against a snapshot and gate on the result", cmdCheck, nil},
+		{"fetch", "snapshot Microsoft Graph's authentication-methods reports", cmdFetch, nil},
+		{"run", "fetch, then check, in one command (for CI)", cmdRun, nil},
+		{"policy", "test, list and document policies (the built-in pack and yours)", cmdPolicy, policySubcommands},
+		{"diff", "compare two snapshots (or results JSON): coverage and violations new, resolved, unchanged", cmdDiff, nil},
+		{"evidence", "create, verify and sign evidence bundles for auditors", cmdEvidence, evidenceSubcommands},
+		{"reveal", "map pseudonym tokens back to users, for the key holder", cmdReveal, nil},
+		{"demo", "fetch from the built-in Graph emulator and check, writing every report", cmdDemo, nil},
+		{"version", "print the version, commit and OPA version", cmdVersion, nil},
+		{"completion", "print a shell completion script: bash, zsh, fish or powershell", cmdCompletion, nil},
+		{"help", "print the help of a command: authgate help check, authgate help policy test", cmdHelp, nil},
 	}
 }
+
+// outputHelp is the one meaning of -o, shown by every command that has it.
+const outputHelp = `Output files (every command):
+  -o, --output-file FILE   the command's main output: fetch's snapshot, check's and
+                           run's --format report, diff's comparison, evidence's bundle
+  --output FORMAT=PATH     check and run only: also write another format (repeatable)
+`
 
 const exitCodesHelp = `Exit codes (every command):
   0  pass
@@ -49,7 +60,7 @@ func writeHelp(w io.Writer) {
 	fmt.Fprintf(w, "authgate keeps a Microsoft Entra tenant honest about how its people sign in.\n\n")
 	fmt.Fprintf(w, "Usage:\n  authgate <command> [flags]\n\nCommands:\n")
 	writeCommands(w, commands())
-	fmt.Fprintf(w, "\nRun 'authgate <command> --help' for a command's flags.\n\n%s", exitCodesHelp)
+	fmt.Fprintf(w, "\nRun 'authgate help <command>' or 'authgate <command> --help' for a command's flags.\n\n%s\n%s", outputHelp, exitCodesHelp)
 }
 
 // writeCommands lists commands with their summaries, aligned.
@@ -108,9 +119,19 @@ func dispatchSub(ctx context.Context, group, synopsis string, cs []command, args
 		return usagef("%sno %s given (valid: %s)", prefix, kind, strings.Join(names, ", "))
 	}
 	switch args[0] {
-	case "-h", "--help", "help":
+	case "-h", "--help":
 		help(stdout)
 		return nil
+	case "help":
+		if group == "" {
+			break // authgate help CMD: the help command
+		}
+		if len(args) == 1 {
+			help(stdout)
+			return nil
+		}
+		// authgate policy help test is authgate help policy test
+		return cmdHelp(ctx, append([]string{group}, args[1:]...), stdout, stderr)
 	}
 	for _, c := range cs {
 		if c.name == args[0] {
@@ -124,10 +145,17 @@ func dispatchSub(ctx context.Context, group, synopsis string, cs []command, args
 // of exiting, and prints its help to stdout when asked.
 func newFlagSet(name, synopsis string, stdout io.Writer) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	if c, ok := stdout.(*flagCollector); ok {
+		c.fs = fs // completion and the tests read the command's flags
+	}
 	fs.SortFlags = false
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(stdout, "Usage:\n  authgate %s\n\nFlags:\n%s\n%s", synopsis, fs.FlagUsages(), exitCodesHelp)
+		fmt.Fprintf(stdout, "Usage:\n  authgate %s\n\nFlags:\n%s\n", synopsis, fs.FlagUsages())
+		if fs.Lookup("output-file") != nil {
+			fmt.Fprintf(stdout, "%s\n", outputHelp)
+		}
+		fmt.Fprint(stdout, exitCodesHelp)
 	}
 	return fs
 }

@@ -75,11 +75,17 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		cloud:         "global",
 		graphURL:      srv.GraphURL(),
 		authorityHost: srv.AuthorityHost(),
-		api:           "v1.0",
+		api:           "beta",                     // the methods policy's beta-only settings (AM-POL-08, AM-POL-09)
+		include:       []string{fetch.IncludeAll}, // every section, so every control has data
 		summaries:     fetch.SummariesAuto,
 		rate:          fmt.Sprintf("%d/%s", demoRate, demoPer),
 		maxPages:      fetch.DefaultMaxPages,
 	}
+	cfgPath, err := writeDemoConfig(dir)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	fo.config = cfgPath // the exclusion's group is fetched with the snapshot
 	env := fetchEnv{
 		httpClient: srv.Client(),
 		lookupEnv: func(name string) (string, bool) {
@@ -94,8 +100,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("demo: %w", err)
 	}
 
-	o := gate.Options{Snapshot: snap, Format: "text"}
-	files := []string{snap}
+	o := gate.Options{Snapshot: snap, Format: "text", Config: cfgPath}
+	files := []string{snap, cfgPath}
 	for _, f := range reports.Formats() {
 		ext := demoExt[f]
 		if ext == "" {
@@ -113,7 +119,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("demo: check: %w", err)
 	}
-	res, err := check(ctx, plan, "", stdout, stderr)
+	res, err := check(ctx, plan, "", nil, stdout, stderr)
 	if err != nil && (res == nil || exitCode(err) != exitViolations) {
 		return fmt.Errorf("demo: check: %w", err)
 	}

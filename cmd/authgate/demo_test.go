@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,15 +29,88 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 1 + len(reports.Formats()); len(entries) != want {
-		t.Errorf("%d files in %s, want the snapshot and %d reports", len(entries), dir, len(reports.Formats()))
+	if want := 2 + len(reports.Formats()); len(entries) != want {
+		t.Errorf("%d files in %s, want the snapshot, authgate.yaml and %d reports", len(entries), dir, len(reports.Formats()))
 	}
 	for _, e := range entries {
 		if !strings.Contains(stdout.String(), filepath.Join(dir, e.Name())) {
 			t.Errorf("stdout does not name %s", e.Name())
 		}
 	}
+	// The demo fetches every section: the role holders isAdmin misses are
+	// named by AM-ADM-04 in the text results.
+	text, err := os.ReadFile(filepath.Join(dir, "results.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), "AM-ADM-04") || !strings.Contains(string(text), "(eligible") || !strings.Contains(string(text), "via group PIM-Admins") {
+		t.Errorf("results.txt does not name the eligible and group-held administrators:\n%s", text)
+	}
+	if !strings.Contains(string(text), "exclusions (users out of scope):") || !strings.Contains(string(text), "users removed: AM-PWL-01 3") {
+		t.Errorf("results.txt does not list the demo exclusion with its removed users:\n%s", text)
+	}
+	// The emulator tells the truth by default: its legal oddities and its
+	// one contradictory usage day reach the demo's results.
+	raw, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r checkJSON
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]int{}
+	for _, c := range r.Controls {
+		found[c.ID] = len(c.Violations)
+	}
+	if found["AM-DQ-03"] == 0 || found["AM-DQ-04"] != 1 || r.Unknown["all"] == 0 {
+		t.Errorf("demo: AM-DQ-03 %d and AM-DQ-04 %d violations, %d users unknown; want some, exactly one, some", found["AM-DQ-03"], found["AM-DQ-04"], r.Unknown["all"])
+	}
 	if err := cmdDemo(context.Background(), []string{"--users", "-1"}, &stdout, &stderr); exitCode(err) != exitUsage {
 		t.Errorf("--users -1: %v", err)
+	}
+}
+
+// The demo fetches every section and its reports show every methods policy
+// control judged, and the cross-checks naming users.
+func TestDemoMethodsPolicy(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	var stdout, stderr bytes.Buffer
+	if err := cmdDemo(context.Background(), []string{"--users", "2000", "--out", dir}, &stdout, &stderr); err != nil {
+		t.Fatalf("demo: %v\n%s", err, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Controls []struct {
+			ID, Status string
+			Violations []struct {
+				Subject *struct{ UserPrincipalName string } `json:"subject"`
+			} `json:"violations"`
+		} `json:"controls"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, c := range res.Controls {
+		if !strings.HasPrefix(c.ID, "AM-POL-") {
+			continue
+		}
+		seen++
+		if c.Status != "fail" {
+			t.Errorf("%s is %s in the demo, want it failing on the demo tenant's lax policy", c.ID, c.Status)
+		}
+		if (c.ID == "AM-POL-10" || c.ID == "AM-POL-12") && (len(c.Violations) == 0 || c.Violations[0].Subject == nil || c.Violations[0].Subject.UserPrincipalName == "") {
+			t.Errorf("%s names no user", c.ID)
+		}
+	}
+	if seen != 12 {
+		t.Errorf("%d AM-POL controls in the demo, want 12", seen)
+	}
+	if !strings.Contains(stderr.String(), "authentication methods policy (beta): graph") {
+		t.Errorf("stderr does not report the policy section:\n%s", stderr.String())
 	}
 }

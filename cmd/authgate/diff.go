@@ -23,6 +23,7 @@ func cmdDiff(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	var format, out string
 	var limit int
 	fs.StringVar(&format, "format", "text", "output `FORMAT`: "+strings.Join(trend.Formats, "|"))
+	enumFlag(fs, "format", trend.Formats...)
 	fs.StringVarP(&out, "output-file", "o", "", "write to `FILE` instead of stdout")
 	fs.IntVar(&limit, "max-per-control", 0, "findings listed per control and kind in text and markdown (0: 20)")
 	addPolicyFlags(fs, &o, true)
@@ -34,7 +35,7 @@ func cmdDiff(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		return usagef("diff: want OLD and NEW (two snapshots, or two results JSON files)")
 	}
 	if !slices.Contains(trend.Formats, format) {
-		return usagef("diff: --format %q: valid: %s", format, strings.Join(trend.Formats, ", "))
+		return usagef("diff: --format: unknown format %q (valid: %s)", format, strings.Join(trend.Formats, ", "))
 	}
 	var plan *gate.Plan
 	load := func(path string) (*trend.Input, error) {
@@ -56,7 +57,11 @@ func cmdDiff(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		if err != nil {
 			return nil, err
 		}
-		return trend.FromResult(path, res.Result), nil
+		in := trend.FromResult(path, res.Result)
+		if in.Policy, err = snapshot.PeekMethodsPolicy(path); err != nil {
+			return nil, err
+		}
+		return in, nil
 	}
 	oldIn, err := load(fs.Arg(0))
 	if err != nil {

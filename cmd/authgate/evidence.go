@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/authgate/authgate/evidence"
 	"github.com/authgate/authgate/gate"
@@ -13,13 +17,13 @@ import (
 
 // evidenceSubcommands are the subcommands of `authgate evidence`.
 var evidenceSubcommands = []command{
-	{"create", "evaluate a snapshot and write a bundle: snapshot, results in every format, policies, data, manifest", cmdEvidenceCreate},
-	{"verify", "check every hash and the signature, then re-evaluate the bundle and compare with its results", cmdEvidenceVerify},
-	{"keygen", "make an Ed25519 key pair: PREFIX.key (0600) and PREFIX.pub", cmdEvidenceKeygen},
+	{"create", "evaluate a snapshot and write a bundle: snapshot, results in every format, policies, data, manifest", cmdEvidenceCreate, nil},
+	{"verify", "check every hash and the signature, then re-evaluate the bundle and compare with its results", cmdEvidenceVerify, nil},
+	{"keygen", "make an Ed25519 key pair: PREFIX.key (0600) and PREFIX.pub", cmdEvidenceKeygen, nil},
 }
 
 const evidenceSynopsis = `authgate evidence create --snapshot FILE -o BUNDLE.tar.gz [--sign-key KEY] [check flags]
-  authgate evidence verify BUNDLE.tar.gz [--pub KEY]
+  authgate evidence verify BUNDLE.tar.gz [--pub KEY] [--allow-builtin NAME]
   authgate evidence keygen -o PREFIX`
 
 func cmdEvidence(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -29,8 +33,12 @@ func cmdEvidence(ctx context.Context, args []string, stdout, stderr io.Writer) e
 func cmdEvidenceKeygen(_ context.Context, args []string, stdout, _ io.Writer) error {
 	fs := newFlagSet("evidence keygen", "evidence keygen -o PREFIX", stdout)
 	var prefix string
-	fs.StringVarP(&prefix, "output", "o", "", "write `PREFIX`.key (private, mode 0600) and PREFIX.pub")
+	fs.StringVarP(&prefix, "output-file", "o", "", "write `PREFIX`.key (private, mode 0600) and PREFIX.pub")
+	legacyOutput(fs, &prefix)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkLegacyOutput(fs, "evidence keygen"); err != nil {
 		return err
 	}
 	if prefix == "" || fs.NArg() > 0 {
@@ -48,11 +56,15 @@ func cmdEvidenceCreate(ctx context.Context, args []string, stdout, _ io.Writer) 
 	var o gate.Options
 	fs := newFlagSet("evidence create", "evidence create --snapshot FILE -o BUNDLE.tar.gz [--sign-key KEY] [flags]", stdout)
 	fs.StringVar(&o.Snapshot, "snapshot", "", "snapshot `FILE` to evaluate and bundle (required)")
-	fs.StringVarP(&o.Evidence, "output", "o", "", "bundle `FILE` to write (.tar.gz; required)")
+	fs.StringVarP(&o.Evidence, "output-file", "o", "", "bundle `FILE` to write (.tar.gz; required); the bundle holds the results in every format")
+	legacyOutput(fs, &o.Evidence)
 	fs.StringVar(&o.SignKey, "sign-key", "", "sign the manifest with this Ed25519 private key `FILE` (authgate evidence keygen)")
 	addPolicyFlags(fs, &o, true)
 	addEvalFlags(fs, &o)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkLegacyOutput(fs, "evidence create"); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -68,7 +80,7 @@ func cmdEvidenceCreate(ctx context.Context, args []string, stdout, _ io.Writer) 
 	if err != nil {
 		return err
 	}
-	b, err := createBundle(ctx, plan, o.Evidence, stdout)
+	b, err := createBundle(ctx, plan, nil, o.Evidence, stdout)
 	if err != nil {
 		return err
 	}
@@ -78,10 +90,12 @@ func cmdEvidenceCreate(ctx context.Context, args []string, stdout, _ io.Writer) 
 	return nil
 }
 
-// createBundle writes the plan's evidence bundle and says so on w.
-func createBundle(ctx context.Context, plan *gate.Plan, out string, w io.Writer) (*gate.Bundle, error) {
+// createBundle writes the plan's evidence bundle and says so on w. want is
+// the command's own outcome, which the bundle's must equal; nil for
+// evidence create, whose outcome is the bundle's.
+func createBundle(ctx context.Context, plan *gate.Plan, want *gate.Outcome, out string, w io.Writer) (*gate.Bundle, error) {
 	bi := readBuildInfo()
-	b, err := gate.CreateBundle(ctx, plan, out, gate.BuildInfo{Commit: bi.Commit, OPA: bi.OPA})
+	b, err := gate.CreateBundleMatching(ctx, plan, out, gate.BuildInfo{Commit: bi.Commit, OPA: bi.OPA}, want)
 	if err != nil {
 		return nil, err
 	}
@@ -94,20 +108,25 @@ func createBundle(ctx context.Context, plan *gate.Plan, out string, w io.Writer)
 }
 
 // cmdEvidenceVerify checks a bundle and re-evaluates it. Problems are
-// printed one per line and return errGateFailed (exit 1); an unreadable or
-// unsafe archive is invalid input (exit 2).
+// printed one per line and return errGateFailed (exit 1); an unreadable,
+// unsafe or oversized archive, or one that asks for a builtin the verifier
+// did not allow, is invalid input (exit 2).
 func cmdEvidenceVerify(ctx context.Context, args []string, stdout, _ io.Writer) error {
-	fs := newFlagSet("evidence verify", "evidence verify BUNDLE.tar.gz [--pub KEY]", stdout)
+	fs := newFlagSet("evidence verify", "evidence verify BUNDLE.tar.gz [--pub KEY] [--allow-builtin NAME]", stdout)
 	var pubPath string
 	var vo gate.VerifyOptions
 	fs.StringVar(&pubPath, "pub", "", "Ed25519 public key `FILE` that must have signed the manifest")
-	fs.Int64Var(&vo.MaxEntry, "max-entry-bytes", evidence.DefaultMaxEntry, "refuse archive entries larger than `N` bytes")
+	fs.StringArrayVar(&vo.AllowBuiltins, "allow-builtin", nil, "let the bundle's policies use a sandboxed Rego builtin `NAME` (repeatable); a bundle created with --allow-builtin is refused unless you pass the same")
+	fs.Int64Var(&vo.Limits.MaxTotal, "max-bundle-bytes", evidence.DefaultMaxTotal, "refuse a bundle whose files add up to more than `N` bytes")
 	fs.DurationVar(&vo.Timeout, "timeout", gate.DefaultTimeout, "give up with exit 4 (inconclusive) when the re-evaluation takes longer than `DURATION`")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usagef("evidence verify: want one BUNDLE.tar.gz argument")
+	}
+	if vo.Limits.MaxTotal <= 0 {
+		return usagef("--max-bundle-bytes %d: want a positive number of bytes", vo.Limits.MaxTotal)
 	}
 	bundle := fs.Arg(0)
 	if pubPath != "" {
@@ -134,5 +153,26 @@ func cmdEvidenceVerify(ctx context.Context, args []string, stdout, _ io.Writer) 
 		bundle, len(man.Files), sig, man.Verdict)
 	fmt.Fprintf(stdout, "  made by %s %s (OPA %s, pack %s), evaluated at %s, tenant %s\n",
 		man.Tool.Name, man.Tool.Version, man.OPAVersion, man.PackVersion, man.EvaluatedAt, man.TenantID)
+	return nil
+}
+
+// legacyOutput keeps --output, the name evidence's -o had before -o meant
+// --output-file in every command, working as a hidden alias: scripts
+// written for it still run, while --help shows one scheme.
+func legacyOutput(fs *pflag.FlagSet, p *string) {
+	fs.StringVar(p, "output", "", "")
+	_ = fs.MarkHidden("output")
+}
+
+// checkLegacyOutput refuses --output FORMAT=PATH, check's meaning of
+// --output, where the alias would otherwise take it as a file name.
+func checkLegacyOutput(fs *pflag.FlagSet, cmd string) error {
+	f := fs.Lookup("output")
+	if f == nil || !f.Changed {
+		return nil
+	}
+	if format, _, ok := strings.Cut(f.Value.String(), "="); ok && slices.Contains(reports.Formats(), format) {
+		return usagef("%s: --output %s: FORMAT=PATH is check's --output; a bundle holds every format: give the bundle with -o FILE", cmd, f.Value)
+	}
 	return nil
 }

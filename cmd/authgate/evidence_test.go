@@ -398,6 +398,11 @@ func TestCheckAuditFlags(t *testing.T) {
 		if code != 1 || !strings.Contains(stderr, "evidence bundle "+bundle) {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
+		if st, err := os.Stat(bundle); err != nil {
+			t.Error(err)
+		} else if st.Mode().Perm() != 0o600 {
+			t.Errorf("check --evidence: bundle mode %v, want 0600", st.Mode())
+		}
 		if code, stdout, _ := cli(t, "evidence", "verify", bundle, "--pub", key+".pub"); code != 0 {
 			t.Errorf("verify: exit %d: %s", code, stdout)
 		}

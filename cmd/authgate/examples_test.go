@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,7 +14,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/authgate/authgate/fetch"
-	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/result"
 )
@@ -107,38 +105,33 @@ func authgateLines(script string) [][]shellWord {
 	return out
 }
 
-// commandFlagSet builds the flag set a subcommand parses with, without
-// running it; it returns the subcommand's name and how many words it used.
+// commandFlagSet returns the flag set a subcommand parses with, read from
+// the command itself (commandFlags); it returns the subcommand's name and
+// how many words it used.
 func commandFlagSet(words []shellWord) (*pflag.FlagSet, string, int, error) {
 	if len(words) == 0 {
 		return nil, "", 0, fmt.Errorf("no subcommand")
 	}
-	name := words[0].text
-	fs := newFlagSet(name, name, io.Discard)
-	switch name {
-	case "check":
-		addCheckFlags(fs, &gate.Options{})
-	case "fetch":
-		var o fetchOptions
-		fs.StringVarP(&o.out, "output-file", "o", "", "")
-		addFetchFlags(fs, &o)
-	case "run":
-		addRunFlags(fs, &fetchOptions{}, &gate.Options{})
-	case "version":
-	case "policy":
-		if len(words) < 2 || !slices.ContainsFunc(policySubcommands, func(c command) bool { return c.name == words[1].text }) {
-			return nil, "", 0, fmt.Errorf("policy: no or unknown subcommand")
-		}
-		fs.String("format", "", "")
-		addPolicyFlags(fs, &gate.Options{}, words[1].text != "test")
-		return fs, "policy " + words[1].text, 2, nil
-	default:
-		if slices.ContainsFunc(commands(), func(c command) bool { return c.name == name }) {
-			return nil, "", 0, fmt.Errorf("subcommand %q exists but this test cannot check its flags: add it to commandFlagSet", name)
-		}
-		return nil, "", 0, fmt.Errorf("unknown subcommand %q", name)
+	c, _, ok := findCommand([]string{words[0].text})
+	if !ok {
+		return nil, "", 0, fmt.Errorf("unknown subcommand %q", words[0].text)
 	}
-	return fs, name, 1, nil
+	path, used := c.name, 1
+	if c.subs != nil {
+		if len(words) < 2 {
+			return nil, "", 0, fmt.Errorf("%s: no subcommand", c.name)
+		}
+		sub, _, ok := findCommand([]string{c.name, words[1].text})
+		if !ok {
+			return nil, "", 0, fmt.Errorf("%s: unknown subcommand %q", c.name, words[1].text)
+		}
+		c, path, used = sub, c.name+" "+sub.name, 2
+	}
+	fs := commandFlags(c)
+	if fs == nil {
+		return nil, "", 0, fmt.Errorf("%s has no flags", path)
+	}
+	return fs, path, used, nil
 }
 
 // checkCommandLine parses an authgate command line from a CI file with the

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -36,6 +37,8 @@ type fetchOptions struct {
 	usagePeriod   string
 	maxPageBytes  string
 	quiet         bool
+	config        string   // fetch --config: authgate.yaml whose exclusion groups to resolve
+	groups        []string // exclusion groups to resolve (run: from check's --config)
 }
 
 // fetchEnv is where a fetch runs, when it is not the real world: the demo
@@ -56,16 +59,22 @@ func addFetchFlags(fs *pflag.FlagSet, o *fetchOptions) {
 	fs.StringVar(&o.cloud, "cloud", "global", "national cloud: "+strings.Join(fetch.CloudNames(), "|"))
 	fs.StringVar(&o.graphURL, "graph-url", "", "Graph root `URL` for a private cloud or an emulator (https; overrides --cloud's)")
 	fs.StringVar(&o.authorityHost, "authority-host", "", "Entra authority `URL` (default: AZURE_AUTHORITY_HOST, else --cloud's); a host that is not Entra's disables instance discovery")
-	fs.StringVar(&o.api, "api", "v1.0", "Graph API version: v1.0|beta")
+	fs.StringVar(&o.api, "api", "v1.0", "Graph API version: "+strings.Join(snapshot.APIVersions, "|"))
 	fs.StringVar(&o.summaries, "summaries", fetch.SummariesAuto, "summary reports: auto (Graph, else derived from the per-user list after a 403)|graph|derived")
 	fs.StringVar(&o.rate, "rate", fetch.DefaultRate.String(), "client-side pace of Graph requests, `N/DURATION` (the reports service allows about 5 per 10s); 0 or off disables")
 	fs.BoolVar(&o.resume, "resume", false, "continue an interrupted fetch to the same output from its last completed page")
 	fs.IntVar(&o.maxPages, "max-pages", fetch.DefaultMaxPages, "stop (inconclusive) after `N` pages of the per-user report")
 	fs.BoolVar(&o.debug, "debug", false, "log every HTTP request to stderr: method, URL, status, duration, request id (secrets and tokens redacted)")
-	fs.StringSliceVar(&o.include, "include", nil, "optional `SECTION`s to add: "+strings.Join(fetch.Includes, "|")+" (usage: registration and reset failure rates per method and the MFA sign-in mix, Graph beta)")
-	fs.StringVar(&o.usagePeriod, "usage-period", fetch.DefaultUsagePeriod, "period of --include usage: d1|d7|d30")
+	fs.StringSliceVar(&o.include, "include", nil, "optional `SECTION`s to add: "+strings.Join(fetch.Includes, "|")+" (usage: registration and reset failure rates per method and the MFA sign-in mix, Graph beta; roles: directory role holders, PIM-eligible ones and role-assignable groups' members, needs "+fetch.RolesPermissions+"; policy: the authentication methods policy and its target groups' users, needs "+fetch.PermissionMethodsPolicy+" and "+fetch.PermissionGroupMembers+"; all: every section)")
+	fs.StringVar(&o.usagePeriod, "usage-period", fetch.DefaultUsagePeriod, "period of --include usage: "+strings.Join(snapshot.UsagePeriods, "|"))
 	fs.StringVar(&o.maxPageBytes, "max-page-bytes", "64MiB", "largest Graph answer accepted, after decompression, `SIZE` (e.g. 64MiB); a larger page ends the fetch (exit 4)")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress display or progress lines on stderr")
+	enumFlag(fs, "auth", fetch.AuthModes...)
+	enumFlag(fs, "cloud", fetch.CloudNames()...)
+	enumFlag(fs, "api", snapshot.APIVersions...)
+	enumFlag(fs, "summaries", fetch.SummaryModes...)
+	enumFlag(fs, "include", fetch.Includes...)
+	enumFlag(fs, "usage-period", snapshot.UsagePeriods...)
 }
 
 func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -73,6 +82,7 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("fetch", "fetch -o FILE [flags]", stdout)
 	fs.StringVarP(&o.out, "output-file", "o", "", "snapshot `FILE` to write (required; written atomically, mode 0600)")
 	addFetchFlags(fs, &o)
+	fs.StringVar(&o.config, "config", "", "configuration `FILE` (authgate.yaml): fetch the members of the groups its exclusions name")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -98,12 +108,18 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 	if err != nil {
 		return "", usagef("--rate: %v", err)
 	}
-	usage, err := fetch.ParseIncludes(o.include)
+	sections, err := fetch.ParseIncludes(o.include)
 	if err != nil {
 		return "", asUsage(err)
 	}
 	fo := fetch.Options{AuthMode: auth, APIVersion: fetch.APIVersion(o.api), Summaries: fetch.SummaryMode(o.summaries),
-		Rate: rate, MaxPages: o.maxPages, Resume: o.resume, Tool: readBuildInfo().Version, Usage: usage, UsagePeriod: o.usagePeriod}
+		Rate: rate, MaxPages: o.maxPages, Resume: o.resume, Tool: readBuildInfo().Version, UsagePeriod: o.usagePeriod}
+	sections.Apply(&fo)
+	groups, err := gate.ExclusionGroups(o.config)
+	if err != nil {
+		return "", err
+	}
+	fo.ExclusionGroups = append(groups, o.groups...)
 	if o.maxPages <= 0 {
 		return "", usagef("--max-pages %d: want a positive number", o.maxPages)
 	}
@@ -130,6 +146,9 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 	}
 	cloud, err := fetch.ResolveCloud(o.cloud, o.graphURL, authority)
 	if err != nil {
+		if !slices.Contains(fetch.CloudNames(), o.cloud) {
+			return "", usagef("--cloud: %v", err)
+		}
 		return "", asUsage(err)
 	}
 	co.Cloud = cloud
@@ -182,6 +201,9 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 		m.UserCount, m.Pages, how, m.Requests, m.Retries, m.Throttled, len(m.Summaries)-derived, len(m.Summaries))
 	if u := usageLine(m); u != "" {
 		fmt.Fprintf(stderr, "authgate: %s\n", u)
+	}
+	if p := m.MethodsPolicy; p != nil {
+		fmt.Fprintf(stderr, "authgate: authentication methods policy (%s): %s %s\n", p.APIVersion, p.Source, p.Reason)
 	}
 	fmt.Fprintf(stderr, "authgate: wrote %s (sha256 of users %s)\n", res.Path, m.UsersSHA256)
 	return res.Path, nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/authgate/authgate/evidence"
 	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/trend"
@@ -189,12 +190,21 @@ func TestOnePipeline(t *testing.T) {
 	}
 	for _, b := range []string{bundle, checkBundle} {
 		var recorded []byte
+		var man evidence.Manifest
 		for _, e := range readBundle(t, b) {
-			if e.name == "results/results.json" {
+			switch e.name {
+			case "results/results.json":
 				recorded = e.data
+			case evidence.ManifestName:
+				if err := json.Unmarshal(e.data, &man); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 		check(filepath.Base(b)+" results/results.json", fromResultsJSON(t, recorded))
+		if man.Verdict != want.Verdict || !man.Pseudonymized {
+			t.Errorf("%s manifest.json: verdict %s, pseudonymized %t; want %s, true", filepath.Base(b), man.Verdict, man.Pseudonymized, want.Verdict)
+		}
 		if code, stdout, _ := cli(t, "evidence", "verify", b); code != 0 || !strings.Contains(stdout, "gives the bundled verdict ("+want.Verdict+")") {
 			t.Errorf("evidence verify %s: exit %d:\n%s", filepath.Base(b), code, stdout)
 		}

@@ -18,9 +18,9 @@ import (
 
 // policySubcommands are the subcommands of `authgate policy`.
 var policySubcommands = []command{
-	{"test", "run the Rego tests (*_test.rego) of policies, with the built-in pack available", cmdPolicyTest},
-	{"list", "list every control: id, severity, scope, title, source", cmdPolicyList},
-	{"doc", "print a Markdown catalogue of every control", cmdPolicyDoc},
+	{"test", "run the Rego tests (*_test.rego) of policies, with the built-in pack available", cmdPolicyTest, nil},
+	{"list", "list every control: id, severity, scope, title, source", cmdPolicyList, nil},
+	{"doc", "print a Markdown catalogue of every control", cmdPolicyDoc, nil},
 }
 
 func cmdPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -46,6 +46,7 @@ func cmdPolicyTest(ctx context.Context, args []string, stdout, _ io.Writer) erro
 	var format string
 	fs := newFlagSet("policy test", "policy test [PATH...] [flags]", stdout)
 	fs.StringVar(&format, "format", "text", "output `FORMAT`: text|json")
+	enumFlag(fs, "format", "text", "json")
 	addPolicyFlags(fs, &o, false)
 	fs.DurationVar(&o.Timeout, "timeout", gate.DefaultTimeout, "give up with exit 4 (inconclusive) when all the tests take longer than `DURATION` (each test has its own limit too)")
 	if err := parseFlags(fs, args); err != nil {
@@ -131,6 +132,7 @@ func cmdPolicyList(ctx context.Context, args []string, stdout, _ io.Writer) erro
 	var format string
 	fs := newFlagSet("policy list", "policy list [--policy PATH]... [flags]", stdout)
 	fs.StringVar(&format, "format", "table", "output `FORMAT`: table|json")
+	enumFlag(fs, "format", "table", "json")
 	addPolicyFlags(fs, &o, true)
 	if err := parseFlags(fs, args); err != nil {
 		return err

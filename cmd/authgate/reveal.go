@@ -15,7 +15,8 @@ func cmdReveal(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	var snap, keyFile, format string
 	fs.StringVar(&snap, "snapshot", "", "the original (not pseudonymised) snapshot `FILE` the tokens were made from (required)")
 	fs.StringVar(&keyFile, "pseudonym-key-file", "", "read the pseudonym key from `FILE` instead of $"+pseudonym.EnvKey)
-	fs.StringVar(&format, "format", "text", "output `FORMAT`: text or json")
+	fs.StringVar(&format, "format", "text", "output `FORMAT`: text|json")
+	enumFlag(fs, "format", "text", "json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -26,7 +27,7 @@ func cmdReveal(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		return usagef("reveal: give at least one TOKEN (pn_...)")
 	}
 	if format != "text" && format != "json" {
-		return usagef("reveal: --format %q: want text or json", format)
+		return usagef("reveal: --format: unknown format %q (valid: text, json)", format)
 	}
 	tokens := fs.Args()
 	for _, t := range tokens {

@@ -15,7 +15,7 @@ import (
 // report's output) and --snapshot-out.
 func addRunFlags(fs *pflag.FlagSet, fo *fetchOptions, o *gate.Options) {
 	addFetchFlags(fs, fo)
-	addCheckFlags(fs, o)
+	addCheckFlags(fs, o, &fo.quiet)
 	fs.StringVar(&fo.out, "snapshot-out", "", "keep the fetched snapshot in `FILE` (default: a temporary file, removed at the end)")
 	_ = fs.MarkHidden("snapshot") // the snapshot comes from the fetch
 }
@@ -42,10 +42,13 @@ func fetchThenCheck(ctx context.Context, fo *fetchOptions, env fetchEnv, o gate.
 	}
 	// Check's flags, files and policies are validated before a fetch that
 	// may take minutes.
+	prog := newEvalProgress(stderr, fo.quiet)
+	o.OnUsers = prog.onUsers()
 	plan, err := prepare(ctx, o)
 	if err != nil {
 		return err
 	}
+	fo.groups = plan.ExclusionGroups() // the exclusions' groups are fetched with the snapshot
 	if fo.out == "" {
 		dir, err := os.MkdirTemp("", "authgate-run-*")
 		if err != nil {
@@ -58,6 +61,6 @@ func fetchThenCheck(ctx context.Context, fo *fetchOptions, env fetchEnv, o gate.
 	if err != nil {
 		return err
 	}
-	_, err = check(ctx, plan.WithSnapshot(path), o.Evidence, stdout, stderr)
+	_, err = check(ctx, plan.WithSnapshot(path), o.Evidence, prog, stdout, stderr)
 	return err
 }

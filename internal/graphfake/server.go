@@ -73,6 +73,16 @@ type Options struct {
 	TokenLifetime time.Duration
 	// NextLinkLast writes @odata.nextLink after value instead of before it.
 	NextLinkLast bool
+	// Roles configure the directory-role endpoints (roles.go).
+	Roles RolesOptions
+	// RowHook, when set, rewrites each userRegistrationDetails row of the
+	// list as served (rowhook.go).
+	RowHook func(i int, row []byte) []byte
+	// BodyHook, when set, replaces the body of each successful Graph report
+	// response (rowhook.go).
+	BodyHook func(ep Endpoint, r *http.Request, body []byte) []byte
+	// Policy chooses the authentication methods policy served (methodspolicy.go).
+	Policy PolicyOptions
 }
 
 // Stats are what the server saw. Counts are cumulative since New or
@@ -133,6 +143,8 @@ type Server struct {
 
 	usageOnce sync.Once
 	events    []event // the generated usage events, newest first (usage.go)
+
+	policy policyState // the methods policy's target groups (methodspolicy.go)
 }
 
 // New starts an emulator on 127.0.0.1 with a fresh self-signed certificate,
@@ -192,6 +204,7 @@ func New(opts Options) (*Server, error) {
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", s.handleOIDC)
 	mux.HandleFunc("GET /{tenant}/.well-known/openid-configuration", s.handleOIDC)
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.handleToken)
+	s.routePolicy(mux)
 	mux.HandleFunc("/", s.handleGraph)
 	// HTTP/1.1 only (an empty TLSNextProto disables h2) so that FaultReset
 	// can hijack the connection.
@@ -613,15 +626,14 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &graphCall{w: w, r: r, ep: rt.ep, arg: arg, version: version, base: s.graph + "/" + version, claims: claims}
 	// Paging state is needed to match faults by page.
-	if rt.ep == EndpointDetails && !s.paging(c) {
+	if rt.paging != nil && !rt.paging(s, c) {
 		return
 	}
 	c.fault = s.takeFault(rt.ep, c.page)
 	if c.fault != nil && s.applyErrorFault(w, r, c.fault) {
 		return
 	}
-	if !containsFold(claims.permissions(), Permission) {
-		s.graphError(w, r, http.StatusForbidden, CodePermissionMissing, MsgPermissionMissing)
+	if !s.permits(rt, c) {
 		return
 	}
 	buf := bufPool.Get().(*[]byte)
@@ -634,6 +646,7 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 	if !rt.serve(s, c) {
 		return
 	}
+	c.b = s.hookBody(c.ep, c.r, c.b)
 	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8")
 	s.writeBody(w, r, http.StatusOK, c.b, c.fault)
 	s.recordStatus(http.StatusOK)
@@ -650,19 +663,47 @@ type route struct {
 	path  string
 	ep    Endpoint
 	serve func(*Server, *graphCall) bool
+	// paging, when set, reads the request's page before faults are matched.
+	paging func(*Server, *graphCall) bool
+	// roles marks a directory-role endpoint, which needs its own permissions
+	// (rolePermission) rather than the reports'.
+	roles bool
 }
 
 // graphRoutes are the endpoints the emulator serves: a new endpoint is one
 // line here and its handler.
 var graphRoutes = []route{
-	{reportRoot + "userRegistrationDetails", EndpointDetails, (*Server).serveDetails},
-	{reportRoot + "userRegistrationDetails/", EndpointDetailsGet, (*Server).serveDetailsGet},
-	{reportRoot + "usersRegisteredByFeature(", EndpointFeature, (*Server).serveSummary},
-	{reportRoot + "usersRegisteredByMethod(", EndpointMethod, (*Server).serveSummary},
-	{reportRoot + "userRegistrationActivity(", EndpointRegistrationActivity, (*Server).serveUsage},
-	{reportRoot + "userSignInsByAuthMethodSummary(", EndpointSignInsByMethod, (*Server).serveUsage},
-	{reportRoot + "userEventsSummary", EndpointEventsSummary, (*Server).serveUsage},
-	{reportRoot + "userMfaSignInSummary", EndpointMfaSignInSummary, (*Server).serveUsage},
+	{reportRoot + "userRegistrationDetails", EndpointDetails, (*Server).serveDetails, (*Server).paging, false},
+	{reportRoot + "userRegistrationDetails/", EndpointDetailsGet, (*Server).serveDetailsGet, nil, false},
+	{reportRoot + "usersRegisteredByFeature(", EndpointFeature, (*Server).serveSummary, nil, false},
+	{reportRoot + "usersRegisteredByMethod(", EndpointMethod, (*Server).serveSummary, nil, false},
+	{reportRoot + "userRegistrationActivity(", EndpointRegistrationActivity, (*Server).serveUsage, nil, false},
+	{reportRoot + "userSignInsByAuthMethodSummary(", EndpointSignInsByMethod, (*Server).serveUsage, nil, false},
+	{reportRoot + "userEventsSummary", EndpointEventsSummary, (*Server).serveUsage, nil, false},
+	{reportRoot + "userMfaSignInSummary", EndpointMfaSignInSummary, (*Server).serveUsage, nil, false},
+	{"roleManagement/directory/roleDefinitions", EndpointRoleDefinitions, (*Server).serveRoles, (*Server).rolePaging, true},
+	{"roleManagement/directory/roleAssignments", EndpointRoleAssignments, (*Server).serveRoles, (*Server).rolePaging, true},
+	{"roleManagement/directory/roleEligibilityScheduleInstances", EndpointRoleEligibility, (*Server).serveRoles, (*Server).rolePaging, true},
+	{"identityGovernance/privilegedAccess/group/eligibilityScheduleInstances", EndpointGroupEligibility, (*Server).serveRoles, (*Server).rolePaging, true},
+	{"groups/{}/transitiveMembers/microsoft.graph.user", EndpointGroupMembers, (*Server).serveRoles, (*Server).rolePaging, true},
+	{"groups/{}", EndpointGroup, (*Server).serveRoles, nil, true},
+}
+
+// permits reports whether the token's permissions reach rt, writing Graph's
+// 403 when they do not. The role endpoints are checked only under
+// RolesOptions.CheckPermissions: by default the emulator's tokens are taken
+// to carry their permissions.
+func (s *Server) permits(rt route, c *graphCall) bool {
+	perms := c.claims.permissions()
+	switch {
+	case !rt.roles && !containsFold(perms, Permission):
+		s.graphError(c.w, c.r, http.StatusForbidden, CodePermissionMissing, MsgPermissionMissing)
+		return false
+	case rt.roles && s.opts.Roles.CheckPermissions && !containsFold(perms, rolePermission(rt.ep)):
+		s.graphError(c.w, c.r, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+		return false
+	}
+	return true
 }
 
 // matchRoute finds the route of path (after the version) and its argument:
@@ -677,6 +718,14 @@ func matchRoute(path string) (route, string) {
 		case strings.HasSuffix(rt.path, "/"):
 			if a, ok := strings.CutPrefix(path, rt.path); ok {
 				return rt, a
+			}
+		case strings.Contains(rt.path, "{}"):
+			// One path segment stands for an object id.
+			pre, suf, _ := strings.Cut(rt.path, "{}")
+			if a, ok := strings.CutPrefix(path, pre); ok {
+				if a, ok = strings.CutSuffix(a, suf); ok && a != "" && !strings.Contains(a, "/") {
+					return rt, a
+				}
 			}
 		case path == rt.path:
 			return rt, ""
@@ -754,8 +803,8 @@ func (s *Server) serveDetails(c *graphCall) bool {
 		if i > c.offset {
 			b = append(b, ',')
 		}
-		u := tenantgen.GenerateUser(s.opts.Tenant.Seed, i, s.opts.Tenant.Now)
-		b = tenantgen.AppendUser(b, &u, c.version == "beta")
+		u := s.opts.Tenant.User(i)
+		b = s.appendRow(b, i, &u, c.version == "beta")
 	}
 	b = append(b, ']')
 	if next != "" && s.opts.NextLinkLast {
@@ -777,7 +826,7 @@ func (s *Server) serveDetailsGet(c *graphCall) bool {
 		s.graphError(c.w, c.r, http.StatusNotFound, CodeNotFound, "No record found for key: "+c.arg)
 		return false
 	}
-	u := tenantgen.GenerateUser(s.opts.Tenant.Seed, i, s.opts.Tenant.Now)
+	u := s.opts.Tenant.User(i)
 	ub := tenantgen.AppendUser(nil, &u, c.version == "beta")
 	b := append(c.b, `{"@odata.context":`...)
 	b = tenantgen.AppendString(b, c.base+"/$metadata#reports/authenticationMethods/userRegistrationDetails/$entity")

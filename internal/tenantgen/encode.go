@@ -10,8 +10,19 @@ import (
 // AppendUser appends u to b as one compact JSON object with Graph's property
 // names in the order Graph returns them. defaultMfaMethod is written only when
 // beta is true (it exists only in the beta API), and then always, "" when
-// unset, as Graph does.
+// unset, as Graph does. A property whose bit is set in u.Nulls is written
+// as null; a row marked for it (the emulator's oddities) starts with an
+// @odata.type annotation.
 func AppendUser(b []byte, u *snapshot.UserRegistrationDetails, beta bool) []byte {
+	if u.Nulls == 0 {
+		return appendUser(b, u, beta)
+	}
+	start := len(b)
+	b = appendUser(b, u, beta)
+	return nullify(b, start, u, beta)
+}
+
+func appendUser(b []byte, u *snapshot.UserRegistrationDetails, beta bool) []byte {
 	b = append(b, `{"id":`...)
 	b = appendString(b, u.ID)
 	b = append(b, `,"userPrincipalName":`...)

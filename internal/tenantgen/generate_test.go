@@ -61,7 +61,7 @@ func TestGeneratedFlagsAgreeWithMethods(t *testing.T) {
 	var members, guests, admins, mfaMembers, pwlMembers, weakOnly, stale, unknown, adminsNoMFA, adminsNoPR, telephony int
 	phishingResistant := []string{mFido2, mWHfB, mPasskeyAuth, mPasskeyDev, mPasskeyWH, mMacSE}
 	weak := []string{mMobile, mAltMobile, mOffice, mEmail, mSecQ}
-	tn := Tenant{Seed: 11, Users: n, Now: refNow}
+	tn := Tenant{Seed: 11, Users: n, Now: refNow, Ideal: true}
 	tn.Each(func(i int, u *snapshot.UserRegistrationDetails) {
 		var mfa, mfaAllowed, pwl, sspr, allWeak, pr bool
 		allWeak = len(u.MethodsRegistered) > 0

@@ -119,7 +119,7 @@ var SampleNow = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 // second factor; guests; a weak-only member; an unknown method name; a stale
 // row), with Graph summaries as a delegated fetch records them.
 func WriteSample(w io.Writer) error {
-	t := Tenant{Seed: SampleSeed, Users: SampleUsers, Now: SampleNow, TenantID: DefaultTenantID(SampleSeed)}
+	t := Tenant{Seed: SampleSeed, Users: SampleUsers, Now: SampleNow, TenantID: DefaultTenantID(SampleSeed), Ideal: true}
 	pagingComplete := true
 	pages := int64((SampleUsers + len(sampleExtras()) + 998) / 999)
 	m := snapshot.Manifest{

@@ -5,6 +5,9 @@
 #   Every user holding an Entra admin role (isAdmin) must be MFA-capable
 #   (isMfaCapable): registered for a strong authentication method that the
 #   authentication methods policy allows. One violation per admin who is not.
+#   With a roles section, the admins also include every user who holds or is
+#   eligible for a directory role, directly or through a group, and each
+#   finding names those roles.
 # custom:
 #   id: AM-ADM-01
 #   severity: critical
@@ -45,7 +48,7 @@ violation contains v if {
 	some u in lib.admins
 	not u.isMfaCapable
 	v := {
-		"message": sprintf("Administrator %s is not MFA-capable: no strong method allowed by the authentication methods policy is registered.", [lib.name(u)]),
-		"subject": lib.subject(u),
+		"message": sprintf("Administrator %s is not MFA-capable: no strong method allowed by the authentication methods policy is registered.", [lib.admin_name(u)]),
+		"subject": lib.admin_subject(u),
 	}
 }

@@ -38,3 +38,15 @@ test_missing_upn_names_id if {
 	some v in vs
 	contains(v.message, "00000000-0000-0000-0000-000000000001")
 }
+
+test_role_holder_not_flagged_is_judged if {
+	roles := [
+		{"description": "Global Administrator (eligible)"},
+		{"description": "Privileged Role Administrator (eligible, via group PIM-Admins)"},
+	]
+	vs := ctl.violation with input as f.users([f.user({"isAdmin": false, "isMfaCapable": false, "directoryRoles": roles})])
+	vs == {{
+		"message": "Administrator ana.lima@contoso.example [Global Administrator (eligible); Privileged Role Administrator (eligible, via group PIM-Admins)] is not MFA-capable: no strong method allowed by the authentication methods policy is registered.",
+		"subject": {"id": "00000000-0000-0000-0000-000000000001", "userPrincipalName": "ana.lima@contoso.example", "displayName": "Ana Lima", "roles": ["Global Administrator (eligible)", "Privileged Role Administrator (eligible, via group PIM-Admins)"]},
+	}}
+}

@@ -4,7 +4,10 @@
 # description: >-
 #   The share of administrators (isAdmin, any userType) who are
 #   passwordless-capable (isPasswordlessCapable) must be at least
-#   admin_passwordless_min. Skipped when the report has no administrators.
+#   admin_passwordless_min. With a roles section, the administrators also
+#   include every user in the report who holds or is eligible for a directory
+#   role, directly or through a group. Skipped when the report has no
+#   administrators.
 # custom:
 #   id: AM-PWL-02
 #   severity: high
@@ -36,6 +39,8 @@
 #       url: https://learn.microsoft.com/entra/identity/authentication/concept-authentication-passwordless
 #   params:
 #     admin_passwordless_min: 0.8
+#   param_schema:
+#     admin_passwordless_min: {minimum: 0, maximum: 1}
 package authgate.builtin.admin_passwordless_share
 
 import data.authgate.lib
@@ -48,7 +53,7 @@ violation contains v if {
 	threshold := data.authgate.params.admin_passwordless_min
 	value < threshold
 	v := {
-		"message": sprintf("%s of administrators are passwordless-capable (%d of %d), below the minimum of %s.", [lib.pct(value), c.passwordlessCapable, c.users, lib.pct(threshold)]),
+		"message": sprintf("%s of administrators are passwordless-capable (%d of %d%s), below the minimum of %s.", [lib.pct(value), c.passwordlessCapable, c.users, lib.unknown_note(c), lib.pct(threshold)]),
 		"value": value,
 		"threshold": threshold,
 	}

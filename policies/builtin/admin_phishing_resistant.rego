@@ -7,6 +7,9 @@
 #   FIDO2 security key, device-bound passkey, Windows Hello for Business,
 #   platform credential for macOS) in methodsRegistered. One violation per
 #   admin without one.
+#   With a roles section, the admins also include every user who holds or is
+#   eligible for a directory role, directly or through a group, and each
+#   finding names those roles.
 # custom:
 #   id: AM-ADM-02
 #   severity: high
@@ -46,7 +49,7 @@ violation contains v if {
 	some u in lib.admins
 	not lib.phishing_resistant(u)
 	v := {
-		"message": sprintf("Administrator %s has no phishing-resistant method registered.", [lib.name(u)]),
-		"subject": lib.subject(u),
+		"message": sprintf("Administrator %s has no phishing-resistant method registered.", [lib.admin_name(u)]),
+		"subject": lib.admin_subject(u),
 	}
 }

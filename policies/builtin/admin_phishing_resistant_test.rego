@@ -36,3 +36,11 @@ test_message_names_upn if {
 		"subject": {"id": "00000000-0000-0000-0000-000000000001", "userPrincipalName": "ana.lima@contoso.example", "displayName": "Ana Lima"},
 	}}
 }
+
+test_group_held_role_is_judged if {
+	u := f.user({"methodsRegistered": ["microsoftAuthenticatorPush"], "directoryRoles": [{"description": "Helpdesk Administrator (active, via group Helpdesk-Operators)"}]})
+	vs := ctl.violation with input as f.users([u])
+	count(vs) == 1
+	some v in vs
+	contains(v.message, "[Helpdesk Administrator (active, via group Helpdesk-Operators)]")
+}

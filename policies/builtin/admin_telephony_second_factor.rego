@@ -9,6 +9,9 @@
 #   isSystemPreferredAuthenticationMethodEnabled is true (any SMS or voice value
 #   there counts), else userPreferredMethodForSecondaryAuthentication. One
 #   violation per admin.
+#   With a roles section, the admins also include every user who holds or is
+#   eligible for a directory role, directly or through a group, and each
+#   finding names those roles.
 # custom:
 #   id: AM-ADM-03
 #   severity: high
@@ -53,8 +56,8 @@ violation contains v if {
 	some u in lib.admins
 	factor := telephony_second_factor(u)
 	v := {
-		"message": sprintf("Administrator %s uses %s as second factor.", [lib.name(u), factor]),
-		"subject": lib.subject(u),
+		"message": sprintf("Administrator %s uses %s as second factor.", [lib.admin_name(u), factor]),
+		"subject": lib.admin_subject(u),
 	}
 }
 

@@ -2,7 +2,7 @@
 # scope: package
 # title: Members must be MFA-capable
 # description: >-
-#   Every member user (userType member) must be MFA-capable (isMfaCapable):
+#   Every member user (userType member, in any case) must be MFA-capable (isMfaCapable, a null counting as not):
 #   registered for a strong method that the authentication methods policy
 #   allows. One violation per member who is not.
 # custom:
@@ -43,8 +43,8 @@ import data.authgate.lib
 
 violation contains v if {
 	some u in input.userRegistrationDetails
-	u.userType == "member"
-	not u.isMfaCapable
+	not u.isMfaCapable # first: most users are capable, and lib.is_member calls lower()
+	lib.is_member(u)
 	v := {
 		"message": sprintf("Member %s is not MFA-capable: no strong method allowed by the authentication methods policy is registered.", [lib.name(u)]),
 		"subject": lib.subject(u),

@@ -43,6 +43,8 @@
 #       url: https://learn.microsoft.com/entra/identity/authentication/howto-authentication-methods-activity
 #   params:
 #     mfa_capable_min: 0.95
+#   param_schema:
+#     mfa_capable_min: {minimum: 0, maximum: 1}
 package authgate.builtin.member_mfa_capable_share
 
 import data.authgate.lib
@@ -55,7 +57,7 @@ violation contains v if {
 	threshold := data.authgate.params.mfa_capable_min
 	value < threshold
 	v := {
-		"message": sprintf("%s of members are MFA-capable (%d of %d), below the minimum of %s.", [lib.pct(value), c.mfaCapable, c.users, lib.pct(threshold)]),
+		"message": sprintf("%s of members are MFA-capable (%d of %d%s), below the minimum of %s.", [lib.pct(value), c.mfaCapable, c.users, lib.unknown_note(c), lib.pct(threshold)]),
 		"value": value,
 		"threshold": threshold,
 	}

@@ -29,3 +29,11 @@ test_message if {
 		"subject": {"id": "00000000-0000-0000-0000-000000000001", "userPrincipalName": "ana.lima@contoso.example", "displayName": "Ana Lima"},
 	}}
 }
+
+test_member_in_any_case_and_null_capability_fail if {
+	vs := ctl.violation with input as f.users([
+		f.user({"id": "m1", "userType": "Member", "isMfaCapable": false}),
+		f.user({"id": "m2", "isMfaCapable": false, "@authgate.unknown": ["isMfaCapable"]}),
+	])
+	{v.subject.id | some v in vs} == {"m1", "m2"}
+}

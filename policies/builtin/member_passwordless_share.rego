@@ -33,6 +33,8 @@
 #       url: https://learn.microsoft.com/entra/identity/authentication/concept-authentication-passwordless
 #   params:
 #     passwordless_min: 0.25
+#   param_schema:
+#     passwordless_min: {minimum: 0, maximum: 1}
 package authgate.builtin.member_passwordless_share
 
 import data.authgate.lib
@@ -45,7 +47,7 @@ violation contains v if {
 	threshold := data.authgate.params.passwordless_min
 	value < threshold
 	v := {
-		"message": sprintf("%s of members are passwordless-capable (%d of %d), below the minimum of %s.", [lib.pct(value), c.passwordlessCapable, c.users, lib.pct(threshold)]),
+		"message": sprintf("%s of members are passwordless-capable (%d of %d%s), below the minimum of %s.", [lib.pct(value), c.passwordlessCapable, c.users, lib.unknown_note(c), lib.pct(threshold)]),
 		"value": value,
 		"threshold": threshold,
 	}

@@ -28,3 +28,10 @@ test_no_members_skips if {
 	ctl.skip == {"the per-user report has no member users"} with input as f.scope("member", {"users": 0, "passwordlessCapable": 0})
 	count(ctl.violation) == 0 with input as f.scope("member", {"users": 0, "passwordlessCapable": 0})
 }
+
+test_unknown_users_are_named_beside_the_share if {
+	vs := ctl.violation with input as f.scope("member", {"users": 400, "passwordlessCapable": 99, "unknown": 12})
+	[v | some v in vs][0].message == "24.8% of members are passwordless-capable (99 of 400, 12 users unknown), below the minimum of 25.0%."
+	one := ctl.violation with input as f.scope("member", {"users": 400, "passwordlessCapable": 99, "unknown": 1})
+	[v | some v in one][0].message == "24.8% of members are passwordless-capable (99 of 400, 1 user unknown), below the minimum of 25.0%."
+}

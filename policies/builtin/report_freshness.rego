@@ -24,6 +24,8 @@
 #       url: https://learn.microsoft.com/graph/api/resources/userregistrationdetails
 #   params:
 #     max_report_lag_hours: 48
+#   param_schema:
+#     max_report_lag_hours: {minimum: 0}
 package authgate.builtin.report_freshness
 
 import data.authgate.lib

@@ -31,6 +31,8 @@
 #       url: https://learn.microsoft.com/entra/identity/authentication/tutorial-enable-sspr
 #   params:
 #     sspr_registered_min: 0.9
+#   param_schema:
+#     sspr_registered_min: {minimum: 0, maximum: 1}
 package authgate.builtin.sspr_registered_share
 
 import data.authgate.lib
@@ -43,7 +45,7 @@ violation contains v if {
 	threshold := data.authgate.params.sspr_registered_min
 	value < threshold
 	v := {
-		"message": sprintf("%s of SSPR-enabled users are registered for SSPR (%d of %d), below the minimum of %s.", [lib.pct(value), c.ssprCapable, c.ssprEnabled, lib.pct(threshold)]),
+		"message": sprintf("%s of SSPR-enabled users are registered for SSPR (%d of %d%s), below the minimum of %s.", [lib.pct(value), c.ssprCapable, c.ssprEnabled, lib.unknown_note(c), lib.pct(threshold)]),
 		"value": value,
 		"threshold": threshold,
 	}

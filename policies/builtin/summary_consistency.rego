@@ -28,6 +28,8 @@
 #       url: https://learn.microsoft.com/graph/api/authenticationmethodsroot-usersregisteredbyfeature
 #   params:
 #     consistency_tolerance: 0.02
+#   param_schema:
+#     consistency_tolerance: {minimum: 0, maximum: 1}
 package authgate.builtin.summary_consistency
 
 import data.authgate.lib

@@ -34,6 +34,8 @@
 #       url: https://learn.microsoft.com/entra/identity/authentication/concept-authentication-methods-manage
 #   params:
 #     telephony_max: 0.5
+#   param_schema:
+#     telephony_max: {minimum: 0, maximum: 1}
 package authgate.builtin.telephony_share
 
 import data.authgate.lib
@@ -47,7 +49,7 @@ violation contains v if {
 	threshold := data.authgate.params.telephony_max
 	value > threshold
 	v := {
-		"message": sprintf("%s of users have a phone method registered (%d of %d), above the maximum of %s.", [lib.pct(value), n, c.users, lib.pct(threshold)]),
+		"message": sprintf("%s of users have a phone method registered (%d of %d%s), above the maximum of %s.", [lib.pct(value), n, c.users, lib.unknown_note(c), lib.pct(threshold)]),
 		"value": value,
 		"threshold": threshold,
 	}

@@ -34,6 +34,8 @@
 #       url: https://learn.microsoft.com/entra/identity/authentication/howto-authentication-methods-activity
 #   params:
 #     max_passwordless_drop: 0.01
+#   param_schema:
+#     max_passwordless_drop: {minimum: 0, maximum: 1}
 package authgate.builtin.trend_passwordless_drop
 
 import data.authgate.lib
@@ -62,7 +64,7 @@ violation contains v if {
 	threshold := data.authgate.params.max_passwordless_drop
 	drop - threshold > epsilon
 	v := {
-		"message": sprintf("Passwordless-capable members fell from %s to %s (%d of %d) since the baseline of %s: %s points, more than the %s allowed.", [lib.pct(before), lib.pct(now), c.passwordlessCapable, c.users, b.manifest.fetchedAt, lib.decimal1(drop * 100), lib.decimal1(threshold * 100)]),
+		"message": sprintf("Passwordless-capable members fell from %s to %s (%d of %d%s) since the baseline of %s: %s points, more than the %s allowed.", [lib.pct(before), lib.pct(now), c.passwordlessCapable, c.users, lib.unknown_note(c), b.manifest.fetchedAt, lib.decimal1(drop * 100), lib.decimal1(threshold * 100)]),
 		"value": drop,
 		"threshold": threshold,
 	}

@@ -35,6 +35,9 @@
 #   params:
 #     method_failure_rate_max: 0.2
 #     min_method_events: 20
+#   param_schema:
+#     method_failure_rate_max: {minimum: 0, maximum: 1}
+#     min_method_events: {minimum: 0}
 package authgate.builtin.usage_method_failure_rate
 
 import data.authgate.lib
@@ -47,13 +50,14 @@ rows := r if {
 	is_array(r)
 } else := []
 
-# keys are the (method, feature) pairs of the rows.
-keys contains [r.authMethod, r.feature] if some r in rows
+# keys are the (method, feature) pairs of the rows, the method by its usage
+# reports' name whichever vocabulary the row used (lib.usage_method).
+keys contains [lib.usage_method(r.authMethod), r.feature] if some r in rows
 
 # failed[k] and attempts[k] add up the rows of method and feature k.
-failed[k] := sum([r.failureActivityCount | some r in rows; [r.authMethod, r.feature] == k]) if some k in keys
+failed[k] := sum([r.failureActivityCount | some r in rows; [lib.usage_method(r.authMethod), r.feature] == k]) if some k in keys
 
-attempts[k] := sum([(r.successfulActivityCount + r.failureActivityCount) | some r in rows; [r.authMethod, r.feature] == k]) if some k in keys
+attempts[k] := sum([(r.successfulActivityCount + r.failureActivityCount) | some r in rows; [lib.usage_method(r.authMethod), r.feature] == k]) if some k in keys
 
 violation contains v if {
 	some k in keys

@@ -82,3 +82,20 @@ test_params_apply if {
 test_null_activity_passes if {
 	count(ctl.violation) == 0 with input as with_activity(null)
 }
+
+test_both_method_vocabularies_count_as_one_method if {
+	# userEventsSummary names microsoftAuthenticatorPush (the methodsRegistered
+	# vocabulary); userRegistrationActivity names appNotification.
+	inp := f.tenant({"usage": {
+		"period": "d7", "start": "2026-10-26T08:00:00Z", "end": "2026-11-02T08:00:00Z", "activitySource": "derived",
+		"userRegistrationActivity": [
+			{"authMethod": "appNotification", "feature": "registration", "successfulActivityCount": 50, "failureActivityCount": 50},
+			{"authMethod": "microsoftAuthenticatorPush", "feature": "registration", "successfulActivityCount": 50, "failureActivityCount": 50},
+		],
+		"userMfaSignInSummary": [], "userSignInsByAuthMethodSummary": null, "signInsSource": "omitted",
+	}})
+	vs := ctl.violation with input as inp
+	count(vs) == 1
+	some v in vs
+	contains(v.message, "appNotification registration failed 50.0% of the time (100 of 200 attempts")
+}

@@ -7,7 +7,8 @@
 #   exceed single_factor_signin_max of all sign-ins (the sum of totalSignIns).
 #   Registration says who could use MFA; this says who does. Skipped when the
 #   snapshot has no usage section (fetch --include usage) or no sign-ins in
-#   the period.
+#   the period. Days that contradict themselves (AM-DQ-04) count in neither
+#   sum.
 # custom:
 #   id: AM-USE-02
 #   severity: high
@@ -38,14 +39,19 @@
 #       url: https://learn.microsoft.com/graph/api/authenticationmethodsroot-list-usermfasigninsummary?view=graph-rest-beta
 #   params:
 #     single_factor_signin_max: 0.05
+#   param_schema:
+#     single_factor_signin_max: {minimum: 0, maximum: 1}
 package authgate.builtin.usage_single_factor_signins
 
 import data.authgate.lib
 
 has_usage if is_object(object.get(input, "usage", null))
 
-# days are the userMfaSignInSummary rows ([] when absent or null).
-days := d if {
+# days are the userMfaSignInSummary rows that do not contradict
+# themselves ([] when absent or null): AM-DQ-04 reports the others.
+days := [d | some d in all_days; lib.usage_day_consistent(d)]
+
+all_days := d if {
 	d := input.usage.userMfaSignInSummary
 	is_array(d)
 } else := []

@@ -49,3 +49,15 @@ test_total_sign_ins_is_the_denominator if {
 	count(ctl.violation) == 1 with input as with_days([d])
 	count(ctl.violation) == 0 with input as with_days([object.union(d, {"totalSignIns": 200})])
 }
+
+test_contradictory_days_are_left_out if {
+	# Microsoft's own example: 9900 multi-factor of 1000 sign-ins; a negative
+	# count; a day after the period. Only the last day counts: 2 of 100.
+	vs := ctl.violation with input as with_days([
+		{"createdDateTime": "2026-11-01T00:00:00Z", "multiFactorSignIns": 9900, "singleFactorSignIns": 900, "totalSignIns": 1000},
+		{"createdDateTime": "2026-10-31T00:00:00Z", "multiFactorSignIns": -5, "singleFactorSignIns": 50, "totalSignIns": 45},
+		day("2026-11-09T00:00:00Z", 0, 90),
+		day("2026-11-02T00:00:00Z", 98, 2),
+	])
+	count(vs) == 0
+}

@@ -34,13 +34,11 @@
 #       url: https://learn.microsoft.com/graph/api/authenticationmethodsroot-usersigninsbyauthmethodsummary?view=graph-rest-beta
 #   params:
 #     telephony_signin_max: 0.2
+#   param_schema:
+#     telephony_signin_max: {minimum: 0, maximum: 1}
 package authgate.builtin.usage_telephony_signins
 
 import data.authgate.lib
-
-# telephony are the SMS and voice values of the usage reports' method names
-# (usageAuthMethod and userSignInsByAuthMethodSummary's authenticationMethod).
-telephony := {"sms", "smsSignIn", "mobileSMS", "mobileCall", "alternateMobileCall", "officePhone", "mobilePhone", "alternateMobilePhone"}
 
 has_usage if is_object(object.get(input, "usage", null))
 
@@ -53,7 +51,7 @@ rows := r if {
 
 total := sum([r.successActivityCount | some r in rows])
 
-phone := sum([r.successActivityCount | some r in rows; r.authenticationMethod in telephony])
+phone := sum([r.successActivityCount | some r in rows; lib.is_telephony_usage(r.authenticationMethod)])
 
 skip contains "the snapshot has no usage section (fetch --include usage)" if not has_usage
 

@@ -54,3 +54,12 @@ test_usage_auth_method_names_count if {
 test_other_methods_do_not_count if {
 	count(ctl.violation) == 0 with input as with_signins([m("email", 50), m("oneTimePasscode", 50)], "graph")
 }
+
+test_both_vocabularies_classify_alike if {
+	# mobilePhone (methodsRegistered) and mobileSMS (usageAuthMethod) are both
+	# telephony; microsoftAuthenticatorPush and appNotification neither: 50 of 200.
+	vs := ctl.violation with input as with_signins([m("mobilePhone", 25), m("mobileSMS", 25), m("microsoftAuthenticatorPush", 75), m("appNotification", 75)], "graph")
+	count(vs) == 1
+	some v in vs
+	v.value == 0.25
+}

@@ -32,7 +32,43 @@ telephony_second_factors contains lower(m) if some m in taxonomy.telephonySecond
 # the per-user report, or all of it). It is computed once per evaluation and
 # shared by the admin controls, which would otherwise each walk every user to
 # find the one or two percent who are admins.
-admins := [u | some u in input.userRegistrationDetails; u.isAdmin == true]
+#
+# An administrator is a user whose row says isAdmin, or, when the snapshot
+# has a roles section, a user who holds or is eligible for a directory role,
+# directly or through a role-assignable group: the evaluator then lists the
+# roles in the row's directoryRoles (narrowed to privileged roles by the
+# admin_roles_privileged_only parameter).
+admins := [u | some u in input.userRegistrationDetails; is_admin(u)]
+
+# is_admin(u) is true when user u is in the administrator set.
+is_admin(u) if u.isAdmin == true
+
+is_admin(u) if count(object.get(u, "directoryRoles", [])) > 0
+
+# roles_text(u) describes the directory roles user u holds or may activate
+# ("Global Administrator (eligible, via group PIM-Admins)"), "" without.
+roles_text(u) := concat("; ", sort([r.description | some r in object.get(u, "directoryRoles", [])]))
+
+# admin_name(u) names administrator u in a message with the roles that make
+# them one: "alice@contoso.com [Global Administrator (eligible)]".
+admin_name(u) := sprintf("%s [%s]", [name(u), t]) if {
+	t := roles_text(u)
+	t != ""
+}
+
+admin_name(u) := name(u) if roles_text(u) == ""
+
+# admin_subject(u) is the violation subject of administrator u: subject(u)
+# plus, when the roles section makes them one, the roles' descriptions.
+admin_subject(u) := object.union(subject(u), {"roles": sort([r.description | some r in u.directoryRoles])}) if {
+	count(object.get(u, "directoryRoles", [])) > 0
+}
+
+admin_subject(u) := subject(u) if count(object.get(u, "directoryRoles", [])) == 0
+
+# is_member(u) is true when user u's userType is member, in any case (the
+# service has varied the case of its enum values; the raw value is kept).
+is_member(u) if lower(object.get(u, "userType", "")) == "member"
 
 # subject(u) is the violation subject of user u.
 subject(u) := {
@@ -73,6 +109,19 @@ is_telephony_second_factor(m) if telephony_second_factors[lower(m)]
 # compares a share over an empty scope produces no violation.
 share(n, d) := n / d if d != 0
 
+# unknown_note(c) says, inside the parentheses after a coverage share over
+# the scope counts c of input.aggregates, how many users of the scope the
+# share could not place or judge (a null isAdmin, userType or capability
+# flag: AM-DQ-03 names them): ", 12 users unknown", or "" when none.
+unknown_note(c) := sprintf(", %d users unknown", [n]) if {
+	n := object.get(c, "unknown", 0)
+	n > 1
+}
+
+unknown_note(c) := ", 1 user unknown" if object.get(c, "unknown", 0) == 1
+
+unknown_note(c) := "" if object.get(c, "unknown", 0) == 0
+
 # decimal1(x) formats the number x >= 0 with one decimal ("47.5"). sprintf's
 # %f cannot be used: OPA hands integral numbers such as 1 to it as integers.
 decimal1(x) := sprintf("%d.%d", [floor(t / 10), t % 10]) if t := round(x * 10)
@@ -90,3 +139,33 @@ name(u) := object.get(u, "id", "") if object.get(u, "userPrincipalName", "") == 
 
 # count_of(c, k) is the count k of the COUNTS object c, 0 when absent.
 count_of(c, k) := object.get(c, k, 0)
+
+# usage_day_consistent(d) is true when the userMfaSignInSummary day d of
+# input.usage holds its three counts, none negative, parts within the
+# total, and a createdDateTime whose date lies in the usage period (dates
+# compared as YYYY-MM-DD strings: no parse can fail on a hostile value). Other days contradict themselves: AM-DQ-04
+# names them, and no share counts them.
+usage_day_consistent(d) if {
+	d.multiFactorSignIns >= 0
+	d.singleFactorSignIns >= 0
+	d.totalSignIns >= 0
+	d.multiFactorSignIns + d.singleFactorSignIns <= d.totalSignIns
+	is_string(d.createdDateTime)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T`, d.createdDateTime)
+	day := substring(d.createdDateTime, 0, 10)
+	day >= substring(input.usage.start, 0, 10)
+	day <= substring(input.usage.end, 0, 10)
+}
+
+# usage_method(m) is the usage reports' name (usageAuthMethod) of method m,
+# given in either vocabulary: Graph's own userEventsSummary example names
+# methodsRegistered's microsoftAuthenticatorPush where usageAuthMethod says
+# appNotification. The taxonomy's usageMethodAliases is the one mapping.
+usage_method(m) := object.get(object.get(taxonomy, "usageMethodAliases", {}), m, m)
+
+# telephony_usage_methods are the SMS and voice usage method names.
+telephony_usage_methods contains m if some m in object.get(taxonomy, "telephonyUsageMethods", [])
+
+# is_telephony_usage(m) is true when usage method m (either vocabulary) is
+# SMS or voice.
+is_telephony_usage(m) if telephony_usage_methods[usage_method(m)]

@@ -1,0 +1,28 @@
+package main
+
+import (
+	"io"
+	"path/filepath"
+
+	"github.com/authgate/authgate/internal/atomicfile"
+	"github.com/authgate/authgate/internal/tenantgen"
+)
+
+// writeDemoConfig writes the demo's authgate.yaml: one exclusion, the
+// emulated tenant's shared and service accounts group, so that every output
+// shows an exclusion and the users it takes out of scope.
+func writeDemoConfig(dir string) (string, error) {
+	p := filepath.Join(dir, "authgate.yaml")
+	body := `# The demo's configuration: one exclusion (see docs/policies.md).
+exclusions:
+  - groups: [` + tenantgen.ServiceAccountsGroup + `]   # shared mailboxes and service accounts
+    controls: [AM-USR-01, AM-USR-02, AM-PWL-01, AM-WEAK-01]
+    reason: shared mailboxes and service accounts nobody signs in to interactively
+    owner: it-identity@contoso.example
+    review_by: 2027-06-30
+`
+	if err := atomicfile.Write(p, 0o600, func(w io.Writer) error { _, err := io.WriteString(w, body); return err }); err != nil {
+		return "", err
+	}
+	return p, nil
+}
