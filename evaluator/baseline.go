@@ -22,6 +22,11 @@ import (
 // controls are skipped. Admins are few, so keeping their rows is cheap.
 func WithBaseline(path string) Option { return func(c *config) { c.baseline = path } }
 
+// WithRewrite evaluates a view of every snapshot, the baseline's too, as r
+// rewrites it while it is read (a pseudonymised one): the controls never see
+// what r replaced. Evaluate's ScanOptions.Rewrite, when set, wins.
+func WithRewrite(r snapshot.Rewriter) Option { return func(c *config) { c.rewrite = r } }
+
 // Baseline is the earlier snapshot that trend controls compare against.
 type Baseline struct {
 	// Path is the file as given to WithBaseline.
@@ -54,14 +59,14 @@ type BaselineAdmin struct {
 func (e *Engine) Baseline() *Baseline { return e.baseline }
 
 // loadBaseline scans the baseline snapshot at path; nil when path is "".
-func loadBaseline(ctx context.Context, path string, tax *taxonomy) (*Baseline, error) {
+func loadBaseline(ctx context.Context, path string, tax *taxonomy, rw snapshot.Rewriter) (*Baseline, error) {
 	if path == "" {
 		return nil, nil
 	}
 	agg := result.NewAggregator(tax.classOf, tax.classes, nil)
 	mark := make([]bool, len(tax.classes))
 	admins := map[string]BaselineAdmin{}
-	info, err := snapshot.Scan(ctx, path, snapshot.ScanOptions{}, func(chunk []snapshot.UserRegistrationDetails) error {
+	info, err := snapshot.Scan(ctx, path, snapshot.ScanOptions{Rewrite: rw}, func(chunk []snapshot.UserRegistrationDetails) error {
 		for i := range chunk {
 			u := &chunk[i]
 			agg.Add(u, mark)

@@ -10,11 +10,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/scope"
+	"github.com/authgate/authgate/snapshot"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
@@ -54,6 +54,7 @@ type config struct {
 	allow       []string
 	baseline    string // WithBaseline
 	timeout     time.Duration
+	rewrite     snapshot.Rewriter // WithRewrite
 
 	exclusions *scope.Set      // WithExclusions
 	progress   func(users int) // WithProgress
@@ -124,8 +125,7 @@ type Engine struct {
 	tenantQuery *rego.PreparedEvalQuery // tenant-scoped violations and every skip
 	docQuery    *rego.PreparedEvalQuery // every control over the whole document
 	userIdx     []int                   // bindings of userQuery -> control index
-	fields      userFields              // the user properties the controls can read (nil: all)
-	fieldsOnce  sync.Once               // fields is found at the first large check, not at start-up
+	fields      *fieldsOnce             // the user properties the controls read, found at the first large check
 }
 
 // New loads, checks and compiles the controls once.
@@ -150,7 +150,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	}
 	compiler, controls, defaults, params, tax := p.compiler, p.controls, p.defaults, p.params, p.tax
 	data := map[string]any{"params": params, "taxonomy": tax.raw}
-	base, err := loadBaseline(ctx, cfg.baseline, tax)
+	base, err := loadBaseline(ctx, cfg.baseline, tax, cfg.rewrite)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		data["baseline"] = base.dataJSON()
 	}
 	store := inmem.NewFromObject(map[string]any{"authgate": data})
-	e := &Engine{cfg: cfg, compiler: compiler, store: store, controls: controls, params: params, defaults: defaults, taxonomy: tax, baseline: base}
+	e := &Engine{cfg: cfg, compiler: compiler, store: store, controls: controls, params: params, defaults: defaults, taxonomy: tax, baseline: base, fields: &fieldsOnce{}}
 	if err := e.prepare(ctx); err != nil {
 		return nil, err
 	}

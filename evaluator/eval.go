@@ -21,6 +21,9 @@ import (
 // Evaluate judges the snapshot at path and returns the result, with
 // Verdict and Summary left for Result.Decide.
 func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOptions) (*result.Result, error) {
+	if scan.Rewrite == nil {
+		scan.Rewrite = e.cfg.rewrite
+	}
 	nworkers, prune := e.planFor(path, &scan.ChunkSize)
 	ctx, stop := withLimit(ctx, e.cfg.timeout)
 	defer stop()
@@ -42,12 +45,12 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	keepAll := e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == result.ScopeDocument })
 	streamUsers := e.cfg.mode == ModeStream && e.userQuery != nil
 
-	peeked, userPolicy, err := e.peekPolicy(ctx, path, streamUsers)
+	peeked, userPolicy, err := e.peekPolicy(ctx, path, streamUsers, scan.Rewrite)
 	if err != nil {
 		return nil, err
 	}
 	targeting := newPolicyTargeting(peeked)
-	roles, groups, err := e.rolesFor(path)
+	roles, groups, err := e.rolesFor(path, scan.Rewrite)
 	if err != nil {
 		return nil, err
 	}

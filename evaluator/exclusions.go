@@ -19,6 +19,16 @@ import (
 // aggregates, they leave the counts the shares are computed from.
 func WithExclusions(s *scope.Set) Option { return func(c *config) { c.exclusions = s } }
 
+// WithExclusions returns a copy of e that evaluates with the exclusion set
+// s instead of the one it was built with (nil: none): a pseudonymised
+// evaluation resolves its exclusions against the snapshot it reads. The
+// compiled controls are shared.
+func (e *Engine) WithExclusions(s *scope.Set) *Engine {
+	c := *e
+	c.cfg.exclusions = s
+	return &c
+}
+
 // exclState is one worker's view of the exclusions while it counts users.
 type exclState struct {
 	set     *scope.Set

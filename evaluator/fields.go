@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -14,10 +15,18 @@ import (
 // it, or uses a construct the analysis does not follow).
 type userFields map[string]bool
 
+// fieldsOnce holds the analysis of an engine's compiled controls, shared
+// by its copies (Engine.WithExclusions), which compile nothing anew. It is
+// found at the first large check, not at start-up.
+type fieldsOnce struct {
+	once   sync.Once
+	fields userFields
+}
+
 // readFields runs readUserFields once per engine.
 func (e *Engine) readFields() userFields {
-	e.fieldsOnce.Do(func() { e.fields, _ = readUserFields(e.compiler) })
-	return e.fields
+	e.fields.once.Do(func() { e.fields.fields, _ = readUserFields(e.compiler) })
+	return e.fields.fields
 }
 
 // has reports whether the property name must be converted.

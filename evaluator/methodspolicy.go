@@ -179,13 +179,26 @@ func (r *retirement) term() *ast.Term {
 // scan can count whom each configuration allows. A snapshot Peek cannot
 // read is left for Scan to report. The term is for streamed user controls
 // only.
-func (e *Engine) peekPolicy(ctx context.Context, path string, streamUsers bool) (*snapshot.MethodsPolicy, *ast.Term, error) {
+func (e *Engine) peekPolicy(ctx context.Context, path string, streamUsers bool, rw snapshot.Rewriter) (*snapshot.MethodsPolicy, *ast.Term, error) {
 	p, err := snapshot.PeekMethodsPolicyContext(ctx, path)
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return nil, nil, ctxErr
 	}
 	if err != nil || p == nil {
 		return nil, nil, nil
+	}
+	if rw != nil {
+		// The rows are rewritten as they are read (a pseudonymised view):
+		// the section read ahead must be the same view, or members would
+		// not match their rows and samePolicy would see two sections.
+		in := &snapshot.Info{Path: path, MethodsPolicy: p}
+		if m, err := snapshot.PeekManifest(path); err == nil {
+			in.Manifest = *m
+		}
+		if err := rw.Info(in); err != nil {
+			return nil, nil, err
+		}
+		p = in.MethodsPolicy
 	}
 	if !streamUsers {
 		return p, nil, nil

@@ -59,12 +59,21 @@ func loadPrivileged(fsys fs.FS) (map[string]bool, string, error) {
 // path and builds the administrator set (nil when the snapshot has no roles
 // section) and the groups exclusions can name (the role-assignable groups
 // and the exclusion groups, with their members).
-func (e *Engine) rolesFor(path string) (*roleSet, []snapshot.RoleGroup, error) {
+// With rw (a pseudonymised view), both are read as rw rewrites them, so
+// that holders and members carry the tokens of their rows.
+func (e *Engine) rolesFor(path string, rw snapshot.Rewriter) (*roleSet, []snapshot.RoleGroup, error) {
 	r, groups, err := snapshot.PeekRoles(path)
 	if err != nil {
 		// A document the peek cannot read fails the scan that follows,
 		// which names the fault the way every other bad snapshot is named.
 		return nil, nil, nil
+	}
+	if rw != nil && (r != nil || groups != nil) {
+		in := &snapshot.Info{Path: path, Roles: r, ExclusionGroups: groups}
+		if err := rw.Info(in); err != nil {
+			return nil, nil, err
+		}
+		r, groups = in.Roles, in.ExclusionGroups
 	}
 	if r == nil {
 		return nil, groups, nil

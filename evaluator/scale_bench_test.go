@@ -7,13 +7,15 @@ import (
 
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/policies"
+	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/snapshot"
 )
 
 // BenchmarkEvaluateFile evaluates the built-in pack, and the custom
 // two-rule pack of bench/custompack, over the snapshot named by
 // AUTHGATE_BENCH_SNAPSHOT (e.g. bench/out/snap-1000000.json from
-// bench/run.sh), for profiling at scale:
+// bench/run.sh), as is and the built-in pack through the pseudonymised view
+// (check --pseudonymize), for profiling at scale:
 //
 //	AUTHGATE_BENCH_SNAPSHOT=$PWD/bench/out/snap-1000000.json GOGC=400 \
 //	  go test ./evaluator -run '^$' -bench EvaluateFile -benchtime 1x -cpuprofile cpu.prof
@@ -22,15 +24,20 @@ func BenchmarkEvaluateFile(b *testing.B) {
 	if path == "" {
 		b.Skip("AUTHGATE_BENCH_SNAPSHOT is not set")
 	}
-	for _, pack := range []struct {
+	p, err := pseudonym.New([]byte("a-benchmark-pseudonym-key"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
 		name string
 		opts []evaluator.Option
 	}{
 		{"builtin", nil},
+		{"builtin+pseudonymize", []evaluator.Option{evaluator.WithRewrite(p)}},
 		{"custom", []evaluator.Option{evaluator.WithoutBuiltinControls(), evaluator.WithPolicies("../bench/custompack")}},
 	} {
-		b.Run(pack.name, func(b *testing.B) {
-			e, err := evaluator.New(context.Background(), append([]evaluator.Option{evaluator.WithBuiltin(policies.FS)}, pack.opts...)...)
+		b.Run(tc.name, func(b *testing.B) {
+			e, err := evaluator.New(context.Background(), append([]evaluator.Option{evaluator.WithBuiltin(policies.FS), evaluator.WithMode(evaluator.ModeStream)}, tc.opts...)...)
 			if err != nil {
 				b.Fatal(err)
 			}

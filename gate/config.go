@@ -36,10 +36,7 @@ type config struct {
 func (c *config) waivers() ([]waivers.Entry, error) {
 	n := &c.Waivers
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
-		p := n.Value
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(filepath.Dir(c.path), p)
-		}
+		p := c.waiversPath()
 		es, err := waivers.Load(p)
 		if err != nil {
 			return nil, AsInput(fmt.Errorf("%s: waivers: %w", c.path, err))
@@ -48,6 +45,15 @@ func (c *config) waivers() ([]waivers.Entry, error) {
 	}
 	es, err := waivers.FromNode(filepath.Base(c.path), n)
 	return es, AsInput(err)
+}
+
+// waiversPath is the waivers file the config names (relative to its folder).
+func (c *config) waiversPath() string {
+	p := c.Waivers.Value
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(filepath.Dir(c.path), p)
+	}
+	return p
 }
 
 // maxWaiverDays returns max_waiver_days, or the default.

@@ -78,31 +78,66 @@ func ExclusionGroups(path string) ([]string, error) {
 func (p *Plan) ExclusionGroups() []string { return p.exclusions.Groups() }
 
 // ExclusionWarnings are the exclusions of res due for review or matching
-// nobody, one sentence each, as waiver warnings are reported.
+// nobody, one sentence each, as waiver warnings are reported. A
+// pseudonymised plan names the entries' subjects by token.
 func (p *Plan) ExclusionWarnings(res *result.Result) []string {
-	if p.exclusions == nil {
+	s := p.shownExclusions()
+	if s == nil {
 		return nil
 	}
-	return p.exclusions.Warnings(res.Exclusions, time.Time{}) // overdue was settled at the evaluation date
+	return s.Warnings(res.Exclusions, time.Time{}) // overdue was settled at the evaluation date
 }
 
-// bundleExclusions are the exclusions an evidence bundle re-evaluates
-// with. In a pseudonymised bundle each exact subject becomes its token,
-// which matches the tokenised rows; a UPN pattern cannot match tokens, so it
-// becomes the tokens of the UPNs it matches in the snapshot (its rows and the
-// roles section's users), or its own token when it matches nobody, so that
-// the bundle judges exactly the users the check judged and names none of
-// them. Group ids stay: the bundle's snapshot keeps the groups, their
-// members tokenised like the users.
-func (p *Plan) bundleExclusions(ctx context.Context) ([]scope.Exclusion, error) {
+// shownExclusions is the exclusion set as outputs name it: a pseudonymised
+// plan shows each subject, exact or pattern, by its token (a UPN by the
+// token of its local part and its domain), and group ids as they are.
+func (p *Plan) shownExclusions() *scope.Set {
 	s := p.exclusions
-	if s == nil {
-		return nil, nil
+	if s == nil || p.pseudo == nil {
+		return s
+	}
+	out := &scope.Set{Source: s.Source, Entries: slices.Clone(s.Entries)}
+	for i, e := range out.Entries {
+		subs := make([]string, len(e.Subjects))
+		for j, sub := range e.Subjects {
+			subs[j] = p.subjectToken(sub)
+		}
+		out.Entries[i].Subjects = subs
+	}
+	return out
+}
+
+// subjectToken is the pseudonym of an exact subject as the pseudonymised
+// rows carry it: a UPN's (it holds "@"), else an id's.
+func (p *Plan) subjectToken(sub string) string {
+	sub = strings.TrimSpace(sub)
+	if strings.Contains(sub, "@") && !scope.IsPattern(sub) {
+		return p.pseudo.UPN(sub)
+	}
+	return p.pseudo.ID(sub)
+}
+
+// viewExclusions is the exclusion set the evaluation of the plan's
+// snapshot uses. A pseudonymised plan evaluates a view whose users are
+// tokens, so exclusions are resolved against the real identities first:
+// an exact subject becomes the token its row carries, and a UPN pattern,
+// which cannot match tokens, becomes the tokens of the users whose real UPN
+// it matches (their rows and the roles section's users), or its own token
+// when it matches nobody; that costs one more streamed pass over the
+// snapshot, only when a pattern is declared. Group ids stay: the view keeps
+// the groups, their members tokenised like the users. The evaluation then
+// removes exactly the users the real identities name, and the same entries
+// go into a pseudonymised evidence bundle, which re-evaluates them on its
+// pseudonymised snapshot.
+func (p *Plan) viewExclusions(ctx context.Context) (*scope.Set, error) {
+	s := p.exclusions
+	if s == nil || p.pseudo == nil {
+		return s, nil
+	}
+	if p.view != nil && p.viewOf == p.opts.Snapshot {
+		return p.view, nil
 	}
 	out := slices.Clone(s.Entries)
-	if p.pseudo == nil {
-		return out, nil
-	}
 	matched := make([]map[string]bool, len(out))
 	patterns := false
 	for i, e := range out {
@@ -118,7 +153,7 @@ func (p *Plan) bundleExclusions(ctx context.Context) ([]scope.Exclusion, error) 
 					continue
 				}
 				if ok, _ := path.Match(strings.ToLower(strings.TrimSpace(sub)), l); ok {
-					matched[i][p.pseudo.ID(upn)] = true
+					matched[i][p.pseudo.UPN(upn)] = true
 				}
 			}
 		}
@@ -152,10 +187,27 @@ func (p *Plan) bundleExclusions(ctx context.Context) ([]scope.Exclusion, error) 
 		var subs []string
 		for _, sub := range e.Subjects {
 			if !scope.IsPattern(sub) || len(matched[i]) == 0 {
-				subs = append(subs, p.pseudo.ID(sub))
+				subs = append(subs, p.subjectToken(sub))
 			}
 		}
 		out[i].Subjects = slices.Concat(subs, slices.Sorted(maps.Keys(matched[i])))
 	}
-	return out, nil
+	v, err := exclusionSet(s.Source, out, nil)
+	if err != nil {
+		return nil, err
+	}
+	p.view, p.viewOf = v, p.opts.Snapshot
+	return v, nil
+}
+
+// bundleExclusions are the exclusions an evidence bundle re-evaluates
+// with: the plan's, or, in a pseudonymised bundle, those its evaluation
+// used (viewExclusions), which match its pseudonymised snapshot's users
+// and name none of them.
+func (p *Plan) bundleExclusions(ctx context.Context) ([]scope.Exclusion, error) {
+	s, err := p.viewExclusions(ctx)
+	if s == nil || err != nil {
+		return nil, err
+	}
+	return slices.Clone(s.Entries), nil
 }

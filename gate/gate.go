@@ -78,8 +78,18 @@ type Options struct {
 	MaxPerControl int
 
 	// Evidence is a bundle to write after the check; SignKey signs it.
-	Evidence string
-	SignKey  string
+	// EvidenceFlag is the flag that named it, for errors ("" is --evidence).
+	Evidence     string
+	EvidenceFlag string
+	SignKey      string
+
+	// SnapshotOut is the snapshot run fetches before the check: an output
+	// of the command, checked with the others by Prepare, written by the
+	// fetch.
+	SnapshotOut string
+	// Inputs are other files the command reads (run's
+	// --client-certificate), which no output may overwrite.
+	Inputs []PathArg
 }
 
 // Plan is a validated check: the compiled controls, the parameters,
@@ -96,6 +106,10 @@ type Plan struct {
 	signKey       ed25519.PrivateKey
 	bundle        string // the bundle folder, when evaluating a bundle
 	exclusions    *scope.Set
+	// view is exclusions resolved against the real identities of the
+	// snapshot viewOf, for a pseudonymised evaluation (viewExclusions).
+	view   *scope.Set
+	viewOf string
 }
 
 // Outcome is what Run decided.
@@ -147,11 +161,6 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 		}
 		p.signKey = k
 	}
-	if o.Evidence != "" {
-		if err := WritablePath(o.Evidence); err != nil {
-			return nil, Inputf("--evidence %s: %v", o.Evidence, err)
-		}
-	}
 	if o.Pseudonymize {
 		if p.pseudo, err = pseudonym.LoadKey(o.PseudonymKeyFile); err != nil {
 			return nil, AsInput(err)
@@ -161,6 +170,9 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 	}
 	cfg, err := loadConfig(o.Config)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkPaths(o, outs, cfg); err != nil {
 		return nil, err
 	}
 	if p.params, err = params(cfg, o); err != nil {
@@ -182,14 +194,22 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 		}
 		p.waivers = append(p.waivers, es...)
 	}
+	if p.pseudo != nil {
+		p.pseudonymizeInputs()
+	}
 	eopts, err := engineOptions(o, p.params, p.now)
 	if err != nil {
 		return nil, err
+	}
+	if p.pseudo != nil {
+		eopts = append(eopts, evaluator.WithRewrite(p.pseudo))
 	}
 	excl, source := exclusionEntries(cfg, o)
 	if p.exclusions, err = exclusionSet(source, excl, nil); err != nil {
 		return nil, err
 	}
+	// A pseudonymised plan evaluates with the exclusions resolved to
+	// tokens (viewExclusions), set by Run once the snapshot is known.
 	if p.engine, err = evaluator.New(ctx, withExclusions(eopts, p.exclusions)...); err != nil {
 		return nil, err
 	}
@@ -197,6 +217,26 @@ func Prepare(ctx context.Context, o Options) (*Plan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// pseudonymizeInputs turns the identifiers in the parameters (such as
+// break_glass_accounts) and the waivers' subjects into tokens, as the
+// snapshot's rows become tokens while they are read: the controls compare
+// tokens with tokens, and nothing they report, waive or echo holds a real
+// identifier. Errors about waivers name them by token too, for the same
+// CI log.
+func (p *Plan) pseudonymizeInputs() {
+	keep := map[string]bool{}
+	for k, v := range p.params {
+		p.params[k] = p.pseudo.Value(v, keep)
+	}
+	for i := range p.waivers {
+		if s := p.waivers[i].Subject; strings.Contains(s, "@") {
+			p.waivers[i].Subject = p.pseudo.UPN(s)
+		} else {
+			p.waivers[i].Subject = p.pseudo.ID(s)
+		}
+	}
 }
 
 // params are the parameters in force: authgate.yaml's, then o.Params, then --set.
@@ -325,8 +365,8 @@ func (e *TimeoutError) Error() string {
 // Unwrap gives context.DeadlineExceeded and the evaluator's error.
 func (e *TimeoutError) Unwrap() []error { return []error{context.DeadlineExceeded, e.Err} }
 
-// Run evaluates the plan's snapshot, applies waivers and pseudonymisation,
-// and decides the verdict. It writes nothing.
+// Run evaluates the plan's snapshot (its pseudonymised view, when the plan
+// pseudonymises), applies waivers and decides the verdict. It writes nothing.
 func Run(ctx context.Context, p *Plan) (*Outcome, error) {
 	if p.opts.Snapshot == "" {
 		return nil, Inputf("--snapshot FILE is required")
@@ -346,7 +386,15 @@ func Run(ctx context.Context, p *Plan) (*Outcome, error) {
 			return nil, AsInput(err)
 		}
 	}
-	res, err := p.engine.Evaluate(ctx, p.opts.Snapshot, snapshot.ScanOptions{MaxBytes: p.opts.MaxSnapshotBytes})
+	engine := p.engine
+	if p.pseudo != nil && p.exclusions != nil {
+		view, err := p.viewExclusions(ctx)
+		if err != nil {
+			return nil, err
+		}
+		engine = engine.WithExclusions(view)
+	}
+	res, err := engine.Evaluate(ctx, p.opts.Snapshot, snapshot.ScanOptions{MaxBytes: p.opts.MaxSnapshotBytes})
 	// A result that arrives after the deadline is still late: OPA checks for
 	// cancellation only between steps, so a short evaluation can finish
 	// without noticing, and a gate must not pass on a run it was told to stop.
@@ -359,11 +407,17 @@ func Run(ctx context.Context, p *Plan) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	if shown := p.shownExclusions(); p.pseudo != nil && shown != nil {
+		// The outputs name each entry as declared, by token, not by the
+		// list of tokens a pattern was resolved to.
+		for i := range res.Exclusions {
+			if x := res.Exclusions[i].Index; x >= 0 && x < len(shown.Entries) {
+				res.Exclusions[i].Exclusion = shown.Entries[x]
+			}
+		}
+	}
 	if len(p.waivers) > 0 {
 		waivers.Apply(res, p.waivers, now)
-	}
-	if p.pseudo != nil {
-		p.pseudo.Result(res)
 	}
 	res.Tool = p.opts.Tool
 	if err := res.Decide(p.opts.FailOn); err != nil {
@@ -373,4 +427,22 @@ func Run(ctx context.Context, p *Plan) (*Outcome, error) {
 		p.bundleResult(res)
 	}
 	return &Outcome{Result: res, EvaluatedAt: now}, nil
+}
+
+// MethodsPolicy reads the authentication methods policy section of the
+// snapshot at path as the plan's controls see it: pseudonymised when the
+// plan pseudonymises (diff compares it beside the results). Nil without one.
+func (p *Plan) MethodsPolicy(path string) (*snapshot.MethodsPolicy, error) {
+	mp, err := snapshot.PeekMethodsPolicy(path)
+	if err != nil || mp == nil || p.pseudo == nil {
+		return mp, err
+	}
+	in := &snapshot.Info{Path: path, MethodsPolicy: mp}
+	if m, err := snapshot.PeekManifest(path); err == nil {
+		in.Manifest = *m
+	}
+	if err := p.pseudo.Info(in); err != nil {
+		return nil, err
+	}
+	return in.MethodsPolicy, nil
 }

@@ -3,7 +3,7 @@ package gate
 import (
 	"bufio"
 	"bytes"
-	"errors"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +15,7 @@ import (
 	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
+	"gopkg.in/yaml.v3"
 )
 
 // Output is one requested rendering.
@@ -46,10 +47,6 @@ func planOutputs(o Options) ([]Output, error) {
 	if o.OutputFile == "-" {
 		outs[0].Path = ""
 	}
-	seen := map[string]bool{}
-	if outs[0].Path != "" {
-		seen[filepath.Clean(outs[0].Path)] = true
-	}
 	for _, spec := range o.ExtraOutputs {
 		format, path, ok := strings.Cut(spec, "=")
 		if !ok || format == "" || path == "" {
@@ -58,43 +55,52 @@ func planOutputs(o Options) ([]Output, error) {
 		if _, err := reports.New(format, reports.Options{}); err != nil {
 			return nil, Inputf("--output %q: %v", spec, err)
 		}
-		if seen[filepath.Clean(path)] {
-			return nil, Inputf("--output %q: %s is written twice", spec, path)
-		}
-		seen[filepath.Clean(path)] = true
 		outs = append(outs, Output{Format: format, Path: path})
-	}
-	for i, out := range outs {
-		if out.Path == "" {
-			continue
-		}
-		flag := "-o " + out.Path
-		if i > 0 {
-			flag = fmt.Sprintf("--output %s=%s", out.Format, out.Path)
-		}
-		if err := WritablePath(out.Path); err != nil {
-			return nil, Inputf("%s: %v", flag, err)
-		}
 	}
 	return outs, nil
 }
 
-// WritablePath refuses an output path that is a directory or whose
-// directory does not exist, before any work is done.
-func WritablePath(path string) error {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return errors.New("is a directory")
+// checkPaths refuses outputs that are devices, folders, links, inputs or
+// each other, before any work is done (CheckPaths).
+func checkPaths(o Options, outs []Output, cfg *config) error {
+	var outputs []PathArg
+	for i, out := range outs {
+		flag := "-o"
+		if i > 0 {
+			flag = "--output " + out.Format + "="
+		}
+		outputs = append(outputs, PathArg{Flag: flag, Path: out.Path})
 	}
-	dir := filepath.Dir(path)
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return fmt.Errorf("directory %s does not exist", dir)
+	evFlag := o.EvidenceFlag
+	if evFlag == "" {
+		evFlag = "--evidence"
 	}
-	return nil
+	outputs = append(outputs, PathArg{Flag: evFlag, Path: o.Evidence}, PathArg{Flag: "--snapshot-out", Path: o.SnapshotOut})
+	inputs := []PathArg{{"--snapshot", o.Snapshot}, {"--baseline", o.Baseline}, {"--config", o.Config}, {"--waivers", o.Waivers},
+		{"--sign-key", o.SignKey}, {"--pseudonym-key-file", o.PseudonymKeyFile}}
+	if cfg != nil && cfg.Waivers.Kind == yaml.ScalarNode && cfg.Waivers.Tag == "!!str" {
+		inputs = append(inputs, PathArg{"--config's waivers", cfg.waiversPath()})
+	}
+	for _, p := range o.Policies {
+		inputs = append(inputs, PathArg{"--policy", p})
+	}
+	inputs = append(inputs, o.Inputs...)
+	return CheckPaths(outputs, inputs)
 }
 
-// Write renders the outcome in every requested output; files are written
-// atomically, so a failure leaves no partial file.
-func (p *Plan) Write(o *Outcome, stdout io.Writer) error {
+// OutputPerm is the mode of every file a check writes: reports name the
+// accounts that lack strong authentication, snapshots and bundles hold the
+// whole tenant, so none of them is for other users of the machine.
+const OutputPerm os.FileMode = 0o600
+
+// Write renders the outcome in every requested output and, when the plan
+// names one (Options.Evidence), writes the evidence bundle (bi describes
+// the binary for its manifest). The files are one set: each is written to a
+// temporary file beside it, and they are renamed into place only when all
+// of them were written, so a failure leaves none of them (and the files
+// they would have replaced as they were). Outputs to stdout follow once the
+// files are in place. It returns the bundle, or nil.
+func (p *Plan) Write(ctx context.Context, o *Outcome, stdout io.Writer, bi BuildInfo) (*Bundle, error) {
 	res := o.Result
 	ro := reports.Options{SnapshotURI: relPath(p.opts.Snapshot), MaxPerControl: p.opts.MaxPerControl, ExitCode: exitCodeOf(res), HTML: p.htmlOptions()}
 	for _, out := range p.outs {
@@ -106,37 +112,92 @@ func (p *Plan) Write(o *Outcome, stdout io.Writer) error {
 	if slices.ContainsFunc(p.outs, func(out Output) bool { return out.Format == "sarif" || out.Format == "github" }) {
 		lineOf, err := linesOf(p.opts.Snapshot, res)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ro.LineOf = lineOf
 	}
+	var set atomicfile.Set
+	defer set.Discard()
 	for _, out := range p.outs {
-		w, err := reports.New(out.Format, ro)
-		if err != nil {
-			return Inputf("%v", err)
-		}
 		if out.Path == "" {
-			bw := bufio.NewWriterSize(stdout, 64<<10)
-			if err := w.Write(bw, res); err != nil {
-				return fmt.Errorf("write %s output: %w", out.Format, err)
-			}
-			if err := bw.Flush(); err != nil {
-				return fmt.Errorf("write %s output: %w", out.Format, err)
-			}
 			continue
 		}
-		err = atomicfile.Write(out.Path, 0o644, func(f io.Writer) error {
+		w, err := reports.New(out.Format, ro)
+		if err != nil {
+			return nil, Inputf("%v", err)
+		}
+		err = set.Stage(out.Path, OutputPerm, func(f io.Writer) error {
 			bw := bufio.NewWriterSize(f, 256<<10)
 			if err := w.Write(bw, res); err != nil {
 				return fmt.Errorf("write %s output %s: %w", out.Format, out.Path, err)
 			}
-			return bw.Flush()
+			if err := bw.Flush(); err != nil {
+				return fmt.Errorf("write %s output %s: %w", out.Format, out.Path, err)
+			}
+			return nil
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	b, err := p.stageBundle(ctx, &set, bi, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := set.Commit(); err != nil {
+		return nil, err
+	}
+	for _, out := range p.outs {
+		if out.Path != "" {
+			continue
+		}
+		w, err := reports.New(out.Format, ro)
+		if err != nil {
+			return nil, Inputf("%v", err)
+		}
+		bw := bufio.NewWriterSize(stdout, 64<<10)
+		if err := w.Write(bw, res); err != nil {
+			return nil, fmt.Errorf("write %s output: %w", out.Format, err)
+		}
+		if err := bw.Flush(); err != nil {
+			return nil, fmt.Errorf("write %s output: %w", out.Format, err)
+		}
+	}
+	return b, nil
+}
+
+// WriteBundle writes only the plan's evidence bundle (evidence create),
+// under the same rules as Write.
+func (p *Plan) WriteBundle(ctx context.Context, bi BuildInfo) (*Bundle, error) {
+	if p.opts.Evidence == "" {
+		return nil, Inputf("evidence: -o BUNDLE.tar.gz is required")
+	}
+	var set atomicfile.Set
+	defer set.Discard()
+	b, err := p.stageBundle(ctx, &set, bi, nil)
+	if err != nil {
+		return nil, err
+	}
+	return b, set.Commit()
+}
+
+// stageBundle writes the evidence bundle, when the plan has one, to a
+// file of set; nil without one. want is the command's own outcome, which
+// the bundle's must equal (CreateBundleMatching); nil for evidence create.
+func (p *Plan) stageBundle(ctx context.Context, set *atomicfile.Set, bi BuildInfo, want *Outcome) (*Bundle, error) {
+	if p.opts.Evidence == "" {
+		return nil, nil
+	}
+	tmp, err := set.Reserve(p.opts.Evidence, OutputPerm)
+	if err != nil {
+		return nil, err
+	}
+	b, err := CreateBundleMatching(ctx, p, tmp, bi, want)
+	if err != nil {
+		return nil, err
+	}
+	b.Path = p.opts.Evidence
+	return b, nil
 }
 
 func exitCodeOf(res *result.Result) int {

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 )
 
@@ -16,15 +15,17 @@ import (
 // whose targetType is "user", with the same tokens as the users' rows, so
 // that the copy allows and excludes the same (pseudonymised) users. Group
 // ids and settings are not personal and stay.
-func (p *Pseudonymizer) methodsPolicy(mp *snapshot.MethodsPolicy) (*snapshot.MethodsPolicy, error) {
+func (p *Pseudonymizer) methodsPolicy(mp *snapshot.MethodsPolicy, keep map[string]bool) (*snapshot.MethodsPolicy, error) {
 	out := *mp
+	out.Reason = p.Text(mp.Reason, nil, keep)
 	out.Groups = make([]snapshot.PolicyGroup, len(mp.Groups))
 	for i, g := range mp.Groups {
+		g.Reason = p.Text(g.Reason, nil, keep)
 		g.Members = slices.Clone(g.Members)
 		for j, m := range g.Members {
 			g.Members[j].ID = p.ID(m.ID)
 			if m.UserPrincipalName != "" {
-				g.Members[j].UserPrincipalName = p.ID(m.UserPrincipalName)
+				g.Members[j].UserPrincipalName = p.UPN(m.UserPrincipalName)
 			}
 		}
 		slices.SortFunc(g.Members, func(a, b snapshot.GroupMember) int { return strings.Compare(a.ID, b.ID) })
@@ -61,16 +62,4 @@ func (p *Pseudonymizer) methodsPolicy(mp *snapshot.MethodsPolicy) (*snapshot.Met
 	}
 	out.Policy = b
 	return &out, nil
-}
-
-// policySummary replaces the user targets the methods policy summary names.
-func (p *Pseudonymizer) policySummary(s *result.PolicySummary, keep map[string]bool) {
-	if s == nil {
-		return
-	}
-	s.Reason = p.Text(s.Reason, nil, keep)
-	for i := range s.Methods {
-		s.Methods[i].Include = p.Text(s.Methods[i].Include, nil, keep)
-		s.Methods[i].Exclude = p.Text(s.Methods[i].Exclude, nil, keep)
-	}
 }

@@ -3,6 +3,9 @@ package pseudonym_test
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base32"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -93,6 +96,14 @@ func TestTokens(t *testing.T) {
 	if !regexp.MustCompile(`^pn_[a-z2-7]{16}$`).MatchString(tok) || !pseudonym.IsToken(tok) {
 		t.Errorf("token %q has the wrong shape", tok)
 	}
+	m := hmac.New(sha256.New, testKey)
+	m.Write([]byte("ana.lima@contoso.example"))
+	if want := "pn_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(m.Sum(nil)[:10])); tok != want {
+		t.Errorf("token %q, want %q (the documented HMAC-SHA256, base32, lower case)", tok, want)
+	}
+	if p.ID("ÅSA@contoso.example") != p.ID("åsa@contoso.example") {
+		t.Error("non-ASCII ids must ignore case too")
+	}
 	if p.ID("ana.lima@contoso.example") != tok {
 		t.Error("UPN tokens must ignore case")
 	}
@@ -104,6 +115,15 @@ func TestTokens(t *testing.T) {
 	}
 	if p.Name("Ana Lima") == p.Name("ana lima") {
 		t.Error("display names are taken as written")
+	}
+	if got, want := p.UPN("Ana.Lima@Contoso.example"), p.ID("ana.lima")+"@contoso.example"; got != want || !pseudonym.IsToken(got) {
+		t.Errorf("UPN = %q, want %q (the local part's token and the domain)", got, want)
+	}
+	if p.Text("owner: Ana.Lima@contoso.example", nil, nil) != "owner: "+p.UPN("ana.lima@contoso.example") {
+		t.Error("Text must pseudonymise UPNs as UPN does")
+	}
+	if up := p.UPN("ana@contoso.example"); p.Text(up, nil, nil) != up {
+		t.Error("Text pseudonymised a pseudonymised UPN again")
 	}
 	if _, err := pseudonym.New([]byte("short")); err == nil {
 		t.Error("short key accepted")
@@ -137,18 +157,21 @@ func TestLoadKey(t *testing.T) {
 	}
 }
 
-// TestResultLeaksNothing renders every format of a pseudonymised result of
-// the sample snapshot and searches the bytes for every id, UPN and display
-// name of the snapshot.
-func TestResultLeaksNothing(t *testing.T) {
+// TestViewLeaksNothing evaluates the pseudonymised view of the sample
+// snapshot, renders every format and searches the bytes for every id, UPN
+// and display name of the snapshot.
+func TestViewLeaksNothing(t *testing.T) {
 	ids := identifiers(t, sample)
-	r := evaluate(t, sample, breakGlass)
-	before := render(t, r)
+	before := render(t, evaluate(t, sample, breakGlass))
 	if len(leaks(before["json"], ids)) == 0 {
 		t.Fatal("the plain json output names no user: the test proves nothing")
 	}
 	p := newP(t, testKey)
-	p.Result(r)
+	bg := p.Value(breakGlass["break_glass_accounts"], nil)
+	view := func() *result.Result {
+		return evaltest.Evaluate(t, sample, evaluator.WithParams(map[string]any{"break_glass_accounts": bg}), evaluator.WithRewrite(p))
+	}
+	r := view()
 	for f, b := range render(t, r) {
 		if l := leaks(b, ids); len(l) > 0 {
 			t.Errorf("%s output leaks %d identifiers, e.g. %q", f, len(l), l[0])
@@ -158,10 +181,16 @@ func TestResultLeaksNothing(t *testing.T) {
 		}
 	}
 	// Same key, same fingerprints: the sarif of two runs is identical.
-	r2 := evaluate(t, sample, breakGlass)
-	p.Result(r2)
-	if !bytes.Equal(render(t, r2)["sarif"], render(t, r)["sarif"]) {
+	if !bytes.Equal(render(t, view())["sarif"], render(t, r)["sarif"]) {
 		t.Error("two pseudonymised runs with one key differ")
+	}
+	// Only names changed: the verdict and every control's count are the
+	// original's.
+	orig := evaluate(t, sample, breakGlass)
+	for i := range orig.Controls {
+		if a, b := len(orig.Controls[i].Violations), len(r.Controls[i].Violations); a != b {
+			t.Errorf("%s: %d violations, %d in the view", orig.Controls[i].ID, a, b)
+		}
 	}
 }
 
@@ -212,7 +241,7 @@ func TestSnapshotAndReveal(t *testing.T) {
 			t.Errorf("token %s not revealed", tok)
 			continue
 		}
-		if p.ID(ms[0].Value) != tok && p.Name(ms[0].Value) != tok {
+		if p.ID(ms[0].Value) != tok && p.UPN(ms[0].Value) != tok && p.Name(ms[0].Value) != tok {
 			t.Errorf("token %s revealed as %+v", tok, ms[0])
 		}
 	}

@@ -121,7 +121,7 @@ type tokenPrincipal struct {
 }
 
 func (p *Pseudonymizer) principal(u snapshot.RolePrincipal) tokenPrincipal {
-	return tokenPrincipal{ODataType: u.ODataType, ID: p.ID(u.ID), UserPrincipalName: p.ID(u.UserPrincipalName), DisplayName: p.Name(u.DisplayName)}
+	return tokenPrincipal{ODataType: u.ODataType, ID: p.ID(u.ID), UserPrincipalName: p.UPN(u.UserPrincipalName), DisplayName: p.Name(u.DisplayName)}
 }
 
 // rolePeople calls fn with the id, UPN and display name of every user the

@@ -113,8 +113,8 @@ func New(source string, entries []Exclusion, isControl func(string) bool) (*Set,
 				}
 				c.patterns = append(c.patterns, v)
 			default:
-				// An exact subject matches an id or a UPN: a pseudonymised
-				// UPN is a token without "@".
+				// An exact subject matches an id or a UPN, whichever it is
+				// (a pseudonymised evaluation passes their tokens).
 				c.ids[v], c.upns[v] = true, true
 			}
 		}

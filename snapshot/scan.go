@@ -30,6 +30,20 @@ type ScanOptions struct {
 	ChunkSize int
 	// MaxBytes refuses larger files (DefaultMaxBytes if <= 0).
 	MaxBytes int64
+	// Rewrite, when set, changes every row as it is decoded, before fn sees
+	// it, and the Info before Scan returns it: a view of the snapshot (such
+	// as a pseudonymised one) without a second copy of the file. Hashes and
+	// counts stay those of the file.
+	Rewrite Rewriter
+}
+
+// Rewriter changes what Scan hands over (ScanOptions.Rewrite).
+type Rewriter interface {
+	// User rewrites one row in place.
+	User(u *UserRegistrationDetails)
+	// Info rewrites everything else the snapshot holds, in place; an error
+	// fails the scan.
+	Info(in *Info) error
 }
 
 // Info is everything a snapshot holds except the per-user rows, plus what
@@ -87,12 +101,28 @@ func (in *Info) Complete() error {
 // fresh slice that fn may keep or hand to another goroutine. An error from fn
 // or ctx stops the scan and is returned as is; bad content is returned as an
 // *Error.
-func Scan(ctx context.Context, path string, opts ScanOptions, fn func(chunk []UserRegistrationDetails) error) (*Info, error) {
+func Scan(ctx context.Context, path string, opts ScanOptions, fn func(chunk []UserRegistrationDetails) error) (info *Info, err error) {
 	if opts.ChunkSize <= 0 {
 		opts.ChunkSize = DefaultChunkSize
 	}
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = DefaultMaxBytes
+	}
+	if rw := opts.Rewrite; rw != nil {
+		inner := fn
+		fn = func(chunk []UserRegistrationDetails) error {
+			for i := range chunk {
+				rw.User(&chunk[i])
+			}
+			return inner(chunk)
+		}
+		defer func() {
+			if info != nil {
+				if rerr := rw.Info(info); rerr != nil {
+					info, err = nil, rerr
+				}
+			}
+		}()
 	}
 	f, err := os.Open(path)
 	if err != nil {

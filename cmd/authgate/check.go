@@ -41,7 +41,7 @@ func addEvalFlags(fs *pflag.FlagSet, o *gate.Options) {
 	fs.Int64Var(&o.MaxSnapshotBytes, "max-snapshot-bytes", snapshot.DefaultMaxBytes, "refuse snapshots larger than `N` bytes")
 	fs.DurationVar(&o.Timeout, "timeout", gate.DefaultTimeout, "give up with exit 4 (inconclusive) when the evaluation takes longer than `DURATION`")
 	fs.StringVar(&o.Baseline, "baseline", "", "earlier snapshot `FILE` of the tenant: adds the trend controls AM-TRD-01..03 and a coverage-over-time chart")
-	fs.BoolVar(&o.Pseudonymize, "pseudonymize", false, "replace user ids, UPNs and display names with keyed tokens in every output (key: $"+pseudonym.EnvKey+" or --pseudonym-key-file)")
+	fs.BoolVar(&o.Pseudonymize, "pseudonymize", false, "evaluate a view of the snapshot whose user ids, UPNs and display names are keyed tokens, so no output names a user (key: $"+pseudonym.EnvKey+" or --pseudonym-key-file)")
 	fs.StringVar(&o.PseudonymKeyFile, "pseudonym-key-file", "", "read the pseudonym key from `FILE` instead of $"+pseudonym.EnvKey)
 }
 
@@ -90,15 +90,15 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	_, err = check(ctx, plan, o.Evidence, prog, stdout, stderr)
+	_, err = check(ctx, plan, prog, stdout, stderr)
 	return err
 }
 
 // check runs a prepared plan and writes its outputs and, when asked, an
-// evidence bundle. It returns errGateFailed, after writing everything, when
-// the verdict is fail. prog, when not nil, shows the evaluation's progress
-// (its OnUsers must be the plan's).
-func check(ctx context.Context, plan *gate.Plan, bundle string, prog *evalProgress, stdout, stderr io.Writer) (*result.Result, error) {
+// evidence bundle, all of them or none. It returns errGateFailed, after
+// writing everything, when the verdict is fail. prog, when not nil, shows
+// the evaluation's progress (its OnUsers must be the plan's).
+func check(ctx context.Context, plan *gate.Plan, prog *evalProgress, stdout, stderr io.Writer) (*result.Result, error) {
 	prog.begin(len(plan.Controls()))
 	out, err := gate.Run(ctx, plan)
 	prog.end(err)
@@ -110,13 +110,13 @@ func check(ctx context.Context, plan *gate.Plan, bundle string, prog *evalProgre
 	for _, w := range plan.ExclusionWarnings(res) {
 		fmt.Fprintf(stderr, "authgate: warning: %s\n", reports.Sanitize(w)) // entries come from a config file
 	}
-	if err := plan.Write(out, stdout); err != nil {
+	bi := readBuildInfo()
+	b, err := plan.Write(ctx, out, stdout, gate.BuildInfo{Commit: bi.Commit, OPA: bi.OPA})
+	if err != nil {
 		return nil, err
 	}
-	if bundle != "" {
-		if _, err := createBundle(ctx, plan, out, bundle, stderr); err != nil {
-			return nil, err
-		}
+	if b != nil {
+		reportBundle(stderr, plan, b)
 	}
 	if res.Verdict == result.VerdictFail {
 		return res, errGateFailed

@@ -119,7 +119,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("demo: check: %w", err)
 	}
-	res, err := check(ctx, plan, "", nil, stdout, stderr)
+	res, err := check(ctx, plan, nil, stdout, stderr)
 	if err != nil && (res == nil || exitCode(err) != exitViolations) {
 		return fmt.Errorf("demo: check: %w", err)
 	}

@@ -37,6 +37,16 @@ func cmdDiff(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	if !slices.Contains(trend.Formats, format) {
 		return usagef("diff: --format: unknown format %q (valid: %s)", format, strings.Join(trend.Formats, ", "))
 	}
+	if out != "" && out != "-" {
+		inputs := []gate.PathArg{{Flag: "OLD", Path: fs.Arg(0)}, {Flag: "NEW", Path: fs.Arg(1)}, {Flag: "--config", Path: o.Config},
+			{Flag: "--waivers", Path: o.Waivers}, {Flag: "--baseline", Path: o.Baseline}, {Flag: "--pseudonym-key-file", Path: o.PseudonymKeyFile}}
+		for _, p := range o.Policies {
+			inputs = append(inputs, gate.PathArg{Flag: "--policy", Path: p})
+		}
+		if err := gate.CheckPaths([]gate.PathArg{{Flag: "-o", Path: out}}, inputs); err != nil {
+			return err
+		}
+	}
 	var plan *gate.Plan
 	load := func(path string) (*trend.Input, error) {
 		if _, err := snapshot.PeekManifest(path); err != nil {
@@ -58,7 +68,7 @@ func cmdDiff(ctx context.Context, args []string, stdout, _ io.Writer) error {
 			return nil, err
 		}
 		in := trend.FromResult(path, res.Result)
-		if in.Policy, err = snapshot.PeekMethodsPolicy(path); err != nil {
+		if in.Policy, err = plan.MethodsPolicy(path); err != nil {
 			return nil, err
 		}
 		return in, nil
@@ -82,5 +92,5 @@ func cmdDiff(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		}
 		return b.Flush()
 	}
-	return atomicfile.Write(out, 0o644, func(w io.Writer) error { return trend.Write(w, rep, format, limit) })
+	return atomicfile.Write(out, gate.OutputPerm, func(w io.Writer) error { return trend.Write(w, rep, format, limit) })
 }

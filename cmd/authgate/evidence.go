@@ -56,8 +56,9 @@ func cmdEvidenceCreate(ctx context.Context, args []string, stdout, _ io.Writer) 
 	var o gate.Options
 	fs := newFlagSet("evidence create", "evidence create --snapshot FILE -o BUNDLE.tar.gz [--sign-key KEY] [flags]", stdout)
 	fs.StringVar(&o.Snapshot, "snapshot", "", "snapshot `FILE` to evaluate and bundle (required)")
-	fs.StringVarP(&o.Evidence, "output-file", "o", "", "bundle `FILE` to write (.tar.gz; required); the bundle holds the results in every format")
+	fs.StringVarP(&o.Evidence, "output-file", "o", "", "bundle `FILE` to write (.tar.gz, mode 0600; required); the bundle holds the results in every format")
 	legacyOutput(fs, &o.Evidence)
+	o.EvidenceFlag = "-o"
 	fs.StringVar(&o.SignKey, "sign-key", "", "sign the manifest with this Ed25519 private key `FILE` (authgate evidence keygen)")
 	addPolicyFlags(fs, &o, true)
 	addEvalFlags(fs, &o)
@@ -80,31 +81,25 @@ func cmdEvidenceCreate(ctx context.Context, args []string, stdout, _ io.Writer) 
 	if err != nil {
 		return err
 	}
-	b, err := createBundle(ctx, plan, nil, o.Evidence, stdout)
+	bi := readBuildInfo()
+	b, err := plan.WriteBundle(ctx, gate.BuildInfo{Commit: bi.Commit, OPA: bi.OPA})
 	if err != nil {
 		return err
 	}
+	reportBundle(stdout, plan, b)
 	if b.Outcome.Result.Verdict == result.VerdictFail {
 		return errGateFailed
 	}
 	return nil
 }
 
-// createBundle writes the plan's evidence bundle and says so on w. want is
-// the command's own outcome, which the bundle's must equal; nil for
-// evidence create, whose outcome is the bundle's.
-func createBundle(ctx context.Context, plan *gate.Plan, want *gate.Outcome, out string, w io.Writer) (*gate.Bundle, error) {
-	bi := readBuildInfo()
-	b, err := gate.CreateBundleMatching(ctx, plan, out, gate.BuildInfo{Commit: bi.Commit, OPA: bi.OPA}, want)
-	if err != nil {
-		return nil, err
-	}
+// reportBundle says on w which bundle was written.
+func reportBundle(w io.Writer, plan *gate.Plan, b *gate.Bundle) {
 	signed := "unsigned"
 	if plan.Signed() {
 		signed = "signed"
 	}
-	fmt.Fprintf(w, "evidence bundle %s: %d files, verdict %s, %s\n", out, len(b.Manifest.Files)+1, b.Outcome.Result.Verdict, signed)
-	return b, nil
+	fmt.Fprintf(w, "evidence bundle %s: %d files, verdict %s, %s\n", b.Path, len(b.Manifest.Files)+1, b.Outcome.Result.Verdict, signed)
 }
 
 // cmdEvidenceVerify checks a bundle and re-evaluates it. Problems are

@@ -37,6 +37,7 @@ type fetchOptions struct {
 	usagePeriod   string
 	maxPageBytes  string
 	quiet         bool
+	runOut        bool     // out is run's --snapshot-out
 	config        string   // fetch --config: authgate.yaml whose exclusion groups to resolve
 	groups        []string // exclusion groups to resolve (run: from check's --config)
 }
@@ -131,8 +132,14 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 	if err := fo.Validate(); err != nil {
 		return "", asUsage(err)
 	}
-	if err := gate.WritablePath(o.out); err != nil {
-		return "", usagef("-o %s: %v", o.out, err)
+	flag := "-o"
+	if o.runOut {
+		flag = "--snapshot-out"
+	}
+	if err := gate.CheckPaths([]gate.PathArg{{Flag: flag, Path: o.out}, {Flag: flag + " (the partial file)", Path: o.out + ".partial"},
+		{Flag: flag + " (the checkpoint)", Path: o.out + ".partial.json"}},
+		[]gate.PathArg{{Flag: "--client-certificate", Path: o.clientCert}, {Flag: "--config", Path: o.config}}); err != nil {
+		return "", err
 	}
 
 	if o.debug {

@@ -61,7 +61,7 @@ func TestCheckProgressLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout bytes.Buffer
-	if _, err := check(context.Background(), plan, "", prog, &stdout, &stderr); err != nil {
+	if _, err := check(context.Background(), plan, prog, &stdout, &stderr); err != nil {
 		t.Fatal(err)
 	}
 	controls := len(plan.Controls())

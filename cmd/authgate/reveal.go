@@ -32,7 +32,7 @@ func cmdReveal(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	tokens := fs.Args()
 	for _, t := range tokens {
 		if !pseudonym.IsToken(t) {
-			return usagef("reveal: %q is not a token (pn_ and 16 base32 characters)", t)
+			return usagef("reveal: %q is not a token (pn_ and 16 base32 characters, optionally @ and a UPN's domain)", t)
 		}
 	}
 	p, err := pseudonym.LoadKey(keyFile)

@@ -41,7 +41,10 @@ func fetchThenCheck(ctx context.Context, fo *fetchOptions, env fetchEnv, o gate.
 		return usagef("run: --snapshot is not used: run checks the snapshot it fetches (use --snapshot-out to keep it, or authgate check --snapshot)")
 	}
 	// Check's flags, files and policies are validated before a fetch that
-	// may take minutes.
+	// may take minutes, and the snapshot it keeps is one of the outputs no
+	// other may overwrite.
+	o.SnapshotOut, fo.runOut = fo.out, true
+	o.Inputs = append(o.Inputs, gate.PathArg{Flag: "--client-certificate", Path: fo.clientCert})
 	prog := newEvalProgress(stderr, fo.quiet)
 	o.OnUsers = prog.onUsers()
 	plan, err := prepare(ctx, o)
@@ -61,6 +64,6 @@ func fetchThenCheck(ctx context.Context, fo *fetchOptions, env fetchEnv, o gate.
 	if err != nil {
 		return err
 	}
-	_, err = check(ctx, plan.WithSnapshot(path), o.Evidence, prog, stdout, stderr)
+	_, err = check(ctx, plan.WithSnapshot(path), prog, stdout, stderr)
 	return err
 }

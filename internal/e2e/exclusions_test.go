@@ -21,7 +21,8 @@ func findings(t *testing.T, r *result.Result, id string) map[string][]string {
 	return msgs
 }
 
-var countsRE = regexp.MustCompile(`\((\d+) of (\d+)\)`)
+// The share may add ", N users unknown" after its counts.
+var countsRE = regexp.MustCompile(`\((\d+) of (\d+)[,)]`)
 
 // TestExclusions: through the emulator, an exclusion by UPN pattern and one
 // by group remove exactly their users from exactly their controls (user

@@ -64,35 +64,43 @@ func TestPseudonymizedRolesJudgedAlike(t *testing.T) {
 		return s
 	}
 	orig := evaltest.Evaluate(t, src, evaluator.WithExclusions(entries(func(s string) string { return s })))
-	copyRes := evaltest.Evaluate(t, dst, evaluator.WithExclusions(entries(p.ID)))
-	if orig.Verdict != copyRes.Verdict {
-		t.Errorf("verdict %s on the original, %s on the copy", orig.Verdict, copyRes.Verdict)
-	}
-	for _, id := range []string{"AM-ADM-01", "AM-ADM-02", "AM-ADM-03", "AM-ADM-04", "AM-ADM-05", "AM-ADM-06", "AM-PWL-02", "AM-USR-02"} {
-		a, c := control(t, orig, id), control(t, copyRes, id)
-		if a.Status != c.Status || len(a.Violations) != len(c.Violations) {
-			t.Errorf("%s: %s with %d findings on the original, %s with %d on the copy", id, a.Status, len(a.Violations), c.Status, len(c.Violations))
-			continue
+	copyRes := evaltest.Evaluate(t, dst, evaluator.WithExclusions(entries(p.UPN)))
+	// check and run --pseudonymize evaluate the same view streamed from the
+	// original, its roles and exclusion groups rewritten as they are read.
+	viewRes := evaltest.Evaluate(t, src, evaluator.WithRewrite(p), evaluator.WithExclusions(entries(p.UPN)))
+	for _, view := range []struct {
+		name string
+		res  *result.Result
+	}{{"copy", copyRes}, {"streamed view", viewRes}} {
+		if orig.Verdict != view.res.Verdict {
+			t.Errorf("verdict %s on the original, %s on the %s", orig.Verdict, view.res.Verdict, view.name)
 		}
-		want := tokens(p, a)
-		if got := tokens(nil, c); !slices.Equal(got, want) {
-			t.Errorf("%s: the copy's subjects are not the original's tokens:\n got %v\nwant %v", id, got, want)
+		for _, id := range []string{"AM-ADM-01", "AM-ADM-02", "AM-ADM-03", "AM-ADM-04", "AM-ADM-05", "AM-ADM-06", "AM-PWL-02", "AM-USR-02"} {
+			a, c := control(t, orig, id), control(t, view.res, id)
+			if a.Status != c.Status || len(a.Violations) != len(c.Violations) {
+				t.Errorf("%s: %s with %d findings on the original, %s with %d on the %s", id, a.Status, len(a.Violations), c.Status, len(c.Violations), view.name)
+				continue
+			}
+			want := tokens(p, a)
+			if got := tokens(nil, c); !slices.Equal(got, want) {
+				t.Errorf("%s: the %s's subjects are not the original's tokens:\n got %v\nwant %v", id, view.name, got, want)
+			}
+		}
+		for i := range orig.Exclusions {
+			if o, c := orig.Exclusions[i], view.res.Exclusions[i]; o.Users != c.Users || !maps.Equal(o.Removed, c.Removed) {
+				t.Errorf("exclusion %d: %d users %v on the original, %d %v on the %s", i, o.Users, o.Removed, c.Users, c.Removed, view.name)
+			}
 		}
 	}
 	if len(control(t, orig, "AM-ADM-04").Violations) == 0 || len(control(t, orig, "AM-ADM-05").Violations) == 0 {
 		t.Fatal("fixture: AM-ADM-04 and AM-ADM-05 should have findings")
 	}
-	for i := range orig.Exclusions {
-		if o, c := orig.Exclusions[i], copyRes.Exclusions[i]; o.Users != c.Users || !maps.Equal(o.Removed, c.Removed) {
-			t.Errorf("exclusion %d: %d users %v on the original, %d %v on the copy", i, o.Users, o.Removed, c.Users, c.Removed)
-		}
-	}
 
-	m, err := p.Reveal(context.Background(), src, []string{p.ID(tenantgen.RoleOrphanPrincipalUPN)}, snapshot.ScanOptions{})
+	m, err := p.Reveal(context.Background(), src, []string{p.UPN(tenantgen.RoleOrphanPrincipalUPN)}, snapshot.ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := m[p.ID(tenantgen.RoleOrphanPrincipalUPN)]; len(got) == 0 || !strings.EqualFold(got[0].Value, tenantgen.RoleOrphanPrincipalUPN) {
+	if got := m[p.UPN(tenantgen.RoleOrphanPrincipalUPN)]; len(got) == 0 || !strings.EqualFold(got[0].Value, tenantgen.RoleOrphanPrincipalUPN) {
 		t.Errorf("Reveal of the role holder without a row = %+v", got)
 	}
 }
@@ -108,7 +116,7 @@ func tokens(p *pseudonym.Pseudonymizer, c *result.Control) []string {
 		}
 		id, upn := v.Subject.ID, v.Subject.UserPrincipalName
 		if p != nil {
-			id, upn = p.ID(id), p.ID(upn)
+			id, upn = p.ID(id), p.UPN(upn)
 		}
 		out = append(out, id+"|"+upn+"|"+strings.Join(v.Subject.Roles, ";"))
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/authgate/authgate/internal/evaltest"
 	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/tenantgen"
+	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/result"
 )
 
@@ -61,12 +62,24 @@ func fullSnapshot(t *testing.T, users int, api string) string {
 // (isAdmin null, "@authgate.unknown", "directoryRoles") and the policy
 // section beside the users reach every control in both modes.
 func TestStreamEqualsDocumentFullTenant(t *testing.T) {
-	for _, api := range []string{"v1.0", "beta"} {
-		t.Run(api, func(t *testing.T) {
-			path := fullSnapshot(t, 1500, api)
-			bg := evaluator.WithParams(map[string]any{"break_glass_accounts": []any{"user00000@contoso.example"}})
-			stream := evaltest.Evaluate(t, path, bg, evaluator.WithChunkSize(97), evaluator.WithWorkers(3))
-			doc := evaltest.Evaluate(t, path, bg, evaluator.WithMode(evaluator.ModeDocument))
+	p, err := pseudonym.New([]byte("a-test-pseudonym-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := map[string]string{"v1.0": fullSnapshot(t, 1500, "v1.0"), "beta": fullSnapshot(t, 1500, "beta")}
+	for _, tc := range []struct {
+		api  string
+		view []evaluator.Option
+	}{{"v1.0", nil}, {"beta", nil}, {"v1.0", []evaluator.Option{evaluator.WithRewrite(p)}}} {
+		name := tc.api
+		if tc.view != nil {
+			name += " pseudonymised"
+		}
+		t.Run(name, func(t *testing.T) {
+			path := paths[tc.api]
+			opts := append([]evaluator.Option{evaluator.WithParams(map[string]any{"break_glass_accounts": []any{"user00000@contoso.example"}})}, tc.view...)
+			stream := evaltest.Evaluate(t, path, append(opts, evaluator.WithChunkSize(97), evaluator.WithWorkers(3))...)
+			doc := evaltest.Evaluate(t, path, append(opts, evaluator.WithMode(evaluator.ModeDocument))...)
 			// The snapshot exercises what the fast path must reproduce.
 			for _, id := range []string{"AM-DQ-03", "AM-ADM-04"} {
 				if c := findControl(t, doc, id); len(c.Violations) == 0 {
