@@ -24,8 +24,9 @@
 #             pass and hands the tenant-scoped controls as input.aggregates.
 #             bench/gen -aggregates takes them from a check of the snapshot by
 #             the evaluator itself (Result.Aggregates, in the documented
-#             input.aggregates shape) and copies the snapshot after them byte
-#             for byte. Data: data.authgate.params (the pack's defaults) and
+#             input.aggregates shape) and writes the snapshot's users after
+#             them as the evaluator presents them to the controls (a null
+#             capability as false, "@authgate.unknown"). Data: data.authgate.params (the pack's defaults) and
 #             data.authgate.taxonomy, as authgate's store holds them
 #             (bench/gen -data). Computing the aggregates is NOT timed: the
 #             baseline gets them for free.

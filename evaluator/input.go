@@ -173,3 +173,12 @@ func documentInput(info *snapshot.Info, users []snapshot.UserRegistrationDetails
 	obj.Insert(kUsers, withDirectoryRoles(usersTerm(users, termCache{}), users, roles))
 	return obj, nil
 }
+
+// InputUser is the user u as the user controls see it in
+// input.userRegistrationDetails (a role holder's directoryRoles aside): the
+// row's values presented as userTerm presents them, with the
+// "@authgate.unknown" member. Tools that hand the same input to `opa eval`
+// (bench/gen) use it, so both evaluate the same users.
+func InputUser(u *snapshot.UserRegistrationDetails) (any, error) {
+	return ast.JSON(userTerm(u, termCache{}).Value)
+}
