@@ -26,7 +26,8 @@
 #             the evaluator itself (Result.Aggregates, in the documented
 #             input.aggregates shape) and writes the snapshot's users after
 #             them as the evaluator presents them to the controls (a null
-#             capability as false, "@authgate.unknown"). Data: data.authgate.params (the pack's defaults) and
+#             capability as false, "@authgate.unknown"). Data:
+#             data.authgate.params (the pack's defaults) and
 #             data.authgate.taxonomy, as authgate's store holds them
 #             (bench/gen -data). Computing the aggregates is NOT timed: the
 #             baseline gets them for free.
