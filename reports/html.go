@@ -144,6 +144,18 @@ var htmlTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{range .Figures}}{{template "figure" .}}{{end}}</div>
 {{if not .SignIns}}<p class="muted" id="usage-signins-note">Sign-ins per method need a delegated fetch: Graph gives userSignInsByAuthMethodSummary to delegated callers only.</p>
 {{end}}</section>
+{{end}}{{with .Policy}}<section id="methods-policy">
+<h2>Methods policy <span class="muted">(Graph {{.APIVersion}})</span></h2>
+{{if .Fetched}}<p>Migration state: <code>{{.MigrationState}}</code>.{{with .Unresolved}} <strong>{{.}} target {{if eq . 1}}group{{else}}groups{{end}} could not be resolved</strong>: their members are not counted as allowed.{{end}}</p>
+<table id="t-methods-policy">
+<thead><tr><th>Method</th><th>State</th><th>Include</th><th>Exclude</th><th class="n">Users registered</th><th class="n">Users allowed</th></tr></thead>
+<tbody>
+{{range .Methods}}<tr data-method="{{.ID}}" data-state="{{.State}}"><td><code>{{.ID}}</code></td><td>{{with .State}}{{.}}{{else}}–{{end}}</td><td class="mono">{{.Include}}</td><td class="mono">{{.Exclude}}</td><td class="n">{{.Registered}}</td><td class="n">{{.Allowed}}</td></tr>
+{{else}}<tr><td colspan="6" class="muted">No method configurations.</td></tr>
+{{end}}</tbody>
+</table>
+{{else}}<p id="methods-policy-omitted">Not fetched: {{.Reason}}.</p>
+{{end}}</section>
 {{end}}<section id="controls">
 <h2>Controls</h2>
 <table>
@@ -221,6 +233,7 @@ type htmlPage struct {
 	Unknown                     string // unknownLine
 	Coverage                    []svgFigure
 	Usage                       *htmlUsageView
+	Policy                      *htmlPolicyView
 	Controls                    []htmlControl
 	Failing                     []htmlFailing
 	Waivers                     []htmlWaiver
@@ -345,6 +358,7 @@ func (h *htmlWriter) page(r *result.Result) *htmlPage {
 	if r.Usage != nil {
 		p.Usage = usageView(r, r.Usage)
 	}
+	p.Policy = policyView(r.MethodsPolicy)
 	limit := h.o.limit(htmlListed)
 	g := gateOf(r)
 	for _, c := range sortedControls(r) {

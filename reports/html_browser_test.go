@@ -315,6 +315,49 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A report with a methods policy section: the same charts, no problem,
+	// one table row per method configuration, and the hostile target group
+	// shown as escapes, not as a reordered line or markup.
+	pr, po := htmlPolicyFixture()
+	policyPage := filepath.Join(dir, "policy.html")
+	if err := os.WriteFile(policyPage, render(t, "html", po, pr), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	chartsOf(policyPage, map[string]int{"chart-coverage": 12, "chart-methods": 5, "chart-trend": 6})
+	var policyEval struct {
+		Result struct {
+			Value string `json:"value"`
+		} `json:"result"`
+	}
+	const policyProbe = `JSON.stringify((() => { const t = document.getElementById("t-methods-policy"); if (!t) return null;
+	  const r = t.getBoundingClientRect(); return {w: r.width, h: r.height, rows: [...t.tBodies[0].rows].map(r => [...r.cells].map(c => c.textContent)),
+	    scripts: document.scripts.length}; })())`
+	if err := c.call(ctx, s, "Runtime.evaluate", map[string]any{"expression": policyProbe, "returnByValue": true}, &policyEval); err != nil {
+		t.Fatal(err)
+	}
+	var policyGot *struct {
+		W, H    float64
+		Rows    [][]string
+		Scripts int
+	}
+	if err := json.Unmarshal([]byte(policyEval.Result.Value), &policyGot); err != nil {
+		t.Fatalf("policy probe: %v: %s", err, policyEval.Result.Value)
+	}
+	switch {
+	case policyGot == nil:
+		t.Error("policy.html: no methods policy table")
+	case policyGot.W <= 0 || policyGot.H <= 0 || len(policyGot.Rows) != 5:
+		t.Errorf("policy.html: table %vx%v with %d rows, want 5", policyGot.W, policyGot.H, len(policyGot.Rows))
+	default:
+		want := []string{"sms", "enabled", `group \x1b[2Jops\u202etxt.exe<script>alert(1)</script>`, "nobody", "120", "35"}
+		if got := policyGot.Rows[3]; strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("policy.html: sms row reads %q, want %q", got, want)
+		}
+		if policyGot.Scripts != 1 {
+			t.Errorf("policy.html: %d scripts, want the page's own", policyGot.Scripts)
+		}
+	}
+
 	chartsOf(page, map[string]int{"chart-coverage": 12, "chart-methods": 5, "chart-trend": 6})
 	var problems []string
 	var shot struct {

@@ -81,6 +81,15 @@ func hostile() *result.Result {
 	for i := range r.Usage.SignInsByMethod {
 		r.Usage.SignInsByMethod[i].AuthenticationMethod += evil
 	}
+	r.MethodsPolicy = htmlPolicySummary()
+	r.MethodsPolicy.MigrationState += evil
+	for i := range r.MethodsPolicy.Methods {
+		m := &r.MethodsPolicy.Methods[i]
+		m.ID += evil
+		m.State += evil
+		m.Include += evil
+		m.Exclude += evil
+	}
 	return r
 }
 

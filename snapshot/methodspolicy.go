@@ -138,27 +138,12 @@ func (w *Writer) writeMethodsPolicy() error {
 }
 
 // methodsPolicy decodes the optional policy member (null reads as absent).
-func (s *scanner) methodsPolicy() error {
-	d := s.dec
-	switch k := d.PeekKind(); k {
-	case 'n':
-		_, err := d.ReadToken()
-		return s.syntax(err)
-	case '{':
-	default:
-		return s.fail(ReportMethodsPolicy, "want object, got %s", kindName(k))
-	}
-	p := &MethodsPolicy{}
-	if err := s.value(ReportMethodsPolicy, p); err != nil {
-		return err
-	}
-	p.Offset = s.lastValue
-	if path, msg := p.validate(); path != "" {
-		return s.fail(path, "%s", msg)
-	}
-	s.info.MethodsPolicy = p
-	return nil
+func (s *scanner) methodsPolicy() (err error) {
+	s.info.MethodsPolicy, err = optionalSection[MethodsPolicy](s, ReportMethodsPolicy)
+	return err
 }
+
+func (p *MethodsPolicy) setOffset(off int64) { p.Offset = off }
 
 // PeekMethodsPolicy reads only the authentication methods policy section of
 // the snapshot at path, or nil when it has none. The writer puts the

@@ -250,27 +250,12 @@ func SortRoleObjects(rows []jsontext.Value) {
 }
 
 // roles decodes the optional roles member (null reads as absent).
-func (s *scanner) roles() error {
-	d := s.dec
-	switch k := d.PeekKind(); k {
-	case 'n':
-		_, err := d.ReadToken()
-		return s.syntax(err)
-	case '{':
-	default:
-		return s.fail("roles", "want object, got %s", kindName(k))
-	}
-	r := &Roles{}
-	if err := s.value("roles", r); err != nil {
-		return err
-	}
-	r.Offset = s.lastValue
-	if path, msg := r.validate(); path != "" {
-		return s.fail(path, "%s", msg)
-	}
-	s.info.Roles = r
-	return nil
+func (s *scanner) roles() (err error) {
+	s.info.Roles, err = optionalSection[Roles](s, "roles")
+	return err
 }
+
+func (r *Roles) setOffset(off int64) { r.Offset = off }
 
 // PeekRoles reads only the roles and exclusionGroups members of the
 // snapshot at path, so that the evaluator knows the role holders and the

@@ -381,26 +381,40 @@ func (s *scanner) document() error {
 }
 
 // usage decodes the optional usage member (null reads as absent).
-func (s *scanner) usage() error {
-	d := s.dec
-	switch k := d.PeekKind(); k {
+func (s *scanner) usage() (err error) {
+	s.info.Usage, err = optionalSection[Usage](s, "usage")
+	return err
+}
+
+// section is what an optional top-level member decodes into: usage, roles
+// and the methods policy are each read whole, placed, then validated.
+type section[T any] interface {
+	*T
+	validate() (path, msg string)
+	setOffset(int64)
+}
+
+// optionalSection decodes the object member name into a new T and
+// validates it; null reads as absent (nil), anything else but an object is
+// refused at name.
+func optionalSection[T any, P section[T]](s *scanner, name string) (P, error) {
+	switch k := s.dec.PeekKind(); k {
 	case 'n':
-		_, err := d.ReadToken()
-		return s.syntax(err)
+		_, err := s.dec.ReadToken()
+		return nil, s.syntax(err)
 	case '{':
 	default:
-		return s.fail("usage", "want object, got %s", kindName(k))
+		return nil, s.fail(name, "want object, got %s", kindName(k))
 	}
-	u := &Usage{}
-	if err := s.value("usage", u); err != nil {
-		return err
+	v := P(new(T))
+	if err := s.value(name, v); err != nil {
+		return nil, err
 	}
-	u.Offset = s.lastValue
-	if path, msg := u.validate(); path != "" {
-		return s.fail(path, "%s", msg)
+	v.setOffset(s.lastValue)
+	if path, msg := v.validate(); path != "" {
+		return nil, s.fail(path, "%s", msg)
 	}
-	s.info.Usage = u
-	return nil
+	return v, nil
 }
 
 func (s *scanner) schemaVersion() error {

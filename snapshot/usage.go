@@ -207,6 +207,8 @@ func SortActivity(a []RegistrationActivity) {
 
 // validate checks a decoded usage section; it returns the JSON path and the
 // problem of the first fault.
+func (u *Usage) setOffset(off int64) { u.Offset = off }
+
 func (u *Usage) validate() (path, msg string) {
 	if _, ok := UsagePeriodDays(u.Period); !ok {
 		return "usage.period", fmt.Sprintf("%q is not one of %s", u.Period, strings.Join(UsagePeriods, ", "))

@@ -30,19 +30,6 @@ import (
 // out of the sandbox at creation, a decompression bomb, an oversized
 // manifest, an interrupt mid-extraction.
 
-// builtBinary builds authgate into a temporary folder.
-func builtBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "authgate")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // binRun is one run of the built binary.
 type binRun struct {
 	code           int

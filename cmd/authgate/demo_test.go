@@ -94,6 +94,37 @@ func TestDemoMethodsPolicy(t *testing.T) {
 	if err := json.Unmarshal(b, &res); err != nil {
 		t.Fatal(err)
 	}
+	// The HTML report shows the policy section: the rows of the Markdown
+	// report's table (method and state), one per method configuration.
+	page, err := os.ReadFile(filepath.Join(dir, "results.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "results.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(md), "| Method | State |")
+	lines := strings.Split(table, "\n")
+	if !ok || len(lines) < 3 {
+		t.Fatal("results.md has no methods policy table")
+	}
+	var rows []string
+	for _, l := range lines[2:] {
+		cells := strings.Split(l, " | ")
+		if !strings.HasPrefix(l, "| ") || len(cells) < 2 {
+			break
+		}
+		rows = append(rows, `<tr data-method="`+strings.TrimPrefix(cells[0], "| ")+`" data-state="`+cells[1]+`">`)
+	}
+	if len(rows) < 8 || !bytes.Contains(page, []byte(`<section id="methods-policy">`)) || bytes.Count(page, []byte(`<tr data-method="`)) != len(rows) {
+		t.Errorf("results.html does not show the %d method configurations of results.md", len(rows))
+	}
+	for _, row := range rows {
+		if !bytes.Contains(page, []byte(row)) {
+			t.Errorf("results.html lacks %s", row)
+		}
+	}
 	seen := 0
 	for _, c := range res.Controls {
 		if !strings.HasPrefix(c.ID, "AM-POL-") {

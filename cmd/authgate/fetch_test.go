@@ -40,6 +40,13 @@ func newTestEmulator(t *testing.T, users int) *graphfake.Server {
 // client secret, and returns the exit code, stdout and stderr.
 func runWithEmulator(t *testing.T, s *graphfake.Server, cmd string, args ...string) (int, string, string) {
 	t.Helper()
+	return runWithEmulatorAt(t, s, time.Time{}, cmd, args...)
+}
+
+// runWithEmulatorAt is runWithEmulator with the fetch's clock stopped at
+// now (the real clock when now is zero), for data dated in the past.
+func runWithEmulatorAt(t *testing.T, s *graphfake.Server, now time.Time, cmd string, args ...string) (int, string, string) {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	env := fetchEnv{
 		httpClient: s.Client(),
@@ -49,7 +56,12 @@ func runWithEmulator(t *testing.T, s *graphfake.Server, cmd string, args ...stri
 			}
 			return "", false
 		},
-		tune: func(fo *fetch.Options) { fo.RetryDelay, fo.TryTimeout = 10*time.Millisecond, 2*time.Second },
+		tune: func(fo *fetch.Options) {
+			fo.RetryDelay, fo.TryTimeout = 10*time.Millisecond, 2*time.Second
+			if !now.IsZero() {
+				fo.Now = func() time.Time { return now }
+			}
+		},
 	}
 	base := []string{"--auth", "client-secret", "--tenant", s.TenantID(), "--client-id", cmdTestClientID,
 		"--graph-url", s.GraphURL(), "--authority-host", s.AuthorityHost(), "--rate", "off"}

@@ -14,10 +14,10 @@ import (
 	"github.com/authgate/authgate/internal/tenantgen"
 )
 
-// TestMicrosoftExamples serves the example responses of Microsoft's Graph
+// TestMicrosoftGraphExamples serves the example responses of Microsoft's Graph
 // documentation (testdata/graph-examples, sources in its README) verbatim
 // through the emulator, fetches and checks them.
-func TestMicrosoftExamples(t *testing.T) {
+func TestMicrosoftGraphExamples(t *testing.T) {
 	tests := []struct {
 		file string
 		ep   graphfake.Endpoint

@@ -10,45 +10,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 )
-
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
-// builtAuthgate builds the authgate binary once per test run, so that the
-// tests below see exit codes and stderr exactly as a CI job does.
-func builtAuthgate(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "authgate-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "authgate")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			binErr = errors.New(string(out))
-		}
-	})
-	if binErr != nil {
-		t.Fatalf("go build: %v", binErr)
-	}
-	return binPath
-}
 
 // runBuilt runs the built binary and returns its exit code, stdout and stderr.
 func runBuilt(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	cmd := exec.Command(builtAuthgate(t), args...)
+	cmd := exec.Command(builtBinary(t), args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

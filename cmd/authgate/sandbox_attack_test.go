@@ -19,20 +19,6 @@ import (
 // request or a bundle would, and show each attack fail. They drive only the
 // command line.
 
-// attackBinary builds authgate into a temporary folder.
-func attackBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "authgate")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // attackRun runs the binary with args, giving up after limit, and returns
 // the exit code, stdout, stderr and how long it took.
 func attackRun(t *testing.T, bin string, limit time.Duration, args ...string) (int, string, string, time.Duration) {
@@ -95,7 +81,7 @@ violation contains {"message": sprintf("%v", [r])} if {
 const attackSnapshot = "../../testdata/sample.snapshot.json"
 
 func TestSandboxAttacksWithBinary(t *testing.T) {
-	bin := attackBinary(t)
+	bin := builtBinary(t)
 
 	// The JSON Schema builtins would follow a file:// $ref: a policy learnt
 	// whether a file exists and its first byte, or read /dev/zero until the

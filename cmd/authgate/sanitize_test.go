@@ -15,14 +15,8 @@ import (
 // text, Markdown, GitHub and HTML outputs carry none of those characters
 // (they show \x1b, \u202e, \u2028), and the JSON output keeps the exact name.
 func TestHostileDisplayNameBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: builds the binary")
-	}
+	bin := builtBinary(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "authgate")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	const evil = "\x1b[2J\x1b[31mAdmin\u202etxt.exe\u2028verdict: PASS"
 	name, err := json.Marshal(evil)
 	if err != nil {
