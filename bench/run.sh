@@ -6,9 +6,13 @@
 #
 # For each size it generates a synthetic snapshot (bench/gen, from the Graph
 # emulator's generator: internal/graphfake.WriteSnapshot with Graph summaries)
-# and runs, N rounds, interleaved (floor, opa, authgate in every round):
+# and runs, N rounds, interleaved (every tool once in every round):
 #   floor     bench/floor: os.ReadFile + encoding/json into snapshot.Document
 #             (typed Go structs), the least any checker must do with the file.
+#   floor2    bench/floor -json v2: the JSON v2 implementation (what
+#             encoding/json/v2 is built from) decoding the file into the same
+#             structs as it reads it, on one core (GOMAXPROCS=1). The bar:
+#             authgate on every core should need no more wall time.
 #   opa       the opa CLI built from the OPA version in go.mod, evaluating the
 #             built-in pack (policies/builtin + policies/lib, *_test.rego
 #             ignored) with one query that binds every control's violation
@@ -20,13 +24,20 @@
 #             pass and hands the tenant-scoped controls as input.aggregates.
 #             bench/gen -aggregates takes them from a check of the snapshot by
 #             the evaluator itself (Result.Aggregates, in the documented
-#             input.aggregates shape) and copies the snapshot after them byte
-#             for byte. Data: data.authgate.params (the pack's defaults) and
+#             input.aggregates shape) and writes the snapshot's users after
+#             them as the evaluator presents them to the controls (a null
+#             capability as false, "@authgate.unknown"). Data:
+#             data.authgate.params (the pack's defaults) and
 #             data.authgate.taxonomy, as authgate's store holds them
 #             (bench/gen -data). Computing the aggregates is NOT timed: the
 #             baseline gets them for free.
 #   authgate  authgate check --snapshot FILE --format json -o FILE
 #             (exit 1, a failing control, is expected).
+#   opa-custom, authgate-custom
+#             the same two tools over the custom pack instead (bench/custompack:
+#             two user controls written to the convention of docs/policies.md,
+#             tens of thousands of findings at 1M users, with policies/lib):
+#             authgate check --no-builtin --policy bench/custompack.
 # each under /usr/bin/time -v: wall, user+sys, peak RSS. It prints the
 # medians and the ratios, then figure 5 (a 100-user snapshot, start to exit)
 # and figure 4 (each writer on the largest size's result, bench/writers).
@@ -45,7 +56,7 @@ while [[ $# -gt 0 ]]; do
 	--sizes) SIZES=$2; shift 2 ;;
 	--seed) SEED=$2; shift 2 ;;
 	--no-writers) WRITERS=0; shift ;;
-	-h | --help) sed -n '2,34p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,42p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -74,6 +85,10 @@ if [[ ! -x "$OUT/opa" ]] || ! "$OUT/opa" version | grep -q "Version: ${OPA_VERSI
 fi
 "$OUT/gen" -data "$OUT/data.json" -query "$OUT/query.rego"
 QUERY=$(cat "$OUT/query.rego")
+# The custom pack's query, in the same form (one binding per control).
+CUSTOM_QUERY="v0 = data.authgate.benchpack.guest_without_mfa.violation; v1 = data.authgate.benchpack.member_sspr_without_mfa.violation"
+printf '%s\n' "$CUSTOM_QUERY" >"$OUT/query-custom.rego"
+TOOLS=(floor floor2 opa authgate opa-custom authgate-custom)
 
 snap() { echo "$OUT/snap-$1.json"; }
 prepare() { # size
@@ -90,13 +105,23 @@ measure() {
 	local rc=0
 	case $tool in
 	floor) /usr/bin/time -v -o "$f" "$OUT/floor" "$(snap "$n")" >/dev/null || rc=$? ;;
+	floor2) /usr/bin/time -v -o "$f" "$OUT/floor" -json v2 "$(snap "$n")" >/dev/null || rc=$? ;;
 	opa)
 		/usr/bin/time -v -o "$f" "$OUT/opa" eval --ignore '*_test.rego' -d policies/builtin -d policies/lib \
 			-d "$OUT/data.json" -i "$OUT/input-$n.json" --format json "$QUERY" >"$OUT/opa-$n.json" || rc=$?
 		;;
+	opa-custom)
+		/usr/bin/time -v -o "$f" "$OUT/opa" eval --ignore '*_test.rego' -d bench/custompack -d policies/lib \
+			-d "$OUT/data.json" -i "$OUT/input-$n.json" --format json "$CUSTOM_QUERY" >"$OUT/opa-custom-$n.json" || rc=$?
+		;;
 	authgate)
 		/usr/bin/time -v -o "$f" "$OUT/authgate" check --snapshot "$(snap "$n")" --format json -o "$OUT/authgate-$n.json" || rc=$?
 		[[ $rc == 1 ]] && rc=0 # a failing control, as expected
+		;;
+	authgate-custom)
+		/usr/bin/time -v -o "$f" "$OUT/authgate" check --no-builtin --policy bench/custompack --snapshot "$(snap "$n")" \
+			--format json -o "$OUT/authgate-custom-$n.json" || rc=$?
+		[[ $rc == 1 ]] && rc=0
 		;;
 	esac
 	if [[ $rc != 0 ]]; then
@@ -107,22 +132,22 @@ measure() {
 		/Elapsed \(wall clock\)/ { k = split($2, a, ":"); w = 0; for (i = 1; i <= k; i++) w = w * 60 + a[i] }
 		/User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident/ { m = $2 }
 		END { printf "%s\t%s\t%s\t%.3f\t%.3f\t%d\n", t, n, r, w, u + s, m }' "$f" >>"$RAW/times.tsv"
-	tail -n1 "$RAW/times.tsv" | awk '{ printf "  %-8s %8d users  round %s: %7.2f s wall %7.2f s cpu %8.0f MB\n", $1, $2, $3, $4, $5, $6 / 1024 }'
+	tail -n1 "$RAW/times.tsv" | awk '{ printf "  %-15s %8d users  round %s: %7.2f s wall %7.2f s cpu %8.0f MB\n", $1, $2, $3, $4, $5, $6 / 1024 }'
 }
 
-# check_same SIZE: every control has as many findings in opa's output as in authgate's.
+# check_same SIZE [custom]: every control has as many findings in opa's output as in authgate's.
 check_same() {
-	local n=$1 bad=0
+	local n=$1 sfx=${2:+-$2} bad=0
 	while read -r v pkg; do
 		local a o
-		o=$(jq "[.result[0].bindings.$v // [] | length] | .[0]" "$OUT/opa-$n.json")
-		a=$(jq --arg p "$pkg" '[.controls[] | select(.package == $p) | (.violations | length)] | .[0]' "$OUT/authgate-$n.json")
+		o=$(jq "[.result[0].bindings.$v // [] | length] | .[0]" "$OUT/opa$sfx-$n.json")
+		a=$(jq --arg p "$pkg" '[.controls[] | select(.package == $p) | (.violations | length)] | .[0]' "$OUT/authgate$sfx-$n.json")
 		if [[ "$o" != "$a" ]]; then
-			echo "  MISMATCH at $n users: $pkg: opa $o, authgate $a"
+			echo "  MISMATCH at $n users${2:+ ($2 pack)}: $pkg: opa $o, authgate $a"
 			bad=1
 		fi
-	done < <(tr ';' '\n' <"$OUT/query.rego" | sed -n 's/^ *\(v[0-9]*\) = data\.\(.*\)\.\(violation\|deny\)$/\1 \2/p')
-	[[ $bad == 0 ]] && echo "  findings per control: opa eval and authgate agree at $n users"
+	done < <(tr ';' '\n' <"$OUT/query$sfx.rego" | sed -n 's/^ *\(v[0-9]*\) = data\.\(.*\)\.\(violation\|deny\)$/\1 \2/p')
+	[[ $bad == 0 ]] && echo "  findings per control: opa eval and authgate agree at $n users${2:+ ($2 pack)}"
 	return 0
 }
 
@@ -132,9 +157,10 @@ for n in "${SIZE_LIST[@]}"; do prepare "$n"; done
 for n in "${SIZE_LIST[@]}"; do
 	echo "== $n users ($(du -m "$(snap "$n")" | cut -f1) MB), $ROUNDS rounds"
 	for r in $(seq 1 "$ROUNDS"); do
-		for tool in floor opa authgate; do measure "$tool" "$n" "$r"; done
+		for tool in "${TOOLS[@]}"; do measure "$tool" "$n" "$r"; done
 	done
 	check_same "$n"
+	check_same "$n" custom
 done
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -144,15 +170,21 @@ col() { awk -v t="$1" -v n="$2" -v c="$3" '$1 == t && $2 == n { print $c }' "$RA
 	echo
 	echo "## Medians of $ROUNDS rounds (wall s, user+sys s, peak RSS MB)"
 	echo
-	echo "| users | floor wall | opa wall | authgate wall | floor cpu | opa cpu | authgate cpu | floor RSS | opa RSS | authgate RSS | authgate/floor wall (fig. 1: <= 2.5) | opa/authgate wall (fig. 2: >= 3) | opa/authgate RSS (fig. 3: >= 10) |"
-	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "floor: encoding/json; floor2: JSON v2, one core. Goal: authgate wall <= floor2 wall, RSS < 300 MB, opa/authgate wall >= 8."
+	echo
+	echo "| users | pack | floor wall | floor2 wall | opa wall | authgate wall | floor2 cpu | opa cpu | authgate cpu | floor2 RSS | opa RSS | authgate RSS | authgate/floor2 wall | opa/authgate wall | opa/authgate RSS |"
+	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for n in "${SIZE_LIST[@]}"; do
-		fw=$(col floor "$n" 4) ow=$(col opa "$n" 4) aw=$(col authgate "$n" 4)
-		fc=$(col floor "$n" 5) oc=$(col opa "$n" 5) ac=$(col authgate "$n" 5)
-		fm=$(col floor "$n" 6) om=$(col opa "$n" 6) am=$(col authgate "$n" 6)
-		awk -v n="$n" -v fw="$fw" -v ow="$ow" -v aw="$aw" -v fc="$fc" -v oc="$oc" -v ac="$ac" -v fm="$fm" -v om="$om" -v am="$am" 'BEGIN {
-			printf "| %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f | %.0f | %.0f | %.2f | %.2f | %.1f |\n",
-				n, fw, ow, aw, fc, oc, ac, fm / 1024, om / 1024, am / 1024, aw / fw, ow / aw, om / am }'
+		for pack in builtin custom; do
+			sfx=""
+			[[ $pack == custom ]] && sfx=-custom
+			fw=$(col floor "$n" 4) f2w=$(col floor2 "$n" 4) ow=$(col "opa$sfx" "$n" 4) aw=$(col "authgate$sfx" "$n" 4)
+			f2c=$(col floor2 "$n" 5) oc=$(col "opa$sfx" "$n" 5) ac=$(col "authgate$sfx" "$n" 5)
+			f2m=$(col floor2 "$n" 6) om=$(col "opa$sfx" "$n" 6) am=$(col "authgate$sfx" "$n" 6)
+			awk -v n="$n" -v p="$pack" -v fw="$fw" -v f2w="$f2w" -v ow="$ow" -v aw="$aw" -v f2c="$f2c" -v oc="$oc" -v ac="$ac" -v f2m="$f2m" -v om="$om" -v am="$am" 'BEGIN {
+				printf "| %d | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f | %.0f | %.0f | %.2f | %.2f | %.1f |\n",
+					n, p, fw, f2w, ow, aw, f2c, oc, ac, f2m / 1024, om / 1024, am / 1024, aw / f2w, ow / aw, om / am }'
+		done
 	done
 } | tee "$OUT/summary.md"
 

@@ -125,6 +125,7 @@ type Engine struct {
 	tenantQuery *rego.PreparedEvalQuery // tenant-scoped violations and every skip
 	docQuery    *rego.PreparedEvalQuery // every control over the whole document
 	userIdx     []int                   // bindings of userQuery -> control index
+	fields      *fieldsOnce             // the user properties the controls read, found at the first large check
 }
 
 // New loads, checks and compiles the controls once.
@@ -157,7 +158,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		data["baseline"] = base.dataJSON()
 	}
 	store := inmem.NewFromObject(map[string]any{"authgate": data})
-	e := &Engine{cfg: cfg, compiler: compiler, store: store, controls: controls, params: params, defaults: defaults, taxonomy: tax, baseline: base}
+	e := &Engine{cfg: cfg, compiler: compiler, store: store, controls: controls, params: params, defaults: defaults, taxonomy: tax, baseline: base, fields: &fieldsOnce{}}
 	if err := e.prepare(ctx); err != nil {
 		return nil, err
 	}

@@ -21,12 +21,10 @@ import (
 // Evaluate judges the snapshot at path and returns the result, with
 // Verdict and Summary left for Result.Decide.
 func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOptions) (*result.Result, error) {
-	if e.cfg.chunkSize > 0 {
-		scan.ChunkSize = e.cfg.chunkSize
-	}
 	if scan.Rewrite == nil {
 		scan.Rewrite = e.cfg.rewrite
 	}
+	nworkers, prune := e.planFor(path, &scan.ChunkSize)
 	ctx, stop := withLimit(ctx, e.cfg.timeout)
 	defer stop()
 	ctx, cancel := context.WithCancel(ctx)
@@ -52,15 +50,20 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 		return nil, err
 	}
 	targeting := newPolicyTargeting(peeked)
-	workers := make([]*worker, e.cfg.workers)
 	roles, groups, err := e.rolesFor(path, scan.Rewrite)
 	if err != nil {
 		return nil, err
 	}
+	var fields userFields // nil: every property
+	if prune {
+		fields = e.readFields()
+	}
+	workers := make([]*worker, nworkers)
 	for i := range workers {
 		workers[i] = e.newWorker()
 		workers[i].roles, workers[i].ex = roles, e.newExcl(groups)
 		workers[i].policy, workers[i].allowed = userPolicy, targeting.counter()
+		workers[i].users = newUserBuilder(fields, roles)
 	}
 	jobs := make(chan []snapshot.UserRegistrationDetails, len(workers))
 	var wg sync.WaitGroup
@@ -129,7 +132,7 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	found := make([][]result.Violation, len(e.controls))
 	skips := make([][]string, len(e.controls))
 	if e.cfg.mode == ModeDocument {
-		in, err := documentInput(info, all, aggregates)
+		in, err := documentInput(info, all, aggregates, roles)
 		if err == nil {
 			in, err = withPolicy(in, info.MethodsPolicy, workers[0].retire)
 		}
@@ -156,7 +159,7 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 			return nil, err
 		}
 		if keepAll {
-			in, err := documentInput(info, all, aggregates)
+			in, err := documentInput(info, all, aggregates, roles)
 			if err == nil {
 				in, err = withPolicy(in, info.MethodsPolicy, workers[0].retire)
 			}
@@ -215,7 +218,7 @@ type worker struct {
 	e     *Engine
 	agg   *result.Aggregator
 	mark  []bool
-	terms termCache
+	users *userBuilder
 	found [][]result.Violation
 
 	roles *roleSet        // the roles section's administrator set, or nil
@@ -233,7 +236,6 @@ func (e *Engine) newWorker() *worker {
 		e:      e,
 		agg:    result.NewAggregator(e.taxonomy.classOf, e.taxonomy.classes, result.WatchList(e.breakGlass())),
 		mark:   make([]bool, len(e.taxonomy.classes)),
-		terms:  termCache{},
 		found:  make([][]result.Violation, len(e.controls)),
 		retire: newRetirement(e.taxonomy),
 	}
@@ -252,7 +254,7 @@ func (w *worker) process(ctx context.Context, chunk []snapshot.UserRegistrationD
 	if !evaluate {
 		return nil
 	}
-	in := ast.NewObject([2]*ast.Term{kUsers, w.usersTermWithRoles(chunk)})
+	in := w.users.chunk(chunk)
 	if w.policy != nil {
 		in.Insert(kPolicy, w.policy)
 	}

@@ -160,14 +160,25 @@ func nonNilSlice[T any](s []T) []T {
 	return s
 }
 
-// documentInput is the whole document plus the aggregates.
-func documentInput(info *snapshot.Info, users []snapshot.UserRegistrationDetails, agg *result.Aggregates) (ast.Value, error) {
+// documentInput is the whole document plus the aggregates, with each role
+// holder's directoryRoles (roles nil: no roles section), as the streamed
+// users see them.
+func documentInput(info *snapshot.Info, users []snapshot.UserRegistrationDetails, agg *result.Aggregates, roles *roleSet) (ast.Value, error) {
 	v, err := tenantInput(info, agg)
 	if err != nil {
 		return nil, err
 	}
 	obj := v.(ast.Object)
 	obj.Insert(ast.StringTerm("schemaVersion"), ast.InternedTerm(info.SchemaVersion))
-	obj.Insert(kUsers, usersTerm(users, termCache{}))
+	obj.Insert(kUsers, withDirectoryRoles(usersTerm(users, termCache{}), users, roles))
 	return obj, nil
+}
+
+// InputUser is the user u as the user controls see it in
+// input.userRegistrationDetails (a role holder's directoryRoles aside): the
+// row's values presented as userTerm presents them, with the
+// "@authgate.unknown" member. Tools that hand the same input to `opa eval`
+// (bench/gen) use it, so both evaluate the same users.
+func InputUser(u *snapshot.UserRegistrationDetails) (any, error) {
+	return ast.JSON(userTerm(u, termCache{}).Value)
 }

@@ -199,26 +199,34 @@ func (rs *roleSet) isAdmin(u *snapshot.UserRegistrationDetails) bool {
 
 var kDirectoryRoles = ast.StringTerm("directoryRoles")
 
-// usersTermWithRoles is usersTerm plus, on every role holder, a
-// "directoryRoles" array of the roles held (see result.HeldRole).
-func (w *worker) usersTermWithRoles(chunk []snapshot.UserRegistrationDetails) *ast.Term {
-	t := usersTerm(chunk, w.terms)
-	if w.roles == nil {
+// withDirectoryRoles adds to every role holder of users (t, as usersTerm
+// built it) a "directoryRoles" array of the roles held (see
+// result.HeldRole). The streamed users get the same from userBuilder.
+func withDirectoryRoles(t *ast.Term, users []snapshot.UserRegistrationDetails, roles *roleSet) *ast.Term {
+	if roles == nil {
 		return t
 	}
 	arr := t.Value.(*ast.Array)
-	for i := range chunk {
-		h, ok := w.roles.holders[chunk[i].ID]
-		if !ok {
-			continue
+	for i := range users {
+		if v := roles.term(users[i].ID); v != nil {
+			arr.Elem(i).Value.(ast.Object).Insert(kDirectoryRoles, v)
 		}
-		v, err := ast.InterfaceToValue(heldJSON(h.Roles))
-		if err != nil {
-			continue
-		}
-		arr.Elem(i).Value.(ast.Object).Insert(kDirectoryRoles, ast.NewTerm(v))
 	}
 	return t
+}
+
+// term is the directoryRoles value of the user with id: nil when the user
+// holds no role.
+func (rs *roleSet) term(id string) *ast.Term {
+	h, ok := rs.holders[id]
+	if !ok {
+		return nil
+	}
+	v, err := ast.InterfaceToValue(heldJSON(h.Roles))
+	if err != nil {
+		return nil
+	}
+	return ast.NewTerm(v)
 }
 
 func heldJSON(roles []result.HeldRole) []any {

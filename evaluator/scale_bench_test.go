@@ -11,12 +11,13 @@ import (
 	"github.com/authgate/authgate/snapshot"
 )
 
-// BenchmarkEvaluateFile evaluates the built-in pack over the snapshot named
-// by AUTHGATE_BENCH_SNAPSHOT (e.g. bench/out/snap-1000000.json from
-// bench/run.sh), as is and through the pseudonymised view (check
-// --pseudonymize), side by side, for profiling at scale:
+// BenchmarkEvaluateFile evaluates the built-in pack, and the custom
+// two-rule pack of bench/custompack, over the snapshot named by
+// AUTHGATE_BENCH_SNAPSHOT (e.g. bench/out/snap-1000000.json from
+// bench/run.sh), as is and the built-in pack through the pseudonymised view
+// (check --pseudonymize), for profiling at scale:
 //
-//	AUTHGATE_BENCH_SNAPSHOT=$PWD/bench/out/snap-1000000.json \
+//	AUTHGATE_BENCH_SNAPSHOT=$PWD/bench/out/snap-1000000.json GOGC=400 \
 //	  go test ./evaluator -run '^$' -bench EvaluateFile -benchtime 1x -cpuprofile cpu.prof
 func BenchmarkEvaluateFile(b *testing.B) {
 	path := os.Getenv("AUTHGATE_BENCH_SNAPSHOT")
@@ -31,8 +32,9 @@ func BenchmarkEvaluateFile(b *testing.B) {
 		name string
 		opts []evaluator.Option
 	}{
-		{string(evaluator.ModeStream), nil},
-		{string(evaluator.ModeStream) + "+pseudonymize", []evaluator.Option{evaluator.WithRewrite(p)}},
+		{"builtin", nil},
+		{"builtin+pseudonymize", []evaluator.Option{evaluator.WithRewrite(p)}},
+		{"custom", []evaluator.Option{evaluator.WithoutBuiltinControls(), evaluator.WithPolicies("../bench/custompack")}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			e, err := evaluator.New(context.Background(), append([]evaluator.Option{evaluator.WithBuiltin(policies.FS), evaluator.WithMode(evaluator.ModeStream)}, tc.opts...)...)
