@@ -8,6 +8,7 @@ import (
 
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/gate"
+	"github.com/authgate/authgate/internal/progress"
 	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/result"
@@ -85,7 +86,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usagef("check: --snapshot FILE is required")
 	}
 	prog := newEvalProgress(stderr, quiet)
-	o.OnUsers = prog.onUsers()
+	o.OnUsers = prog.OnUsers()
 	plan, err := prepare(ctx, o)
 	if err != nil {
 		return err
@@ -98,10 +99,10 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // evidence bundle, all of them or none. It returns errGateFailed, after
 // writing everything, when the verdict is fail. prog, when not nil, shows
 // the evaluation's progress (its OnUsers must be the plan's).
-func check(ctx context.Context, plan *gate.Plan, prog *evalProgress, stdout, stderr io.Writer) (*result.Result, error) {
-	prog.begin(len(plan.Controls()))
+func check(ctx context.Context, plan *gate.Plan, prog *progress.Eval, stdout, stderr io.Writer) (*result.Result, error) {
+	prog.Begin(len(plan.Controls()))
 	out, err := gate.Run(ctx, plan)
-	prog.end(err)
+	prog.End(err)
 	if err != nil {
 		return nil, err
 	}

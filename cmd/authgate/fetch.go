@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
-	"golang.org/x/term"
 
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/gate"
@@ -169,11 +167,8 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 
 	fo.Credential, fo.TenantID, fo.Cloud, fo.HTTPClient = cred, co.TenantID, cloud, env.httpClient
 	if !o.quiet {
-		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			fo.Progress = f
-		} else {
-			fo.ProgressLines = stderr // a log: a plain line every 30 s
-		}
+		w := progressWriters(stderr)
+		fo.Progress, fo.ProgressLines = w.Live, w.Lines
 	}
 	if env.tune != nil {
 		env.tune(&fo)
