@@ -67,9 +67,12 @@ func addCheckFlags(fs *pflag.FlagSet, o *gate.Options, quiet *bool) {
 
 // prepare validates o through the pipeline, naming this binary in results.
 func prepare(ctx context.Context, o gate.Options) (*gate.Plan, error) {
-	o.Tool = result.Tool{Name: "authgate", Version: readBuildInfo().Version}
+	o.Tool = tool()
 	return gate.Prepare(ctx, o)
 }
+
+// tool names this binary in results.
+func tool() result.Tool { return result.Tool{Name: "authgate", Version: readBuildInfo().Version} }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o gate.Options
