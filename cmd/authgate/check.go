@@ -110,9 +110,8 @@ func check(ctx context.Context, plan *gate.Plan, prog *progress.Eval, stdout, st
 		return nil, err
 	}
 	res := out.Result
-	warnWaivers(stderr, res)
-	for _, w := range plan.ExclusionWarnings(res) {
-		fmt.Fprintf(stderr, "authgate: warning: %s\n", reports.Sanitize(w)) // entries come from a config file
+	for _, w := range plan.Warnings(res) {
+		fmt.Fprintf(stderr, "authgate: warning: %s\n", w)
 	}
 	bi := readBuildInfo()
 	b, err := plan.Write(ctx, out, stdout, gate.BuildInfo{Commit: bi.Commit, OPA: bi.OPA})
@@ -126,18 +125,4 @@ func check(ctx context.Context, plan *gate.Plan, prog *progress.Eval, stdout, st
 		return res, errGateFailed
 	}
 	return res, nil
-}
-
-// warnWaivers warns on stderr about waivers that expired or matched nothing.
-func warnWaivers(stderr io.Writer, res *result.Result) {
-	for _, w := range res.Waivers {
-		who := strings.TrimSpace(w.Control + " " + w.Subject)
-		switch w.State {
-		case result.WaiverExpired:
-			fmt.Fprintf(stderr, "authgate: warning: waiver %s (%s) expired on %s and no longer applies (%d %s)\n",
-				w.Source, who, w.Expires, w.Matched, reports.Plural(w.Matched, "violation", "violations"))
-		case result.WaiverOrphaned:
-			fmt.Fprintf(stderr, "authgate: warning: waiver %s (%s) matched no violation: remove it\n", w.Source, who)
-		}
-	}
 }
