@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/authgate/authgate/internal/errline"
 )
 
 // repoRoot is the repository root, relative to this package.
@@ -113,7 +115,7 @@ func runBad(t *testing.T, c badCase, fileDir string) {
 	if n := strings.Count(msg, "\n"); n != 1 || !strings.HasSuffix(msg, "\n") {
 		t.Errorf("%s: %d lines on stderr, want exactly 1:\n%s", where, n, clipTest(msg))
 	}
-	if len(msg) > maxErrorLine+200 {
+	if len(msg) > errline.Max+200 {
 		t.Errorf("%s: the error line is %d bytes long", where, len(msg))
 	}
 	expect := strings.ReplaceAll(c.expect, "{o}", outDir)

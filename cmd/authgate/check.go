@@ -8,6 +8,7 @@ import (
 
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/gate"
+	"github.com/authgate/authgate/internal/progress"
 	"github.com/authgate/authgate/pseudonym"
 	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/result"
@@ -66,9 +67,12 @@ func addCheckFlags(fs *pflag.FlagSet, o *gate.Options, quiet *bool) {
 
 // prepare validates o through the pipeline, naming this binary in results.
 func prepare(ctx context.Context, o gate.Options) (*gate.Plan, error) {
-	o.Tool = result.Tool{Name: "authgate", Version: readBuildInfo().Version}
+	o.Tool = tool()
 	return gate.Prepare(ctx, o)
 }
+
+// tool names this binary in results.
+func tool() result.Tool { return result.Tool{Name: "authgate", Version: readBuildInfo().Version} }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o gate.Options
@@ -85,7 +89,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usagef("check: --snapshot FILE is required")
 	}
 	prog := newEvalProgress(stderr, quiet)
-	o.OnUsers = prog.onUsers()
+	o.OnUsers = prog.OnUsers()
 	plan, err := prepare(ctx, o)
 	if err != nil {
 		return err
@@ -98,17 +102,16 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // evidence bundle, all of them or none. It returns errGateFailed, after
 // writing everything, when the verdict is fail. prog, when not nil, shows
 // the evaluation's progress (its OnUsers must be the plan's).
-func check(ctx context.Context, plan *gate.Plan, prog *evalProgress, stdout, stderr io.Writer) (*result.Result, error) {
-	prog.begin(len(plan.Controls()))
+func check(ctx context.Context, plan *gate.Plan, prog *progress.Eval, stdout, stderr io.Writer) (*result.Result, error) {
+	prog.Begin(len(plan.Controls()))
 	out, err := gate.Run(ctx, plan)
-	prog.end(err)
+	prog.End(err)
 	if err != nil {
 		return nil, err
 	}
 	res := out.Result
-	warnWaivers(stderr, res)
-	for _, w := range plan.ExclusionWarnings(res) {
-		fmt.Fprintf(stderr, "authgate: warning: %s\n", reports.Sanitize(w)) // entries come from a config file
+	for _, w := range plan.Warnings(res) {
+		fmt.Fprintf(stderr, "authgate: warning: %s\n", w)
 	}
 	bi := readBuildInfo()
 	b, err := plan.Write(ctx, out, stdout, gate.BuildInfo{Commit: bi.Commit, OPA: bi.OPA})
@@ -122,18 +125,4 @@ func check(ctx context.Context, plan *gate.Plan, prog *evalProgress, stdout, std
 		return res, errGateFailed
 	}
 	return res, nil
-}
-
-// warnWaivers warns on stderr about waivers that expired or matched nothing.
-func warnWaivers(stderr io.Writer, res *result.Result) {
-	for _, w := range res.Waivers {
-		who := strings.TrimSpace(w.Control + " " + w.Subject)
-		switch w.State {
-		case result.WaiverExpired:
-			fmt.Fprintf(stderr, "authgate: warning: waiver %s (%s) expired on %s and no longer applies (%d %s)\n",
-				w.Source, who, w.Expires, w.Matched, reports.Plural(w.Matched, "violation", "violations"))
-		case result.WaiverOrphaned:
-			fmt.Fprintf(stderr, "authgate: warning: waiver %s (%s) matched no violation: remove it\n", w.Source, who)
-		}
-	}
 }

@@ -10,9 +10,10 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
-	"unicode/utf8"
 
 	"github.com/spf13/pflag"
+
+	"github.com/authgate/authgate/internal/errline"
 )
 
 // command is one authgate subcommand.
@@ -82,7 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	err := dispatch(ctx, args, stdout, stderr)
 	if err != nil && !errors.Is(err, errGateFailed) && !errors.Is(err, pflag.ErrHelp) {
-		fmt.Fprintf(stderr, "authgate: %s\n", clip(oneLine(err.Error())))
+		fmt.Fprintf(stderr, "authgate: %s\n", errline.Line(err.Error()))
 	}
 	if errors.Is(err, pflag.ErrHelp) {
 		return exitOK
@@ -170,37 +171,6 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 		return usagef("%s: %v", fs.Name(), err)
 	}
 	return nil
-}
-
-// oneLine keeps an error message on one line, so CI logs show it whole.
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if !strings.ContainsAny(s, "\r\n") {
-		return s
-	}
-	f := strings.Fields(s)
-	return strings.Join(f, " ")
-}
-
-// maxErrorLine bounds the error line: a message quoting a 20 MB string from
-// a hostile file must not flood the CI log.
-const maxErrorLine = 1000
-
-// clip keeps the start and the end of a message longer than maxErrorLine,
-// cutting on UTF-8 boundaries.
-func clip(s string) string {
-	if len(s) <= maxErrorLine {
-		return s
-	}
-	head, tail := maxErrorLine*3/5, maxErrorLine*2/5
-	for head > 0 && !utf8.RuneStart(s[head]) {
-		head--
-	}
-	start := len(s) - tail
-	for start < len(s) && !utf8.RuneStart(s[start]) {
-		start++
-	}
-	return fmt.Sprintf("%s … (%d bytes cut) … %s", s[:head], start-head, s[start:])
 }
 
 // tuneGC trades memory for time unless the user set GOGC or GOMEMLIMIT: a

@@ -9,7 +9,6 @@ import (
 
 	"github.com/authgate/authgate/gate"
 	"github.com/authgate/authgate/internal/atomicfile"
-	"github.com/authgate/authgate/snapshot"
 	"github.com/authgate/authgate/trend"
 )
 
@@ -47,44 +46,11 @@ func cmdDiff(ctx context.Context, args []string, stdout, _ io.Writer) error {
 			return err
 		}
 	}
-	var plan *gate.Plan
-	load := func(path string) (*trend.Input, error) {
-		if _, err := snapshot.PeekManifest(path); err != nil {
-			in, rerr := trend.ReadResults(path)
-			if rerr != nil {
-				return nil, asUsage(rerr)
-			}
-			return in, nil
-		}
-		if plan == nil {
-			p, err := prepare(ctx, o)
-			if err != nil {
-				return nil, err
-			}
-			plan = p
-		}
-		res, err := gate.Run(ctx, plan.WithSnapshot(path))
-		if err != nil {
-			return nil, err
-		}
-		in := trend.FromResult(path, res.Result)
-		if in.Policy, err = plan.MethodsPolicy(path); err != nil {
-			return nil, err
-		}
-		return in, nil
-	}
-	oldIn, err := load(fs.Arg(0))
+	o.Tool = tool()
+	rep, err := gate.Diff(ctx, o, fs.Arg(0), fs.Arg(1))
 	if err != nil {
 		return err
 	}
-	newIn, err := load(fs.Arg(1))
-	if err != nil {
-		return err
-	}
-	if (oldIn.Aggregates == nil) != (newIn.Aggregates == nil) {
-		return usagef("diff: compare two snapshots or two results JSON files, not one of each")
-	}
-	rep := trend.Compare(oldIn, newIn)
 	if out == "" || out == "-" {
 		b := bufio.NewWriter(stdout)
 		if err := trend.Write(b, rep, format, limit); err != nil {

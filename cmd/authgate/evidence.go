@@ -135,19 +135,10 @@ func cmdEvidenceVerify(ctx context.Context, args []string, stdout, _ io.Writer) 
 	if err != nil {
 		return err
 	}
-	if n := len(v.Problems); n > 0 {
-		fmt.Fprintf(stdout, "FAIL %s: %d %s\n", bundle, n, reports.Plural(n, "problem", "problems"))
-		for _, p := range v.Problems {
-			fmt.Fprintf(stdout, "  - %s\n", p)
-		}
+	v.WriteReport(stdout, bundle)
+	if len(v.Problems) > 0 {
 		return errGateFailed
 	}
-	sig := map[string]string{"verified": "signature verified", "unchecked": "signed, signature NOT checked (give --pub KEY)", "unsigned": "unsigned"}[v.Signature]
-	man := v.Manifest
-	fmt.Fprintf(stdout, "OK %s: %d files match the manifest; %s; re-evaluation with the bundled policies gives the bundled verdict (%s) and findings\n",
-		bundle, len(man.Files), sig, man.Verdict)
-	fmt.Fprintf(stdout, "  made by %s %s (OPA %s, pack %s), evaluated at %s, tenant %s\n",
-		man.Tool.Name, man.Tool.Version, man.OPAVersion, man.PackVersion, man.EvaluatedAt, man.TenantID)
 	return nil
 }
 

@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
-	"golang.org/x/term"
 
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/gate"
@@ -169,11 +167,8 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 
 	fo.Credential, fo.TenantID, fo.Cloud, fo.HTTPClient = cred, co.TenantID, cloud, env.httpClient
 	if !o.quiet {
-		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			fo.Progress = f
-		} else {
-			fo.ProgressLines = stderr // a log: a plain line every 30 s
-		}
+		w := progressWriters(stderr)
+		fo.Progress, fo.ProgressLines = w.Live, w.Lines
 	}
 	if env.tune != nil {
 		env.tune(&fo)
@@ -186,54 +181,6 @@ func runFetch(ctx context.Context, o *fetchOptions, env fetchEnv, stderr io.Writ
 		}
 		return "", fmt.Errorf("fetch: %w", err)
 	}
-	for _, w := range res.Warnings {
-		fmt.Fprintf(stderr, "authgate: warning: %s\n", w)
-	}
-	m := res.Manifest
-	how := ""
-	switch {
-	case res.Restarted:
-		how = " (the checkpoint's link was refused: started over)"
-	case res.Resumed:
-		how = " (resumed)"
-	}
-	derived := 0
-	for _, s := range m.Summaries {
-		if s.Source != "graph" {
-			derived++
-		}
-	}
-	fmt.Fprintf(stderr, "authgate: signed in as %s (--auth %s, tenant %s)\n", orUnknown(m.Principal), m.AuthMode, m.TenantID)
-	fmt.Fprintf(stderr, "authgate: fetched %d users in %d pages%s: %d requests, %d retries, %d throttled; %d of %d summaries from Graph\n",
-		m.UserCount, m.Pages, how, m.Requests, m.Retries, m.Throttled, len(m.Summaries)-derived, len(m.Summaries))
-	if u := usageLine(m); u != "" {
-		fmt.Fprintf(stderr, "authgate: %s\n", u)
-	}
-	if p := m.MethodsPolicy; p != nil {
-		fmt.Fprintf(stderr, "authgate: authentication methods policy (%s): %s %s\n", p.APIVersion, p.Source, p.Reason)
-	}
-	fmt.Fprintf(stderr, "authgate: wrote %s (sha256 of users %s)\n", res.Path, m.UsersSHA256)
+	res.WriteReport(stderr)
 	return res.Path, nil
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "an unknown principal"
-	}
-	return s
-}
-
-// usageLine says where the usage section came from, or "" without one.
-func usageLine(m snapshot.Manifest) string {
-	var parts []string
-	for _, s := range m.Summaries {
-		switch s.Report {
-		case snapshot.ReportRegistrationActivity, snapshot.ReportMfaSignInSummary, snapshot.ReportSignInsByAuthMethod:
-			parts = append(parts, s.Report+" "+s.Source)
-		}
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return "usage: " + strings.Join(parts, ", ")
 }

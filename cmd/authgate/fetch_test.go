@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/internal/errline"
 	"github.com/authgate/authgate/internal/tenantgen"
 
 	"github.com/authgate/authgate/fetch"
@@ -87,7 +88,7 @@ func runWithEmulatorAt(t *testing.T, s *graphfake.Server, now time.Time, cmd str
 		t.Fatalf("unknown command %s", cmd)
 	}
 	if err != nil {
-		stderr.WriteString("authgate: " + oneLine(err.Error()) + "\n")
+		stderr.WriteString("authgate: " + errline.OneLine(err.Error()) + "\n")
 	}
 	return exitCode(err), stdout.String(), stderr.String()
 }

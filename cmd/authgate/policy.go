@@ -3,16 +3,11 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
-	"time"
 
 	"github.com/authgate/authgate/catalog"
-	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/gate"
-	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/result"
 )
 
@@ -25,20 +20,6 @@ var policySubcommands = []command{
 
 func cmdPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return dispatchSub(ctx, "policy", "authgate policy <test|list|doc> [flags]", policySubcommands, args, stdout, stderr)
-}
-
-// testReport is the JSON output of policy test.
-type testReport struct {
-	Tests   []evaluator.TestResult `json:"tests"`
-	Summary testSummary            `json:"summary"`
-}
-
-type testSummary struct {
-	Tests   int `json:"tests"`
-	Passed  int `json:"passed"`
-	Failed  int `json:"failed"`
-	Errors  int `json:"errors"`
-	Skipped int `json:"skipped"`
 }
 
 func cmdPolicyTest(ctx context.Context, args []string, stdout, _ io.Writer) error {
@@ -63,59 +44,22 @@ func cmdPolicyTest(ctx context.Context, args []string, stdout, _ io.Writer) erro
 	if err != nil {
 		return err
 	}
-	rep := testReport{Tests: results}
-	rep.Summary.Tests = len(results)
-	for _, r := range results {
-		switch r.Outcome {
-		case evaluator.TestPass:
-			rep.Summary.Passed++
-		case evaluator.TestFail:
-			rep.Summary.Failed++
-		case evaluator.TestError:
-			rep.Summary.Errors++
-		case evaluator.TestSkip:
-			rep.Summary.Skipped++
-		}
-	}
+	rep := gate.NewTestReport(results)
 	bw := bufio.NewWriter(stdout)
 	if format == "json" {
-		enc := json.NewEncoder(bw)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := rep.WriteJSON(bw); err != nil {
 			return fmt.Errorf("write test results: %w", err)
 		}
 	} else {
-		writeTestText(bw, rep)
+		rep.WriteText(bw)
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write test results: %w", err)
 	}
-	if rep.Summary.Failed+rep.Summary.Errors > 0 {
+	if rep.Failed() {
 		return errGateFailed
 	}
 	return nil
-}
-
-func writeTestText(w io.Writer, rep testReport) {
-	for _, r := range rep.Tests {
-		word := map[evaluator.TestOutcome]string{
-			evaluator.TestPass: "PASS", evaluator.TestFail: "FAIL", evaluator.TestError: "ERROR", evaluator.TestSkip: "SKIP",
-		}[r.Outcome]
-		fmt.Fprintf(w, "%-5s %s.%s (%s)\n", word, r.Package, r.Name, r.Duration.Round(time.Microsecond))
-		switch r.Outcome {
-		case evaluator.TestFail:
-			fmt.Fprintf(w, "      %s:%d: the test's body was false or undefined\n", r.File, r.Line)
-		case evaluator.TestError:
-			fmt.Fprintf(w, "      %s\n", r.Error)
-		}
-		if r.Outcome != evaluator.TestPass && r.Output != "" {
-			for _, line := range strings.Split(strings.TrimRight(r.Output, "\n"), "\n") {
-				fmt.Fprintf(w, "      | %s\n", line)
-			}
-		}
-	}
-	s := rep.Summary
-	fmt.Fprintf(w, "\n%d %s: %d passed, %d failed, %d errors, %d skipped\n", s.Tests, reports.Plural(s.Tests, "test", "tests"), s.Passed, s.Failed, s.Errors, s.Skipped)
 }
 
 // loadControls compiles the controls the flags select and returns their metadata.

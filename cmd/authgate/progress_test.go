@@ -41,9 +41,9 @@ func (b *syncBuffer) String() string {
 func TestCheckProgressLines(t *testing.T) {
 	snap := generated(t, 3000)
 	var stderr syncBuffer
-	prog := &evalProgress{lines: &stderr, timing: progress.Options{Delay: time.Nanosecond, Interval: time.Millisecond}}
+	prog := progress.NewEval(progress.Options{Lines: &stderr, Delay: time.Nanosecond, Interval: time.Millisecond})
 	var once sync.Once
-	count := prog.onUsers()
+	count := prog.OnUsers()
 	o := gate.Options{Snapshot: snap, Format: "json", OutputFile: filepath.Join(t.TempDir(), "r.json"), FailOn: "none"}
 	o.OnUsers = func(n int) {
 		count(n)
@@ -101,8 +101,11 @@ func TestCheckProgressQuiet(t *testing.T) {
 	if newEvalProgress(&bytes.Buffer{}, true) != nil {
 		t.Error("--quiet still reports")
 	}
-	if p := newEvalProgress(&bytes.Buffer{}, false); p == nil || p.live != nil || p.lines == nil {
-		t.Errorf("a buffer is a log, want plain lines: %+v", p)
+	if newEvalProgress(&bytes.Buffer{}, false) == nil {
+		t.Error("no --quiet, and no progress")
+	}
+	if o := progressWriters(&bytes.Buffer{}); o.Live != nil || o.Lines == nil {
+		t.Errorf("a buffer is a log, want plain lines: %+v", o)
 	}
 	// run shares fetch's --quiet; both it and check document it.
 	for _, cmd := range []string{"check", "run"} {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 
 	"github.com/authgate/authgate/pseudonym"
@@ -44,31 +42,8 @@ func cmdReveal(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		return err
 	}
 	if format == "json" {
-		out := map[string][]pseudonym.Match{}
-		for _, t := range tokens {
-			out[t] = found[t]
-			if out[t] == nil {
-				out[t] = []pseudonym.Match{}
-			}
-		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(out)
+		return pseudonym.WriteRevealJSON(stdout, tokens, found)
 	}
-	for _, t := range tokens {
-		ms := found[t]
-		if len(ms) == 0 {
-			fmt.Fprintf(stdout, "%s\tnot found (another key or another snapshot?)\n", t)
-			continue
-		}
-		for _, m := range ms {
-			if m.UserID != "" && m.Kind != "id" {
-				fmt.Fprintf(stdout, "%s\t%s\t%s\t(user %s)\n", t, m.Kind, m.Value, m.UserID)
-			} else {
-				fmt.Fprintf(stdout, "%s\t%s\t%s\n", t, m.Kind, m.Value)
-			}
-		}
-	}
+	pseudonym.WriteRevealText(stdout, tokens, found)
 	return nil
 }

@@ -46,7 +46,7 @@ func fetchThenCheck(ctx context.Context, fo *fetchOptions, env fetchEnv, o gate.
 	o.SnapshotOut, fo.runOut = fo.out, true
 	o.Inputs = append(o.Inputs, gate.PathArg{Flag: "--client-certificate", Path: fo.clientCert})
 	prog := newEvalProgress(stderr, fo.quiet)
-	o.OnUsers = prog.onUsers()
+	o.OnUsers = prog.OnUsers()
 	plan, err := prepare(ctx, o)
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/internal/errline"
 	"github.com/authgate/authgate/internal/tenantgen"
 
 	"github.com/authgate/authgate/fetch"
@@ -219,7 +220,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 			}
 		}
 		if err != nil && exitCode(err) != exitViolations {
-			stderr.WriteString("authgate: " + clip(oneLine(err.Error())) + "\n")
+			stderr.WriteString("authgate: " + errline.Line(err.Error()) + "\n")
 		}
 		if got := exitCode(err); got != c.want {
 			t.Errorf("%s: exit %d, want %d: %v\n%s", c.name, got, c.want, err, stderr.String())
