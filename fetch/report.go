@@ -40,7 +40,7 @@ func (r *Result) WriteReport(w io.Writer) {
 		fmt.Fprintf(w, "authgate: %s\n", u)
 	}
 	if p := m.MethodsPolicy; p != nil {
-		fmt.Fprintf(w, "authgate: authentication methods policy (%s): %s %s\n", p.APIVersion, p.Source, p.Reason)
+		fmt.Fprintf(w, "authgate: authentication methods policy (%s): %s\n", p.APIVersion, strings.TrimSpace(p.Source+" "+p.Reason))
 	}
 	fmt.Fprintf(w, "authgate: wrote %s (sha256 of users %s)\n", r.Path, m.UsersSHA256)
 }

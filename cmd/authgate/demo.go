@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/authgate/authgate/internal/tenantgen"
@@ -100,8 +101,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("demo: %w", err)
 	}
 
-	o := gate.Options{Snapshot: snap, Format: "text", Config: cfgPath}
-	files := []string{snap, cfgPath}
+	// The check also writes an evidence bundle, which the demo then verifies
+	// as an auditor would: hashes, then the pipeline re-run on its contents.
+	bundle := filepath.Join(dir, "evidence.tar.gz")
+	o := gate.Options{Snapshot: snap, Format: "text", Config: cfgPath, Evidence: bundle}
+	files := []string{snap, cfgPath, bundle}
 	for _, f := range reports.Formats() {
 		ext := demoExt[f]
 		if ext == "" {
@@ -133,6 +137,14 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, " (%d controls: %d passed, %d failed, %d skipped; %d violations; --fail-on %s)", s.Controls, s.Passed, s.Failed, s.Skipped, s.Violations, res.FailOn)
 	}
 	fmt.Fprintln(stdout)
+	v, err := gate.VerifyBundle(ctx, bundle, gate.VerifyOptions{})
+	if err != nil {
+		return fmt.Errorf("demo: evidence verify: %w", err)
+	}
+	if len(v.Problems) > 0 {
+		return fmt.Errorf("demo: evidence verify %s: %s", bundle, strings.Join(v.Problems, "; "))
+	}
+	fmt.Fprintf(stdout, "evidence: %s re-verified: every hash matches and a re-evaluation gives the same results (%s)\n", bundle, v.Signature)
 	fmt.Fprintf(stdout, "files in %s:\n", dir)
 	for _, f := range files {
 		fmt.Fprintf(stdout, "  %s\n", f)

@@ -29,13 +29,16 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 2 + len(reports.Formats()); len(entries) != want {
-		t.Errorf("%d files in %s, want the snapshot, authgate.yaml and %d reports", len(entries), dir, len(reports.Formats()))
+	if want := 3 + len(reports.Formats()); len(entries) != want {
+		t.Errorf("%d files in %s, want the snapshot, authgate.yaml, the evidence bundle and %d reports", len(entries), dir, len(reports.Formats()))
 	}
 	for _, e := range entries {
 		if !strings.Contains(stdout.String(), filepath.Join(dir, e.Name())) {
 			t.Errorf("stdout does not name %s", e.Name())
 		}
+	}
+	if !strings.Contains(stdout.String(), "evidence.tar.gz re-verified") {
+		t.Errorf("the demo does not verify its evidence bundle:\n%s", stdout.String())
 	}
 	// The demo fetches every section: the role holders isAdmin misses are
 	// named by AM-ADM-04 in the text results.
