@@ -199,3 +199,22 @@ func TestLegacyEvidenceOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestEnumFlagsNameRealFlags builds every command's flags and wants no
+// enumFlag call that named a flag the command does not have: such a call
+// would leave the flag's values out of its errors and of completion.
+func TestEnumFlagsNameRealFlags(t *testing.T) {
+	n := 0
+	walkCommands(t, func(_ []string, fs *pflag.FlagSet) {
+		if fs != nil {
+			n++
+		}
+	})
+	if n == 0 {
+		t.Fatal("no command's flags were built")
+	}
+	enumFlagMistakes.Range(func(k, v any) bool {
+		t.Errorf("enumFlag(%v): %v", k, v)
+		return true
+	})
+}
