@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/run.sh: authgate check against its floor and against `opa eval` over
-# the same Rego controls and the same snapshot (issue 6).
+# the same Rego controls and the same snapshot.
 #
 #   bench/run.sh [--rounds N] [--sizes 10000,100000,1000000] [--seed S] [--small-rounds N] [--no-writers]
 #
