@@ -23,7 +23,7 @@ const IncludeRoles = "roles"
 
 // RolesPermissions are the least-privilege Microsoft Graph permissions of
 // --include roles, as fetch --help and the README name them.
-const RolesPermissions = "RoleManagement.Read.Directory (or RoleEligibilitySchedule.Read.Directory + RoleAssignmentSchedule.Read.Directory), GroupMember.Read.All"
+const RolesPermissions = "RoleManagement.Read.Directory (or RoleEligibilitySchedule.Read.Directory + RoleAssignmentSchedule.Read.Directory), GroupMember.Read.All, and PrivilegedEligibilitySchedule.Read.AzureADGroup for PIM-for-Groups eligible members"
 
 // Role reports: the names recorded in the manifest's summaries.
 const (
