@@ -1,11 +1,8 @@
 package fetch_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,20 +14,12 @@ import (
 
 func fetchPolicy(t *testing.T, s *graphfake.Server, tune func(*fetch.Options)) (*snapshot.Info, error) {
 	t.Helper()
-	o := baseOptions(t, s, secretCredential(t, s))
-	o.MethodsPolicy = true
-	if tune != nil {
-		tune(&o)
-	}
-	out := filepath.Join(t.TempDir(), "snap.json")
-	if _, err := fetch.Fetch(context.Background(), out, o); err != nil {
-		if _, serr := os.Stat(out); serr == nil {
-			t.Errorf("a failed fetch left %s", out)
+	return fetchWith(t, s, func(o *fetch.Options) {
+		o.MethodsPolicy = true
+		if tune != nil {
+			tune(o)
 		}
-		return nil, err
-	}
-	_, info := readSnapshot(t, out)
-	return info, nil
+	})
 }
 
 // The policy is stored as Graph served it, every target group is resolved

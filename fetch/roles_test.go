@@ -1,11 +1,8 @@
 package fetch_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -19,20 +16,12 @@ import (
 // fetchRoles fetches a snapshot with the roles section from s.
 func fetchRoles(t *testing.T, s *graphfake.Server, tune func(*fetch.Options)) (*snapshot.Info, error) {
 	t.Helper()
-	o := baseOptions(t, s, secretCredential(t, s))
-	o.Roles = true
-	if tune != nil {
-		tune(&o)
-	}
-	out := filepath.Join(t.TempDir(), "snap.json")
-	if _, err := fetch.Fetch(context.Background(), out, o); err != nil {
-		if _, serr := os.Stat(out); serr == nil {
-			t.Errorf("a failed fetch left %s", out)
+	return fetchWith(t, s, func(o *fetch.Options) {
+		o.Roles = true
+		if tune != nil {
+			tune(o)
 		}
-		return nil, err
-	}
-	_, info := readSnapshot(t, out)
-	return info, nil
+	})
 }
 
 func roleSources(m snapshot.Manifest) map[string]snapshot.SummarySource {

@@ -19,11 +19,21 @@ import (
 // fetchUsage fetches a snapshot with the usage section from s.
 func fetchUsage(t *testing.T, s *graphfake.Server, period string, tune func(*fetch.Options)) (*snapshot.Info, error) {
 	t.Helper()
+	return fetchWith(t, s, func(o *fetch.Options) {
+		o.Usage, o.UsagePeriod = true, period
+		if tune != nil {
+			tune(o)
+		}
+	})
+}
+
+// fetchWith fetches a snapshot from s with the test options after set has
+// chosen its sections, and reads it back; a failed fetch must leave no
+// snapshot behind.
+func fetchWith(t *testing.T, s *graphfake.Server, set func(*fetch.Options)) (*snapshot.Info, error) {
+	t.Helper()
 	o := baseOptions(t, s, secretCredential(t, s))
-	o.Usage, o.UsagePeriod = true, period
-	if tune != nil {
-		tune(&o)
-	}
+	set(&o)
 	out := filepath.Join(t.TempDir(), "snap.json")
 	if _, err := fetch.Fetch(context.Background(), out, o); err != nil {
 		if _, serr := os.Stat(out); serr == nil {

@@ -126,31 +126,13 @@ _authgate() {
 			continue
 		}
 		fmt.Fprintf(w, "    %q)\n        case \"$prev\" in\n", c.Path)
-		var plain []string
-		for _, f := range c.Flags {
-			if !f.Value {
-				continue
+		writePrevCases(w, c, func(f Flag) string {
+			nospace := ""
+			if f.Name == "output" {
+				nospace = "compopt -o nospace 2>/dev/null; "
 			}
-			pat := "--" + f.Name
-			if f.Short != "" {
-				pat += "|-" + f.Short
-			}
-			switch {
-			case len(f.Values) > 0:
-				nospace := ""
-				if f.Name == "output" {
-					nospace = "compopt -o nospace 2>/dev/null; "
-				}
-				fmt.Fprintf(w, "        %s) %sCOMPREPLY=($(compgen -W %q -- \"$cur\")); return ;;\n", pat, nospace, strings.Join(f.valueWords(), " "))
-			case f.File:
-				fmt.Fprintf(w, "        %s) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n", pat)
-			default:
-				plain = append(plain, pat)
-			}
-		}
-		if len(plain) > 0 {
-			fmt.Fprintf(w, "        %s) return ;;\n", strings.Join(plain, "|"))
-		}
+			return fmt.Sprintf("%sCOMPREPLY=($(compgen -W %q -- \"$cur\"))", nospace, strings.Join(f.valueWords(), " "))
+		}, `COMPREPLY=($(compgen -f -- "$cur"))`)
 		fmt.Fprintf(w, "        esac\n        if [[ $cur == -* ]]; then\n            COMPREPLY=($(compgen -W %q -- \"$cur\"))\n        else\n            COMPREPLY=($(compgen -f -- \"$cur\"))\n        fi ;;\n",
 			strings.Join(flagWords(c), " "))
 	}
@@ -202,31 +184,13 @@ _authgate() {
 			continue
 		}
 		fmt.Fprintf(w, "    %s)\n        case \"$prev\" in\n", shQuote(c.Path))
-		var plain []string
-		for _, f := range c.Flags {
-			if !f.Value {
-				continue
+		writePrevCases(w, c, func(f Flag) string {
+			opt := ""
+			if f.Name == "output" {
+				opt = "-S '' "
 			}
-			pat := "--" + f.Name
-			if f.Short != "" {
-				pat += "|-" + f.Short
-			}
-			switch {
-			case len(f.Values) > 0:
-				opt := ""
-				if f.Name == "output" {
-					opt = "-S '' "
-				}
-				fmt.Fprintf(w, "        %s) compadd %s-- %s; return ;;\n", pat, opt, strings.Join(f.valueWords(), " "))
-			case f.File:
-				fmt.Fprintf(w, "        %s) _files; return ;;\n", pat)
-			default:
-				plain = append(plain, pat)
-			}
-		}
-		if len(plain) > 0 {
-			fmt.Fprintf(w, "        %s) return ;;\n", strings.Join(plain, "|"))
-		}
+			return fmt.Sprintf("compadd %s-- %s", opt, strings.Join(f.valueWords(), " "))
+		}, "_files")
 		fmt.Fprintf(w, "        esac\n        if [[ $cur == -* ]]; then\n            compadd -- %s\n        else\n            _files\n        fi ;;\n", strings.Join(flagWords(c), " "))
 	}
 	w.WriteString("    esac\n}\nif [[ $zsh_eval_context[-1] == loadautofunc ]]; then\n    _authgate \"$@\"\nelse\n    compdef _authgate authgate\nfi\n")
@@ -345,4 +309,32 @@ Register-ArgumentCompleter -Native -CommandName authgate -ScriptBlock {
     }
 }
 `)
+}
+
+// writePrevCases writes the `case "$prev"` arms of c that the bash and zsh
+// scripts share: a flag with a fixed set of values completes them (values
+// gives the shell's command), a file flag completes files (files), and any
+// other flag that takes a value completes nothing.
+func writePrevCases(w io.Writer, c Command, values func(Flag) string, files string) {
+	var plain []string
+	for _, f := range c.Flags {
+		if !f.Value {
+			continue
+		}
+		pat := "--" + f.Name
+		if f.Short != "" {
+			pat += "|-" + f.Short
+		}
+		switch {
+		case len(f.Values) > 0:
+			fmt.Fprintf(w, "        %s) %s; return ;;\n", pat, values(f))
+		case f.File:
+			fmt.Fprintf(w, "        %s) %s; return ;;\n", pat, files)
+		default:
+			plain = append(plain, pat)
+		}
+	}
+	if len(plain) > 0 {
+		fmt.Fprintf(w, "        %s) return ;;\n", strings.Join(plain, "|"))
+	}
 }
