@@ -45,12 +45,22 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	keepAll := e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == result.ScopeDocument })
 	streamUsers := e.cfg.mode == ModeStream && e.userQuery != nil
 
-	peeked, userPolicy, err := e.peekPolicy(ctx, path, streamUsers, scan.Rewrite)
+	// The sections user controls judge rows against follow the users in the
+	// file: one pass reads them ahead. A snapshot the pass cannot read is
+	// left for the scan, which names its fault like any other.
+	sec, err := snapshot.PeekSections(ctx, path)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return nil, ctxErr
+	}
+	if err != nil {
+		sec = &snapshot.Sections{}
+	}
+	peeked, userPolicy, err := e.peekPolicy(path, sec.MethodsPolicy, streamUsers, scan.Rewrite)
 	if err != nil {
 		return nil, err
 	}
 	targeting := newPolicyTargeting(peeked)
-	roles, groups, err := e.rolesFor(path, scan.Rewrite)
+	roles, groups, err := e.rolesFor(path, sec, scan.Rewrite)
 	if err != nil {
 		return nil, err
 	}

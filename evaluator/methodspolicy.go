@@ -2,7 +2,6 @@ package evaluator
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -174,17 +173,12 @@ func (r *retirement) term() *ast.Term {
 	)
 }
 
-// peekPolicy reads the policy section ahead of the users (it follows them
-// in the file), so that user controls see it while the users stream and the
-// scan can count whom each configuration allows. A snapshot Peek cannot
-// read is left for Scan to report. The term is for streamed user controls
-// only.
-func (e *Engine) peekPolicy(ctx context.Context, path string, streamUsers bool, rw snapshot.Rewriter) (*snapshot.MethodsPolicy, *ast.Term, error) {
-	p, err := snapshot.PeekMethodsPolicyContext(ctx, path)
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return nil, nil, ctxErr
-	}
-	if err != nil || p == nil {
+// peekPolicy prepares the policy section read ahead of the users (it
+// follows them in the file), so that user controls see it while the users
+// stream and the scan can count whom each configuration allows. The term
+// is for streamed user controls only.
+func (e *Engine) peekPolicy(path string, p *snapshot.MethodsPolicy, streamUsers bool, rw snapshot.Rewriter) (*snapshot.MethodsPolicy, *ast.Term, error) {
+	if p == nil {
 		return nil, nil, nil
 	}
 	if rw != nil {

@@ -55,19 +55,14 @@ func loadPrivileged(fsys fs.FS) (map[string]bool, string, error) {
 	return out, l.Version, nil
 }
 
-// rolesFor reads the roles and exclusionGroups sections of the snapshot at
-// path and builds the administrator set (nil when the snapshot has no roles
-// section) and the groups exclusions can name (the role-assignable groups
-// and the exclusion groups, with their members).
+// rolesFor takes the roles and exclusionGroups sections read ahead and
+// builds the administrator set (nil when the snapshot has no roles section)
+// and the groups exclusions can name (the role-assignable groups and the
+// exclusion groups, with their members).
 // With rw (a pseudonymised view), both are read as rw rewrites them, so
 // that holders and members carry the tokens of their rows.
-func (e *Engine) rolesFor(path string, rw snapshot.Rewriter) (*roleSet, []snapshot.RoleGroup, error) {
-	r, groups, err := snapshot.PeekRoles(path)
-	if err != nil {
-		// A document the peek cannot read fails the scan that follows,
-		// which names the fault the way every other bad snapshot is named.
-		return nil, nil, nil
-	}
+func (e *Engine) rolesFor(path string, sec *snapshot.Sections, rw snapshot.Rewriter) (*roleSet, []snapshot.RoleGroup, error) {
+	r, groups := sec.Roles, sec.ExclusionGroups
 	if rw != nil && (r != nil || groups != nil) {
 		in := &snapshot.Info{Path: path, Roles: r, ExclusionGroups: groups}
 		if err := rw.Info(in); err != nil {

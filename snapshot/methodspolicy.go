@@ -1,17 +1,11 @@
 package snapshot
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"strings"
-
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 // ReportMethodsPolicy names the authentication methods policy section, the
@@ -145,95 +139,17 @@ func (s *scanner) methodsPolicy() (err error) {
 
 func (p *MethodsPolicy) setOffset(off int64) { p.Offset = off }
 
-// PeekMethodsPolicy reads only the authentication methods policy section of
-// the snapshot at path, or nil when it has none. The writer puts the
-// section after the users, so an evaluation that judges users against the
-// policy reads it first with this; Scan then validates the whole document
-// and the caller compares the two readings.
-//
-// Decoding every user to reach the section would cost a second full JSON
-// pass; instead the file is searched backwards from its end for the member
-// name followed by a colon (which inside a JSON string can never appear
-// unescaped), and the last such place is decoded: the section follows every
-// user row, so it is found within the last few megabytes, and a row carrying
-// a member of that name comes before it. Without a section the search reads
-// the whole file, at the speed of reading it.
+// PeekMethodsPolicy is PeekSections' methods policy section.
 func PeekMethodsPolicy(path string) (*MethodsPolicy, error) {
 	return PeekMethodsPolicyContext(context.Background(), path)
 }
 
 // PeekMethodsPolicyContext is PeekMethodsPolicy, stopping with ctx's error
-// when ctx is done: without a section it reads the whole file.
+// when ctx is done.
 func PeekMethodsPolicyContext(ctx context.Context, path string) (*MethodsPolicy, error) {
-	f, err := os.Open(path)
+	sec, err := PeekSections(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("open snapshot: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("open snapshot: %w", err)
-	}
-	size := st.Size()
-	marker := []byte(`"` + ReportMethodsPolicy + `"`)
-	const chunk = 4 << 20
-	buf := make([]byte, chunk+len(marker))
-	var carry []byte // the first bytes of the chunk after this one
-	for end := size; end > 0; {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		start := max(0, end-chunk)
-		n := int(end - start)
-		if _, err := f.ReadAt(buf[:n], start); err != nil && err != io.EOF {
-			return nil, fmt.Errorf("read snapshot: %w", err)
-		}
-		window := append(buf[:n], carry...)
-		for lim := len(window); ; {
-			i := bytes.LastIndex(window[:lim], marker)
-			if i < 0 {
-				break
-			}
-			if at, ok := colonAfter(f, start+int64(i+len(marker)), size); ok {
-				return peekPolicyAt(f, path, at, size)
-			}
-			lim = i + len(marker) - 1
-		}
-		carry = append(carry[:0], buf[:min(n, len(marker)-1)]...)
-		end = start
-	}
-	return nil, nil
-}
-
-// colonAfter reports whether only whitespace and then a colon follow offset
-// at, and returns the offset after the colon.
-func colonAfter(f *os.File, at, size int64) (int64, bool) {
-	br := bufio.NewReader(io.NewSectionReader(f, at, size-at))
-	for {
-		c, err := br.ReadByte()
-		if err != nil {
-			return 0, false
-		}
-		at++
-		switch c {
-		case ' ', '\t', '\n', '\r':
-			continue
-		case ':':
-			return at, true
-		}
-		return 0, false
-	}
-}
-
-// peekPolicyAt decodes and validates the section value starting at offset at.
-func peekPolicyAt(f *os.File, path string, at, size int64) (*MethodsPolicy, error) {
-	r := bufio.NewReaderSize(io.NewSectionReader(f, at, size-at), 1<<20)
-	s := &scanner{path: path, dec: jsontext.NewDecoder(r), info: &Info{Path: path}}
-	if err := s.methodsPolicy(); err != nil {
 		return nil, err
 	}
-	if p := s.info.MethodsPolicy; p != nil {
-		p.Offset += at
-	}
-	return s.info.MethodsPolicy, nil
+	return sec.MethodsPolicy, nil
 }

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -257,43 +258,83 @@ func (s *scanner) roles() (err error) {
 
 func (r *Roles) setOffset(off int64) { r.Offset = off }
 
-// PeekRoles reads only the roles and exclusionGroups members of the
-// snapshot at path, so that the evaluator knows the role holders and the
-// excluded groups' members before it streams the users. Either is nil when
-// the snapshot has none. The other members are skipped by a byte-level
-// walk that tracks strings and nesting only, several times faster than a
-// validating decoder over a million users; Scan validates the document, so
-// a document this walk cannot follow is reported as having neither.
-func PeekRoles(path string) (*Roles, []RoleGroup, error) {
+// Sections are the members an evaluation needs before it streams the
+// users: the writer puts them after the users, and user controls judge each
+// row against them.
+type Sections struct {
+	Roles           *Roles
+	ExclusionGroups []RoleGroup
+	MethodsPolicy   *MethodsPolicy
+}
+
+// PeekSections reads only the roles, exclusionGroups and methods policy
+// members of the snapshot at path, in one pass over the file; each is nil
+// when the snapshot has none. The other members are skipped by a
+// byte-level walk that tracks strings and nesting only, several times
+// faster than a validating decoder over a million users, and a member of
+// the same name inside a user row is never taken for a section. Scan
+// validates the whole document, so a document this walk cannot follow is
+// reported as having none, and the caller compares the two readings. It
+// stops with ctx's error when ctx is done.
+func PeekSections(ctx context.Context, path string) (*Sections, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open snapshot: %w", err)
+		return nil, fmt.Errorf("open snapshot: %w", err)
 	}
 	defer f.Close()
-	spans, ok := topLevelSpans(f, "roles", "exclusionGroups")
+	spans, ok := topLevelSpans(ctxReader{ctx, f}, "roles", "exclusionGroups", ReportMethodsPolicy)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if !ok {
-		return nil, nil, nil
+		return &Sections{}, nil
 	}
 	info := &Info{Path: path}
 	for name, sp := range spans {
 		raw := make([]byte, sp[1]-sp[0])
 		if _, err := f.ReadAt(raw, sp[0]); err != nil {
-			return nil, nil, fmt.Errorf("read snapshot: %w", err)
+			return nil, fmt.Errorf("read snapshot: %w", err)
 		}
 		s := &scanner{path: path, dec: jsontext.NewDecoder(bytes.NewReader(raw)), info: info}
-		if name == "roles" {
-			err = s.roles()
-			if info.Roles != nil {
+		switch name {
+		case "roles":
+			if err = s.roles(); info.Roles != nil {
 				info.Roles.Offset += sp[0]
 			}
-		} else {
+		case ReportMethodsPolicy:
+			if err = s.methodsPolicy(); info.MethodsPolicy != nil {
+				info.MethodsPolicy.Offset += sp[0]
+			}
+		default:
 			err = s.exclusionGroups()
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	return info.Roles, info.ExclusionGroups, nil
+	return &Sections{Roles: info.Roles, ExclusionGroups: info.ExclusionGroups, MethodsPolicy: info.MethodsPolicy}, nil
+}
+
+// PeekRoles is PeekSections' roles and exclusionGroups.
+func PeekRoles(path string) (*Roles, []RoleGroup, error) {
+	sec, err := PeekSections(context.Background(), path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sec.Roles, sec.ExclusionGroups, nil
+}
+
+// ctxReader stops a read with ctx's error once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // topLevelSpans walks the JSON object in r and returns, for each of names
