@@ -279,7 +279,7 @@ func (e *Engine) evalInto(ctx context.Context, q *rego.PreparedEvalQuery, in ast
 		return nil
 	}
 	rctx, running := withRunning(ctx)
-	rs, err := q.Eval(rctx, rego.EvalParsedInput(in), rego.EvalTime(now))
+	rs, err := q.Eval(rctx, rego.EvalParsedInput(in), rego.EvalTime(now), rego.EvalGenerateJSON(rawTerm), rego.EvalVirtualCache(newCallCache()))
 	if err != nil {
 		if isDeadline(ctx, err) {
 			return e.timeoutAt(running.Load())
@@ -299,24 +299,32 @@ func (e *Engine) evalInto(ctx context.Context, q *rego.PreparedEvalQuery, in ast
 			continue
 		}
 		c := e.controls[idx]
-		items, ok := val.([]any)
-		if !ok {
+		term, _ := val.(*ast.Term)
+		var items ast.Set
+		if term != nil {
+			items, _ = term.Value.(ast.Set)
+		}
+		if items == nil {
 			return &PolicyError{File: c.Source, Line: c.Line, Control: c.ID, Msg: fmt.Sprintf("%s must be a set", c.ruleName)}
 		}
 		if name[0] == 's' {
 			if skips == nil {
 				continue
 			}
-			for _, it := range items {
-				s, ok := it.(string)
+			err := items.Iter(func(it *ast.Term) error {
+				s, ok := it.Value.(ast.String)
 				if !ok {
-					return &PolicyError{File: c.Source, Line: c.Line, Control: c.ID, Msg: fmt.Sprintf("skip must hold strings, got %s", jsonString(it))}
+					return &PolicyError{File: c.Source, Line: c.Line, Control: c.ID, Msg: fmt.Sprintf("skip must hold strings, got %s", termJSON(it))}
 				}
-				skips[idx] = append(skips[idx], s)
+				skips[idx] = append(skips[idx], string(s))
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 			continue
 		}
-		for _, it := range items {
+		err := items.Iter(func(it *ast.Term) error {
 			v, err := toViolation(c, it)
 			if err != nil {
 				return err
@@ -333,6 +341,10 @@ func (e *Engine) evalInto(ctx context.Context, q *rego.PreparedEvalQuery, in ast
 				}
 			}
 			found[idx] = append(found[idx], v)
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -374,61 +386,100 @@ func (e *Engine) controlAt(file string) string {
 	return id
 }
 
-func toViolation(c *controlDef, raw any) (result.Violation, error) {
+func toViolation(c *controlDef, raw *ast.Term) (result.Violation, error) {
 	bad := func(format string, a ...any) (result.Violation, error) {
 		return result.Violation{}, &PolicyError{File: c.Source, Line: c.Line, Control: c.ID, Msg: fmt.Sprintf(c.ruleName+" "+format, a...)}
 	}
-	obj, ok := raw.(map[string]any)
+	obj, ok := raw.Value.(ast.Object)
 	if !ok {
-		return bad("must hold objects like {\"message\": ...}, got %s", jsonString(raw))
+		return bad("must hold objects like {\"message\": ...}, got %s", termJSON(raw))
 	}
-	msg, ok := obj["message"].(string)
-	if !ok || msg == "" {
-		if m, ok := obj["msg"].(string); ok && m != "" {
-			msg = m
-		} else {
-			return bad("object has no \"message\" string: %s", jsonString(raw))
+	msg := stringAt(obj, kMessage)
+	if msg == "" {
+		if msg = stringAt(obj, kMsg); msg == "" {
+			return bad("object has no \"message\" string: %s", termJSON(raw))
 		}
 	}
 	v := result.Violation{Message: msg, Offset: -1}
-	if s, ok := obj["subject"]; ok && s != nil {
-		sm, ok := s.(map[string]any)
+	if s := obj.Get(kSubject); s != nil && s.Value.Compare(ast.Null{}) != 0 {
+		sm, ok := s.Value.(ast.Object)
 		if !ok {
-			return bad("subject must be an object with id, userPrincipalName, displayName, got %s", jsonString(s))
+			return bad("subject must be an object with id, userPrincipalName, displayName, got %s", termJSON(s))
 		}
-		sub := &result.Subject{}
-		sub.ID, _ = sm["id"].(string)
-		sub.UserPrincipalName, _ = sm["userPrincipalName"].(string)
-		sub.DisplayName, _ = sm["displayName"].(string)
-		if rs, ok := sm["roles"].([]any); ok {
-			for _, r := range rs {
-				if r, ok := r.(string); ok && r != "" {
-					sub.Roles = append(sub.Roles, r)
+		sub := &result.Subject{
+			ID:                stringAt(sm, kID),
+			UserPrincipalName: stringAt(sm, kUPN),
+			DisplayName:       stringAt(sm, kSubjectName),
+		}
+		if rs := sm.Get(kRoles); rs != nil {
+			if arr, ok := rs.Value.(*ast.Array); ok {
+				for i := range arr.Len() {
+					if r, ok := arr.Elem(i).Value.(ast.String); ok && r != "" {
+						sub.Roles = append(sub.Roles, string(r))
+					}
 				}
 			}
 		}
 		if sub.ID == "" && sub.UserPrincipalName == "" {
-			return bad("subject has neither an \"id\" nor a \"userPrincipalName\" string: %s", jsonString(s))
+			return bad("subject has neither an \"id\" nor a \"userPrincipalName\" string: %s", termJSON(s))
 		}
 		v.Subject = sub
 	}
-	for key, dst := range map[string]**float64{"value": &v.Value, "threshold": &v.Threshold} {
-		x, ok := obj[key]
-		if !ok || x == nil {
+	for _, n := range [...]struct {
+		key *ast.Term
+		dst **float64
+	}{{kValue, &v.Value}, {kThreshold, &v.Threshold}} {
+		x := obj.Get(n.key)
+		if x == nil || x.Value.Compare(ast.Null{}) == 0 {
 			continue
 		}
-		n, ok := x.(json.Number)
+		num, ok := x.Value.(ast.Number)
 		if !ok {
-			return bad("%s must be a number, got %s", key, jsonString(x))
+			return bad("%s must be a number, got %s", n.key.Value.(ast.String), termJSON(x))
 		}
-		f, err := n.Float64()
+		f, err := json.Number(num).Float64()
 		if err != nil {
-			return bad("%s: %v", key, err)
+			return bad("%s: %v", n.key.Value.(ast.String), err)
 		}
-		*dst = &f
+		*n.dst = &f
 	}
 	return v, nil
 }
+
+// The members of a finding the evaluator reads, as terms built once.
+var (
+	kMessage     = ast.StringTerm("message")
+	kMsg         = ast.StringTerm("msg")
+	kSubject     = ast.StringTerm("subject")
+	kSubjectName = ast.StringTerm("displayName")
+	kRoles       = ast.StringTerm("roles")
+	kValue       = ast.StringTerm("value")
+	kThreshold   = ast.StringTerm("threshold")
+)
+
+// stringAt returns obj[key] when it is a string, "" otherwise.
+func stringAt(obj ast.Object, key *ast.Term) string {
+	if t := obj.Get(key); t != nil {
+		if s, ok := t.Value.(ast.String); ok {
+			return string(s)
+		}
+	}
+	return ""
+}
+
+// termJSON renders a result term as JSON for an error message.
+func termJSON(t *ast.Term) string {
+	v, err := ast.JSON(t.Value)
+	if err != nil {
+		return t.String()
+	}
+	return jsonString(v)
+}
+
+// rawTerm hands query results over as OPA terms: the evaluator reads
+// findings straight from them, without first building Go maps of every
+// finding.
+func rawTerm(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }
 
 // resolveOffsets points user findings at their rows when the whole
 // document was evaluated at once.
@@ -564,4 +615,35 @@ func sortViolations(vs []result.Violation) {
 
 func sameViolation(a, b result.Violation) bool {
 	return subjectID(&a) == subjectID(&b) && a.Message == b.Message && jsonEqual(a.Value, b.Value) && jsonEqual(a.Threshold, b.Threshold)
+}
+
+// callCache is OPA's per-query cache of rule values and function results,
+// minus the results of functions called with an object: there a user
+// control calls lib.name(u) or lib.subject(u) once for each user, every
+// key is new, and keeping them costs a hash and an allocation per call
+// for entries nobody reads again.
+type callCache struct{ topdown.VirtualCache }
+
+func newCallCache() topdown.VirtualCache { return callCache{topdown.NewVirtualCache()} }
+
+func objectKey(ref ast.Ref) bool {
+	for i := len(ref) - 1; i > 0; i-- {
+		if _, ok := ref[i].Value.(ast.Object); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (c callCache) Get(ref ast.Ref) (*ast.Term, bool) {
+	if objectKey(ref) {
+		return nil, false
+	}
+	return c.VirtualCache.Get(ref)
+}
+
+func (c callCache) Put(ref ast.Ref, v *ast.Term) {
+	if !objectKey(ref) {
+		c.VirtualCache.Put(ref, v)
+	}
 }

@@ -301,6 +301,23 @@ func (a *fieldAnalysis) call(op string, args []*ast.Term, expr bool) kind {
 		}
 		return out
 	}
+	if op == "array.concat" && len(args) >= 2 {
+		// Concatenating collections of users keeps each element whole.
+		out := noUser
+		for _, t := range args[:2] {
+			switch k := a.term(t); k {
+			case noUser:
+			case manyUsers:
+				out = manyUsers
+			default:
+				dynamic("a builtin sees the whole object: its keys, its size, its JSON")
+			}
+		}
+		if expr && len(args) == 3 {
+			a.bind(args[2], out)
+		}
+		return out
+	}
 	for i, t := range args {
 		k := a.term(t)
 		switch {

@@ -60,6 +60,8 @@ func TestReadUserFields(t *testing.T) {
 		{"constant key", "k := \"@authgate.unknown\"\nviolation contains 1 if { some u in input.userRegistrationDetails; count(u[k]) > 0 }", []string{"@authgate.unknown"}},
 		{"constant key with a default", "default k := \"id\"\nk := \"isAdmin\" if input.x\nviolation contains 1 if { some u in input.userRegistrationDetails; u[k] }", nil},
 		{"directoryRoles", `violation contains r.description if { some u in input.userRegistrationDetails; some r in object.get(u, "directoryRoles", []) }`, []string{"directoryRoles"}},
+		{"array.concat of users", "a := array.concat([u | some u in input.userRegistrationDetails; u.isAdmin], [u | some u in input.userRegistrationDetails; u.directoryRoles[0]])\nviolation contains x.id if some x in a", []string{"directoryRoles", "id", "isAdmin"}},
+		{"array.concat with a user element", `violation contains 1 if { some u in input.userRegistrationDetails; a := array.concat([u], [1]); count(a[0]) > 0 }`, nil},
 		{"every over users", `violation contains 1 if { every u in input.userRegistrationDetails { u.isMfaCapable } }`, []string{"isMfaCapable"}},
 		{"every over a section", `violation contains 1 if { some u in input.userRegistrationDetails; u.id; every x in input.authenticationMethodsPolicy.groups { x.source } }`, []string{"id"}},
 		{"every over a user's keys", `violation contains 1 if { some u in input.userRegistrationDetails; every k, v in u { v != k } }`, nil},
