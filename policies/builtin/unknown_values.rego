@@ -34,14 +34,13 @@ package authgate.builtin.unknown_values
 
 import data.authgate.lib
 
-# unknown_key is the member the evaluator adds to a row with unknown values.
-unknown_key := "@authgate.unknown"
-
-# The direct reference is undefined for complete rows, so they cost one
-# lookup each: this control runs over every user of the tenant.
+# The evaluator adds the member "@authgate.unknown" to a row with unknown
+# values. The direct reference, with the key written out rather than held in
+# a rule, is undefined for complete rows, so they cost one lookup each: this
+# control runs over every user of the tenant.
 violation contains v if {
 	some u in input.userRegistrationDetails
-	fields := u[unknown_key]
+	fields := u["@authgate.unknown"]
 	count(fields) > 0
 	v := {
 		"message": sprintf("User %s: the per-user report leaves %s unknown, so the other controls cannot vouch for this user.", [lib.name(u), concat(", ", [describe(u, f) | some f in fields])]),
