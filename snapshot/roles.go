@@ -360,13 +360,26 @@ func topLevelSpans(r io.Reader, names ...string) (map[string][2]int64, bool) {
 		for i := 0; i < n; i++ {
 			// Fast path: inside a string that is not a key, and inside
 			// nested values, only quotes, escapes and brackets matter.
-			if !esc && (inStr && !inKey || !inStr && depth >= 2) {
+			switch {
+			case esc:
+			case inStr && !inKey:
+				// Most of the file is string contents: the next quote by
+				// the vectorised search, stopping short at a backslash.
+				end := n
+				if q := bytes.IndexByte(buf[i:n], '"'); q >= 0 {
+					end = i + q
+				}
+				if b := bytes.IndexByte(buf[i:end], '\\'); b >= 0 {
+					end = i + b
+				}
+				i = end
+			case !inStr && depth >= 2:
 				for i < n && !peekSpecial[buf[i]] {
 					i++
 				}
-				if i == n {
-					break
-				}
+			}
+			if i == n {
+				break
 			}
 			c := buf[i]
 			pos := off + int64(i)
