@@ -1,7 +1,6 @@
 package evaluator
 
 import (
-	"fmt"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -42,9 +41,6 @@ const (
 	wholeInput             // input itself
 )
 
-// dynamicRead stops the analysis: every property is kept. It says why.
-type dynamicRead struct{ why string }
-
 // readUserFields follows, through every rule and function of the compiled
 // modules, where values taken from input.userRegistrationDetails go, and
 // collects the properties read from them with a constant key (u.isAdmin,
@@ -79,31 +75,19 @@ func readUserFields(c *ast.Compiler) (fields userFields, why string) {
 	for i, r := range rules {
 		paths[i] = r.Ref().String()
 	}
-	defer func() {
-		if v := recover(); v != nil {
-			// Pruning is only an optimisation: a module the analysis
-			// trips over keeps every property rather than failing the check.
-			d, ok := v.(dynamicRead)
-			if !ok {
-				d.why = fmt.Sprintf("the analysis failed: %v", v)
-			}
-			fields, why = nil, d.why
-			if a.rule0 != nil && a.rule0.Location != nil {
-				why = a.rule0.Location.String() + ": " + why
-			}
-			if a.expr0 != nil {
-				why += " (in " + a.expr0.String() + ")"
-			}
-		}
-	}()
 	// Kinds only grow (none -> user or users), so the fixed point comes
 	// within a few passes; a policy that needs more is kept whole.
 	for range 64 {
 		a.changed = false
 		for i, r := range rules {
-			for ; r != nil; r = r.Else {
+			for ; r != nil && a.why == ""; r = r.Else {
 				a.rule(paths[i], r)
 			}
+		}
+		if a.why != "" {
+			// Pruning is only an optimisation: a module the analysis
+			// cannot follow keeps every property.
+			return nil, a.why
 		}
 		if !a.changed {
 			return a.read, ""
@@ -125,23 +109,38 @@ type fieldAnalysis struct {
 	uses    map[ast.Var]int  // how often each variable of the rule appears
 	rule0   *ast.Rule        // the rule being analysed, for why
 	expr0   *ast.Expr        // the expression being analysed, for why
+	why     string           // the first use the analysis cannot follow; set, every property is kept
 }
 
-func dynamic(why string) { panic(dynamicRead{why}) }
-
-func join(a, b kind) kind {
-	switch {
-	case a == b || b == noUser:
-		return a
-	case a == noUser:
-		return b
+// dynamic records the first use the analysis cannot account for, where it
+// is, and so ends the analysis: every property is kept. Its callers return
+// at once when what follows would read past what they checked.
+func (a *fieldAnalysis) dynamic(why string) {
+	if a.why != "" {
+		return
 	}
-	dynamic("a user object where it cannot be followed")
-	return a
+	if a.rule0 != nil && a.rule0.Location != nil {
+		why = a.rule0.Location.String() + ": " + why
+	}
+	if a.expr0 != nil {
+		why += " (in " + a.expr0.String() + ")"
+	}
+	a.why = why
+}
+
+func (a *fieldAnalysis) join(x, y kind) kind {
+	switch {
+	case x == y || y == noUser:
+		return x
+	case x == noUser:
+		return y
+	}
+	a.dynamic("a user object where it cannot be followed")
+	return x
 }
 
 func (a *fieldAnalysis) setRule(path string, k kind) {
-	if j := join(a.rules[path], k); j != a.rules[path] {
+	if j := a.join(a.rules[path], k); j != a.rules[path] {
 		a.rules[path], a.changed = j, true
 	}
 }
@@ -163,7 +162,8 @@ func (a *fieldAnalysis) rule(path string, r *ast.Rule) {
 			}
 			v, ok := arg.Value.(ast.Var)
 			if !ok {
-				dynamic("a pattern over a user object")
+				a.dynamic("a pattern over a user object")
+				return
 			}
 			a.env[v] = ps[i]
 		}
@@ -180,13 +180,13 @@ func (a *fieldAnalysis) rule(path string, r *ast.Rule) {
 	if hr := r.Head.Ref(); len(hr) > 1 && !hr[1:].IsGround() {
 		for _, t := range hr[1:] {
 			if a.term(t) != noUser {
-				dynamic("a user object where it cannot be followed")
+				a.dynamic("a user object where it cannot be followed")
 			}
 		}
 	}
 	if r.Head.Key != nil && a.term(r.Head.Key) != noUser {
 		if r.Head.Value != nil || a.term(r.Head.Key) != oneUser {
-			dynamic("a user object where it cannot be followed")
+			a.dynamic("a user object where it cannot be followed")
 		}
 		k = manyUsers // a set of users
 	}
@@ -194,14 +194,14 @@ func (a *fieldAnalysis) rule(path string, r *ast.Rule) {
 		v := a.term(r.Head.Value)
 		if v != noUser && (r.Head.Key != nil || len(r.Head.Ref()) > 1) {
 			if v != oneUser {
-				dynamic("a user object where it cannot be followed")
+				a.dynamic("a user object where it cannot be followed")
 			}
 			v = manyUsers // an object of users
 		}
-		k = join(k, v)
+		k = a.join(k, v)
 	}
 	if a.funcs[path] {
-		if j := join(a.rets[path], k); j != a.rets[path] {
+		if j := a.join(a.rets[path], k); j != a.rets[path] {
 			a.rets[path], a.changed = j, true
 		}
 		return
@@ -232,9 +232,10 @@ func (a *fieldAnalysis) bind(t *ast.Term, k kind) {
 	}
 	v, ok := t.Value.(ast.Var)
 	if !ok {
-		dynamic("a user object unified with a pattern")
+		a.dynamic("a user object unified with a pattern")
+		return
 	}
-	if j := join(a.env[v], k); j != a.env[v] {
+	if j := a.join(a.env[v], k); j != a.env[v] {
 		a.env[v] = j
 	}
 }
@@ -242,7 +243,8 @@ func (a *fieldAnalysis) bind(t *ast.Term, k kind) {
 func (a *fieldAnalysis) expr(e *ast.Expr) {
 	a.expr0 = e
 	if len(e.With) > 0 {
-		dynamic("\"with input as ...\" replaces what was analysed")
+		a.dynamic("\"with input as ...\" replaces what was analysed")
+		return
 	}
 	switch ts := e.Terms.(type) {
 	case *ast.Term:
@@ -251,7 +253,7 @@ func (a *fieldAnalysis) expr(e *ast.Expr) {
 	case *ast.SomeDecl:
 		for _, t := range ts.Symbols {
 			if _, ok := t.Value.(ast.Var); !ok {
-				dynamic("\"some x in xs\" left unrewritten")
+				a.dynamic("\"some x in xs\" left unrewritten")
 			}
 		}
 		return
@@ -260,7 +262,8 @@ func (a *fieldAnalysis) expr(e *ast.Expr) {
 		return
 	case []*ast.Term:
 	default:
-		dynamic("a construct newer than the analysis")
+		a.dynamic("a construct newer than the analysis")
+		return
 	}
 	a.call(e.Operator().String(), e.Operands(), true)
 }
@@ -271,7 +274,8 @@ func (a *fieldAnalysis) call(op string, args []*ast.Term, expr bool) kind {
 	switch op {
 	case "eq", "assign":
 		if len(args) != 2 {
-			dynamic("a user object where it cannot be followed")
+			a.dynamic("a user object where it cannot be followed")
+			return noUser
 		}
 		a.constVar(args[0], args[1])
 		a.constVar(args[1], args[0])
@@ -289,7 +293,7 @@ func (a *fieldAnalysis) call(op string, args []*ast.Term, expr bool) kind {
 			if i >= len(ps) {
 				ps = append(ps, noUser)
 			}
-			if j := join(ps[i], k); j != ps[i] {
+			if j := a.join(ps[i], k); j != ps[i] {
 				ps[i], a.changed = j, true
 			}
 		}
@@ -310,7 +314,7 @@ func (a *fieldAnalysis) call(op string, args []*ast.Term, expr bool) kind {
 			case manyUsers:
 				out = manyUsers
 			default:
-				dynamic("a builtin sees the whole object: its keys, its size, its JSON")
+				a.dynamic("a builtin sees the whole object: its keys, its size, its JSON")
 			}
 		}
 		if expr && len(args) == 3 {
@@ -325,17 +329,17 @@ func (a *fieldAnalysis) call(op string, args []*ast.Term, expr bool) kind {
 		case op == "object.get" && i == 0 && k == oneUser && len(args) > 1:
 			s, ok := args[1].Value.(ast.String)
 			if !ok {
-				dynamic("a user object where it cannot be followed")
+				a.dynamic("a user object where it cannot be followed")
 			}
 			a.read[string(s)] = true
 		case op == "count" && i == 0 && k == manyUsers:
 		case op == "object.get" && i == 0 && k == wholeInput && len(args) > 1:
 			// object.get(input, "usage", null): a tenant section.
 			if s, ok := args[1].Value.(ast.String); !ok || s == "userRegistrationDetails" {
-				dynamic("input read with a key the analysis cannot follow")
+				a.dynamic("input read with a key the analysis cannot follow")
 			}
 		default:
-			dynamic("a builtin sees the whole object: its keys, its size, its JSON")
+			a.dynamic("a builtin sees the whole object: its keys, its size, its JSON")
 		}
 	}
 	return noUser
@@ -349,7 +353,7 @@ func (a *fieldAnalysis) term(t *ast.Term) kind {
 			return wholeInput
 		}
 		if v == ast.DefaultRootDocument.Value.(ast.Var) {
-			dynamic("the whole of data")
+			a.dynamic("the whole of data")
 		}
 		return a.env[v]
 	case ast.Ref:
@@ -365,31 +369,31 @@ func (a *fieldAnalysis) term(t *ast.Term) kind {
 	case *ast.ObjectComprehension:
 		a.body(v.Body)
 		if a.term(v.Key) != noUser {
-			dynamic("a user object where it cannot be followed")
+			a.dynamic("a user object where it cannot be followed")
 		}
 		return a.elems(a.term(v.Value))
 	case *ast.Array:
 		for i := range v.Len() {
 			if a.term(v.Elem(i)) != noUser {
-				dynamic("a user object where it cannot be followed")
+				a.dynamic("a user object where it cannot be followed")
 			}
 		}
 	case ast.Set:
 		v.Foreach(func(x *ast.Term) {
 			if a.term(x) != noUser {
-				dynamic("a user object where it cannot be followed")
+				a.dynamic("a user object where it cannot be followed")
 			}
 		})
 	case ast.Object:
 		v.Foreach(func(k, x *ast.Term) {
 			if a.term(k) != noUser || a.term(x) != noUser {
-				dynamic("a user object where it cannot be followed")
+				a.dynamic("a user object where it cannot be followed")
 			}
 		})
 	case ast.Call:
 		return a.call(v[0].String(), v[1:], false)
 	default:
-		dynamic("a term the analysis does not know")
+		a.dynamic("a term the analysis does not know")
 	}
 	return noUser
 }
@@ -402,7 +406,7 @@ func (a *fieldAnalysis) elems(k kind) kind {
 	case oneUser:
 		return manyUsers
 	}
-	dynamic("a user object where it cannot be followed")
+	a.dynamic("a user object where it cannot be followed")
 	return noUser
 }
 
@@ -424,13 +428,13 @@ func (a *fieldAnalysis) ref(r ast.Ref) kind {
 	}
 	for _, key := range rest {
 		if a.term(key) != noUser {
-			dynamic("a user object used as a key")
+			a.dynamic("a user object used as a key")
 		}
 		switch k {
 		case wholeInput:
 			s, ok := key.Value.(ast.String)
 			if !ok {
-				dynamic("input[x]: a section chosen at run time")
+				a.dynamic("input[x]: a section chosen at run time")
 			}
 			k = noUser
 			if s == "userRegistrationDetails" {
@@ -441,7 +445,7 @@ func (a *fieldAnalysis) ref(r ast.Ref) kind {
 			// variable iterating a collection of users must be used
 			// nowhere else, or it could carry a user unseen.
 			if v, ok := key.Value.(ast.Var); ok && a.uses[v] > 1 {
-				dynamic("the key of a collection of users used elsewhere")
+				a.dynamic("the key of a collection of users used elsewhere")
 			}
 			k = oneUser
 		case oneUser:
@@ -452,7 +456,7 @@ func (a *fieldAnalysis) ref(r ast.Ref) kind {
 				s = ast.String(c)
 			}
 			if !ok {
-				dynamic("u[k]: a property chosen at run time")
+				a.dynamic("u[k]: a property chosen at run time")
 			}
 			a.read[string(s)] = true
 			k = noUser
@@ -474,7 +478,7 @@ func (a *fieldAnalysis) dataRef(r ast.Ref) (kind, ast.Ref) {
 	prefix := ground.String()
 	for path, k := range a.rules {
 		if k != noUser && len(path) > len(prefix) && path[:len(prefix)] == prefix && (path[len(prefix)] == '.' || path[len(prefix)] == '[') {
-			dynamic("a user object where it cannot be followed")
+			a.dynamic("a user object where it cannot be followed")
 		}
 	}
 	return noUser, nil
@@ -489,12 +493,12 @@ func (a *fieldAnalysis) every(ev *ast.Every) {
 	case manyUsers:
 		if ev.Key != nil {
 			if v, ok := ev.Key.Value.(ast.Var); !ok || a.uses[v] > 1 {
-				dynamic("the key of a collection of users used elsewhere")
+				a.dynamic("the key of a collection of users used elsewhere")
 			}
 		}
 		a.bind(ev.Value, oneUser)
 	default:
-		dynamic("every over a user's or input's keys")
+		a.dynamic("every over a user's or input's keys")
 	}
 	a.body(ev.Body)
 }

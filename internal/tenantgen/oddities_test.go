@@ -63,3 +63,26 @@ func TestOdditiesAreSeededLegalAndOptional(t *testing.T) {
 		}
 	}
 }
+
+// TestNullBits: every property oddify sets to null is one the snapshot
+// package keeps a Nulls bit for, each bit its own.
+func TestNullBits(t *testing.T) {
+	seen := uint32(0)
+	for name, bit := range map[string]uint32{
+		"isAdmin": nullIsAdmin, "userType": nullUserType, "isSystemPreferredAuthenticationMethodEnabled": nullSysPrefOn,
+		"methodsRegistered": nullMethods, "systemPreferredAuthenticationMethods": nullSysPrefMethod,
+		"userPreferredMethodForSecondaryAuthentication": nullPreferred,
+	} {
+		if bit == 0 || bit&seen != 0 || bit&annotateBit != 0 {
+			t.Errorf("%s: Nulls bit %#x is missing or shared", name, bit)
+		}
+		seen |= bit
+		u := snapshot.UserRegistrationDetails{Nulls: bit}
+		if !u.IsNull(name) {
+			t.Errorf("%s: IsNull does not read bit %#x", name, bit)
+		}
+	}
+	if nullBit("notAProperty") != 0 {
+		t.Error("an unknown property has a bit")
+	}
+}
