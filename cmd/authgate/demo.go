@@ -23,6 +23,20 @@ import (
 // demoRate is the emulator's rate limit in the demo, and the client's pace.
 const demoRate, demoPer = 50, time.Second
 
+// demoBreakGlass returns the demo's break-glass accounts: the first
+// administrator of the emulated tenant, and an account the per-user report
+// lacks, as a deleted or mistyped one would be (AM-BG-01 names both).
+func demoBreakGlass(seed int64, users int) []string {
+	accounts := []string{"breakglass-02@" + tenantgen.Domain}
+	t := tenantgen.Tenant{Seed: seed, Users: users}
+	for i := range users {
+		if u := t.User(i); u.IsAdmin && u.UserPrincipalName != "" {
+			return append([]string{u.UserPrincipalName}, accounts...)
+		}
+	}
+	return accounts
+}
+
 // demoExt maps report formats to file extensions.
 var demoExt = map[string]string{"text": "txt", "junit": "junit.xml", "markdown": "md", "github": "github.txt"}
 
@@ -82,7 +96,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		rate:          fmt.Sprintf("%d/%s", demoRate, demoPer),
 		maxPages:      fetch.DefaultMaxPages,
 	}
-	cfgPath, err := writeDemoConfig(dir)
+	cfgPath, err := writeDemoConfig(dir, demoBreakGlass(seed, users))
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
@@ -96,6 +110,37 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return "", false // the demo ignores the caller's AZURE_* settings
 		},
 	}
+
+	// The baseline: the same tenant a month earlier, when its methods policy
+	// was hardened and a few users stood better (tenantgen.Tenant.Before),
+	// fetched the same way from an emulator of its own with the fetch's
+	// clock a month back. The check compares with it (AM-TRD-01..04).
+	now := time.Now().UTC().Truncate(time.Second)
+	then := now.AddDate(0, -1, 0)
+	old, err := graphfake.New(graphfake.Options{
+		Tenant:       tenantgen.Tenant{Seed: seed, Users: users, Now: then, Before: true},
+		ClientID:     clientID,
+		ClientSecret: hex.EncodeToString(secret),
+		Rate:         demoRate,
+		Per:          demoPer,
+		Policy:       graphfake.PolicyOptions{Hardened: true},
+	})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer old.Close()
+	bo := fo
+	bo.out = filepath.Join(dir, "baseline.json")
+	bo.graphURL, bo.authorityHost, bo.tenant = old.GraphURL(), old.AuthorityHost(), old.TenantID()
+	benv := env
+	benv.httpClient = old.Client()
+	benv.tune = func(o *fetch.Options) { o.Now = func() time.Time { return then } }
+	fmt.Fprintf(stderr, "authgate demo: the baseline, the same tenant on %s, from a second emulator on %s\n", then.Format(time.DateOnly), old.GraphURL())
+	baseline, err := runFetch(ctx, &bo, benv, stderr)
+	if err != nil {
+		return fmt.Errorf("demo: baseline: %w", err)
+	}
+
 	snap, err := runFetch(ctx, &fo, env, stderr)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -104,8 +149,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// The check also writes an evidence bundle, which the demo then verifies
 	// as an auditor would: hashes, then the pipeline re-run on its contents.
 	bundle := filepath.Join(dir, "evidence.tar.gz")
-	o := gate.Options{Snapshot: snap, Format: "text", Config: cfgPath, Evidence: bundle}
-	files := []string{snap, cfgPath, bundle}
+	o := gate.Options{Snapshot: snap, Baseline: baseline, Format: "text", Config: cfgPath, Evidence: bundle}
+	files := []string{snap, baseline, cfgPath, bundle}
 	for _, f := range reports.Formats() {
 		ext := demoExt[f]
 		if ext == "" {

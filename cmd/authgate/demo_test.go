@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,8 +30,8 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 3 + len(reports.Formats()); len(entries) != want {
-		t.Errorf("%d files in %s, want the snapshot, authgate.yaml, the evidence bundle and %d reports", len(entries), dir, len(reports.Formats()))
+	if want := 4 + len(reports.Formats()); len(entries) != want {
+		t.Errorf("%d files in %s, want the snapshot, its baseline, authgate.yaml, the evidence bundle and %d reports", len(entries), dir, len(reports.Formats()))
 	}
 	for _, e := range entries {
 		if !strings.Contains(stdout.String(), filepath.Join(dir, e.Name())) {
@@ -143,6 +144,25 @@ func TestDemoMethodsPolicy(t *testing.T) {
 	}
 	if seen != 12 {
 		t.Errorf("%d AM-POL controls in the demo, want 12", seen)
+	}
+	// At the demo's default size, the baseline a month earlier and the
+	// configured break-glass accounts give the trend controls and AM-BG-01
+	// something to find, one of them the account the report lacks.
+	found := map[string]int{}
+	for _, c := range res.Controls {
+		found[c.ID] = len(c.Violations)
+		if c.ID == "AM-BG-01" && !slices.ContainsFunc(c.Violations, func(v struct {
+			Subject *struct{ UserPrincipalName string } `json:"subject"`
+		}) bool {
+			return v.Subject != nil && v.Subject.UserPrincipalName == "breakglass-02@contoso.example"
+		}) {
+			t.Errorf("AM-BG-01 does not name the missing break-glass account")
+		}
+	}
+	for _, id := range []string{"AM-TRD-01", "AM-TRD-02", "AM-TRD-03", "AM-TRD-04", "AM-BG-01"} {
+		if found[id] == 0 {
+			t.Errorf("%s has no finding in the demo, want the demo to exercise it", id)
+		}
 	}
 	if !strings.Contains(stderr.String(), "authentication methods policy (beta): graph") {
 		t.Errorf("stderr does not report the policy section:\n%s", stderr.String())

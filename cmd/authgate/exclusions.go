@@ -3,17 +3,22 @@ package main
 import (
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/authgate/authgate/internal/atomicfile"
 	"github.com/authgate/authgate/internal/tenantgen"
 )
 
-// writeDemoConfig writes the demo's authgate.yaml: one exclusion, the
-// emulated tenant's shared and service accounts group, so that every output
-// shows an exclusion and the users it takes out of scope.
-func writeDemoConfig(dir string) (string, error) {
+// writeDemoConfig writes the demo's authgate.yaml: the break-glass accounts
+// AM-BG-01 watches, and one exclusion, the emulated tenant's shared and
+// service accounts group, so that every output shows an exclusion and the
+// users it takes out of scope.
+func writeDemoConfig(dir string, breakGlass []string) (string, error) {
 	p := filepath.Join(dir, "authgate.yaml")
-	body := `# The demo's configuration: one exclusion (see docs/policies.md).
+	body := `# The demo's configuration: its break-glass accounts and one exclusion
+# (see docs/policies.md).
+params:
+  break_glass_accounts: [` + strings.Join(breakGlass, ", ") + `]
 exclusions:
   - groups: [` + tenantgen.ServiceAccountsGroup + `]   # shared mailboxes and service accounts
     controls: [AM-USR-01, AM-USR-02, AM-PWL-01, AM-WEAK-01]

@@ -26,6 +26,10 @@ type Tenant struct {
 	// Ideal turns the legal oddities off (oddities.go): every row is then
 	// GenerateUser's. Tests that compare with fixed figures set it.
 	Ideal bool
+	// Before describes the same users as a baseline taken a month earlier
+	// saw them (before.go): the demo checks against it so that the trend
+	// controls have something to find.
+	Before bool
 }
 
 // Each calls fn for every user of t in order. The pointer is reused between

@@ -58,11 +58,14 @@ func nullBit(name string) uint32 {
 }
 
 // User returns user i of the tenant: GenerateUser's row, with the legal
-// oddities unless t.Ideal.
+// oddities unless t.Ideal, as a baseline saw it when t.Before.
 func (t Tenant) User(i int) snapshot.UserRegistrationDetails {
 	u := GenerateUser(t.Seed, i, t.Now)
 	if !t.Ideal {
 		oddify(t.Seed, i, &u)
+	}
+	if t.Before {
+		before(t.Seed, i, &u)
 	}
 	return u
 }
