@@ -58,17 +58,13 @@ roles_text(u) := concat("; ", sort([r.description | some r in object.get(u, "dir
 admin_name(u) := sprintf("%s [%s]", [name(u), t]) if {
 	t := roles_text(u)
 	t != ""
-}
-
-admin_name(u) := name(u) if roles_text(u) == ""
+} else := name(u)
 
 # admin_subject(u) is the violation subject of administrator u: subject(u)
 # plus, when the roles section makes them one, the roles' descriptions.
 admin_subject(u) := object.union(subject(u), {"roles": sort([r.description | some r in u.directoryRoles])}) if {
 	count(object.get(u, "directoryRoles", [])) > 0
-}
-
-admin_subject(u) := subject(u) if count(object.get(u, "directoryRoles", [])) == 0
+} else := subject(u)
 
 # is_member(u) is true when user u's userType is member, in any case (the
 # service has varied the case of its enum values; the raw value is kept).
@@ -134,12 +130,12 @@ decimal1(x) := sprintf("%d.%d", [floor(t / 10), t % 10]) if t := round(x * 10)
 pct(x) := sprintf("%s%%", [decimal1(x * 100)])
 
 # name(u) names user u in a message: the UPN, or the id when the UPN is empty.
+# Written with else, as admin_name and admin_subject are: OPA tries every
+# body of a function that has none, and these run once per finding.
 name(u) := upn if {
 	upn := object.get(u, "userPrincipalName", "")
 	upn != ""
-}
-
-name(u) := object.get(u, "id", "") if object.get(u, "userPrincipalName", "") == ""
+} else := object.get(u, "id", "")
 
 # count_of(c, k) is the count k of the COUNTS object c, 0 when absent.
 count_of(c, k) := object.get(c, k, 0)
