@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -549,6 +550,7 @@ func (e *Engine) assemble(info *snapshot.Info, agg *result.Aggregates, found [][
 	if info.Roles != nil {
 		anchors["roles"] = info.Roles.Offset // custom.anchor: roles (AM-ADM-05, AM-ADM-06)
 	}
+	sortAll(found)
 	meta := e.Controls()
 	for i, def := range e.controls {
 		c := meta[i]
@@ -565,7 +567,6 @@ func (e *Engine) assemble(info *snapshot.Info, agg *result.Aggregates, found [][
 				vs[j].Offset = off
 			}
 		}
-		sortViolations(vs)
 		vs = slices.CompactFunc(vs, sameViolation)
 		if vs == nil {
 			vs = []result.Violation{}
@@ -604,6 +605,32 @@ func subjectID(v *result.Violation) string {
 		return v.Subject.UserPrincipalName
 	}
 	return v.Subject.ID
+}
+
+// sortAll sorts each control's findings, the controls in parallel: at a
+// million users a check has hundreds of thousands of findings to order
+// after the last chunk, when the other cores are idle.
+func sortAll(found [][]result.Violation) {
+	idx := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(found)) {
+		wg.Go(func() {
+			for i := range idx {
+				sortViolations(found[i])
+			}
+		})
+	}
+	// The largest first, so that one does not start last.
+	order := make([]int, len(found))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(len(found[b]), len(found[a])) })
+	for _, i := range order {
+		idx <- i
+	}
+	close(idx)
+	wg.Wait()
 }
 
 // sortViolations orders tenant findings first, then by subject id, then by message.

@@ -18,6 +18,7 @@ type userBuilder struct {
 	n      int // properties kept per user, at most
 	terms  termCache
 	lists  map[string]*ast.Term // a joined method list -> its array term
+	key    []byte               // list's lookup key, reused
 }
 
 // The properties of a user object, in the order userTerm writes them.
@@ -83,17 +84,14 @@ func (b *userBuilder) list(ss []string) *ast.Term {
 		}
 		return t
 	}
-	n := len(ss) - 1
-	for _, s := range ss {
-		n += len(s)
-	}
-	key := make([]byte, 0, n)
+	key := b.key[:0]
 	for i, s := range ss {
 		if i > 0 {
 			key = append(key, 0) // method names hold no NUL
 		}
 		key = append(key, s...)
 	}
+	b.key = key
 	if t, ok := b.lists[string(key)]; ok {
 		return t
 	}
