@@ -54,6 +54,7 @@ type config struct {
 	allow       []string
 	baseline    string // WithBaseline
 	timeout     time.Duration
+	maxMemory   uint64            // heap bound; 0: heapLimit's default
 	rewrite     snapshot.Rewriter // WithRewrite
 
 	exclusions *scope.Set      // WithExclusions

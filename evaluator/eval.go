@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -21,13 +22,32 @@ import (
 
 // Evaluate judges the snapshot at path and returns the result, with
 // Verdict and Summary left for Result.Decide.
-func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOptions) (*result.Result, error) {
+func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOptions) (res *result.Result, err error) {
 	if scan.Rewrite == nil {
 		scan.Rewrite = e.cfg.rewrite
 	}
 	nworkers, prune := e.planFor(path, &scan.ChunkSize)
 	ctx, stop := withLimit(ctx, e.cfg.timeout)
 	defer stop()
+	var size int64
+	if fi, serr := os.Stat(path); serr == nil {
+		size = fi.Size()
+	}
+	limit := heapLimit(e.cfg.maxMemory, size)
+	ctx, unwatch := watchHeap(ctx, limit)
+	defer func() {
+		unwatch()
+		// Evaluation cut short by the heap bound is no verdict, whichever
+		// stage noticed the cancellation first.
+		var me *MemoryError
+		switch {
+		case err == nil || !heapPassed(ctx):
+		case errors.As(err, &me):
+			me.Limit = limit
+		default:
+			res, err = nil, &MemoryError{Limit: limit}
+		}
+	}()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -190,7 +210,7 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	if keepAll {
 		e.resolveOffsets(found, all)
 	}
-	res := e.assemble(info, aggregates, found, skips)
+	res = e.assemble(info, aggregates, found, skips)
 	res.Exclusions = excluded
 	res.MethodsPolicy = summarizePolicy(info.MethodsPolicy, workers[0].allowed)
 	return res, nil
@@ -284,6 +304,9 @@ func (e *Engine) evalInto(ctx context.Context, q *rego.PreparedEvalQuery, in ast
 	if err != nil {
 		if isDeadline(ctx, err) {
 			return e.timeoutAt(running.Load())
+		}
+		if heapPassed(ctx) {
+			return e.memoryAt(running.Load())
 		}
 		return e.runtimeError(err)
 	}

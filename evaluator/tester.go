@@ -69,6 +69,9 @@ func RunTests(ctx context.Context, opts ...Option) ([]TestResult, error) {
 	}
 	ctx, stop := withLimit(ctx, cfg.timeout)
 	defer stop()
+	limit := heapLimit(cfg.maxMemory, 0)
+	ctx, unwatch := watchHeap(ctx, limit)
+	defer unwatch()
 	builtinTests := len(cfg.policyPaths) == 0
 	if builtinTests && cfg.builtinFS == nil {
 		return nil, &PolicyError{Msg: "no policies to test: give a policy path"}
@@ -178,6 +181,9 @@ func RunTests(ctx context.Context, opts ...Option) ([]TestResult, error) {
 		out = append(out, tr)
 	}
 	if err := ctx.Err(); err != nil {
+		if heapPassed(ctx) {
+			return nil, &MemoryError{Limit: limit}
+		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			if stopped == nil {
 				stopped = &TimeoutError{Limit: cfg.timeout}

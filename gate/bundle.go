@@ -61,7 +61,7 @@ func CreateBundleMatching(ctx context.Context, p *Plan, out string, bi BuildInfo
 	if err := p.stage(ctx, st); err != nil {
 		return nil, err
 	}
-	bp, err := planBundle(ctx, st, p.opts.Tool, p.opts.AllowBuiltins, p.opts.Timeout)
+	bp, err := planBundle(ctx, st, p.opts.Tool, p.opts.AllowBuiltins, p.opts.Timeout, p.opts.MaxMemory)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +171,7 @@ func (p *Plan) stage(ctx context.Context, st evidence.Staged) error {
 // and settings on its snapshot, in the sandbox allow: the caller's, never
 // data/settings.json's. Its problems are the bundle's, so they are
 // InputErrors naming the bundle's files.
-func planBundle(ctx context.Context, st evidence.Staged, tool result.Tool, allow []string, timeout time.Duration) (*Plan, error) {
+func planBundle(ctx context.Context, st evidence.Staged, tool result.Tool, allow []string, timeout time.Duration, maxMemory int64) (*Plan, error) {
 	var s evidence.Settings
 	if err := st.ReadJSON(evidence.SettingsPath, &s); err != nil {
 		return nil, AsInput(err)
@@ -183,7 +183,7 @@ func planBundle(ctx context.Context, st evidence.Staged, tool result.Tool, allow
 	o := Options{
 		Snapshot: st.Path(evidence.SnapshotPath), Pack: os.DirFS(st.Path(evidence.PackDir)),
 		NoBuiltin: s.NoBuiltin, AllowBuiltins: allow, Params: params, FailOn: s.FailOn, Now: s.Now,
-		MaxWaiverDays: s.MaxWaiverDays, Tool: tool, Timeout: timeout,
+		MaxWaiverDays: s.MaxWaiverDays, Tool: tool, Timeout: timeout, MaxMemory: maxMemory,
 		Exclusions: s.Exclusions, ExclusionsSource: evidence.SettingsPath,
 	}
 	if s.FailOn == "" {
@@ -272,6 +272,8 @@ type VerifyOptions struct {
 	Limits evidence.Limits
 	// Timeout bounds the re-evaluation; 0 is DefaultTimeout.
 	Timeout time.Duration
+	// MaxMemory bounds the re-evaluation's heap, as Options.MaxMemory.
+	MaxMemory int64
 }
 
 // VerifyBundle checks the bundle at path, trusting nothing in it until it
@@ -336,7 +338,7 @@ func VerifyBundle(ctx context.Context, path string, vo VerifyOptions) (*Verifica
 	if err != nil {
 		return nil, err
 	}
-	if v.Problems, err = reevaluate(ctx, st, man, allow, vo.Timeout); err != nil {
+	if v.Problems, err = reevaluate(ctx, st, man, allow, vo.Timeout, vo.MaxMemory); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -382,15 +384,16 @@ func bundleSandbox(st evidence.Staged, verifier []string) ([]string, error) {
 // reevaluate runs the pipeline on the extracted bundle and compares its
 // JSON results with the recorded ones byte for byte. A re-evaluation that
 // fails is a problem of the bundle, unless it ran out of time.
-func reevaluate(ctx context.Context, st evidence.Staged, man *evidence.Manifest, allow []string, timeout time.Duration) ([]string, error) {
-	p, err := planBundle(ctx, st, result.Tool{Name: man.Tool.Name, Version: man.Tool.Version}, allow, timeout)
+func reevaluate(ctx context.Context, st evidence.Staged, man *evidence.Manifest, allow []string, timeout time.Duration, maxMemory int64) ([]string, error) {
+	p, err := planBundle(ctx, st, result.Tool{Name: man.Tool.Name, Version: man.Tool.Version}, allow, timeout, maxMemory)
 	var o *Outcome
 	if err == nil {
 		o, err = Run(ctx, p)
 	}
 	var te *TimeoutError
-	if errors.As(err, &te) {
-		return nil, err
+	var me *evaluator.MemoryError
+	if errors.As(err, &te) || errors.As(err, &me) {
+		return nil, err // no verdict on the bundle either way
 	}
 	if err != nil && ctx.Err() != nil {
 		// Interrupted: no verdict on the bundle. The evaluator's cancel

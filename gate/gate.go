@@ -64,6 +64,10 @@ type Options struct {
 
 	// Timeout bounds Run; 0 is DefaultTimeout.
 	Timeout time.Duration
+	// MaxMemory bounds the Go heap during evaluation, in bytes; 0 is the
+	// evaluator's default (evaluator.DefaultMaxMemory, more for a large
+	// snapshot). Past it evaluation stops with an *evaluator.MemoryError.
+	MaxMemory int64
 	// OnUsers, when set, is told of each chunk of users once evaluated
 	// (evaluator.WithProgress): the command shows progress with it.
 	OnUsers func(users int)
@@ -279,6 +283,12 @@ func engineOptions(o Options, params map[string]any, now time.Time) ([]evaluator
 		evaluator.WithAllowedBuiltins(o.AllowBuiltins...), evaluator.WithParams(params), evaluator.WithMode(mode)}
 	if o.NoBuiltin {
 		eopts = append(eopts, evaluator.WithoutBuiltinControls())
+	}
+	if o.MaxMemory < 0 {
+		return nil, Inputf("--max-memory %d: want a positive size", o.MaxMemory)
+	}
+	if o.MaxMemory > 0 {
+		eopts = append(eopts, evaluator.WithMaxMemory(uint64(o.MaxMemory)))
 	}
 	if o.OnUsers != nil {
 		eopts = append(eopts, evaluator.WithProgress(o.OnUsers))

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/authgate/authgate/fetch"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/authgate/authgate/evaluator"
@@ -41,6 +43,7 @@ func addEvalFlags(fs *pflag.FlagSet, o *gate.Options) {
 	fs.StringVar(&o.Now, "now", "", "evaluation `TIME` (RFC 3339) that time.now_ns returns; default: the snapshot's fetchedAt")
 	fs.Int64Var(&o.MaxSnapshotBytes, "max-snapshot-bytes", snapshot.DefaultMaxBytes, "refuse snapshots larger than `N` bytes")
 	fs.DurationVar(&o.Timeout, "timeout", gate.DefaultTimeout, "give up with exit 4 (inconclusive) when the evaluation takes longer than `DURATION`")
+	addMaxMemoryFlag(fs, &o.MaxMemory)
 	fs.StringVar(&o.Baseline, "baseline", "", "earlier snapshot `FILE` of the tenant: adds the trend controls AM-TRD-01..03 and a coverage-over-time chart")
 	fs.BoolVar(&o.Pseudonymize, "pseudonymize", false, "evaluate a view of the snapshot whose user ids, UPNs and display names are keyed tokens, so no output names a user (key: $"+pseudonym.EnvKey+" or --pseudonym-key-file)")
 	fs.StringVar(&o.PseudonymKeyFile, "pseudonym-key-file", "", "read the pseudonym key from `FILE` instead of $"+pseudonym.EnvKey)
@@ -126,3 +129,30 @@ func check(ctx context.Context, plan *gate.Plan, prog *progress.Eval, stdout, st
 	}
 	return res, nil
 }
+
+// addMaxMemoryFlag registers --max-memory, a size such as 4GiB.
+func addMaxMemoryFlag(fs *pflag.FlagSet, n *int64) {
+	fs.Var(byteSizeFlag{n}, "max-memory", "give up with exit 4 (inconclusive) when the evaluation's heap passes `SIZE` (e.g. 8GiB; default 4GiB, or 16 times the snapshot when that is more)")
+}
+
+// byteSizeFlag is a flag holding a size in bytes, written as 64MiB, 4GiB
+// or a plain number.
+type byteSizeFlag struct{ n *int64 }
+
+func (f byteSizeFlag) String() string {
+	if f.n == nil || *f.n == 0 {
+		return ""
+	}
+	return strconv.FormatInt(*f.n, 10)
+}
+
+func (f byteSizeFlag) Set(s string) error {
+	n, err := fetch.ParseByteSize(s)
+	if err != nil {
+		return err
+	}
+	*f.n = n
+	return nil
+}
+
+func (byteSizeFlag) Type() string { return "size" }

@@ -114,6 +114,7 @@ func cmdEvidenceVerify(ctx context.Context, args []string, stdout, _ io.Writer) 
 	fs.StringArrayVar(&vo.AllowBuiltins, "allow-builtin", nil, "let the bundle's policies use a sandboxed Rego builtin `NAME` (repeatable); a bundle created with --allow-builtin is refused unless you pass the same")
 	fs.Int64Var(&vo.Limits.MaxTotal, "max-bundle-bytes", evidence.DefaultMaxTotal, "refuse a bundle whose files add up to more than `N` bytes")
 	fs.DurationVar(&vo.Timeout, "timeout", gate.DefaultTimeout, "give up with exit 4 (inconclusive) when the re-evaluation takes longer than `DURATION`")
+	addMaxMemoryFlag(fs, &vo.MaxMemory)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -252,3 +252,52 @@ func TestTimeout(t *testing.T) {
 		t.Errorf("negative --timeout: exit %d: %s", code, stderr)
 	}
 }
+
+// TestMaxMemory: a policy that builds values without end is stopped at
+// --max-memory with no verdict (exit 4) naming the bound and the control,
+// and nothing is written; evidence verify holds a bundle's policies to the
+// verifier's bound, not the creator's.
+func TestMaxMemory(t *testing.T) {
+	dir := t.TempDir()
+	pol := filepath.Join(dir, "hoard")
+	if err := os.Mkdir(pol, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// About 300 MB of OPA values: under the default bound, over 96 MiB.
+	src := "# METADATA\n# scope: package\n# title: T\n# description: D\n# custom:\n#   id: HOARD-01\n#   severity: low\n#   scope: tenant\n#   remediation: R\n#   references:\n#     - id: X\n" +
+		"package authgate.hoard\n\nviolation contains {\"message\": \"never\"} if {\n\txs := [x | some x in numbers.range(1, 4000000)]\n\tcount(xs) == -1\n}\n"
+	test := "package authgate.hoard_test\n\nimport data.authgate.hoard\n\ntest_hoard if count(hoard.violation) == 0\n"
+	for name, body := range map[string]string{"hoard.rego": src, "hoard_test.rego": test} {
+		if err := os.WriteFile(filepath.Join(pol, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, bundle := filepath.Join(dir, "results.json"), filepath.Join(dir, "b.tar.gz")
+	for _, args := range [][]string{
+		{"check", "--snapshot", sample, "--policy", pol, "--max-memory", "96MiB", "--format", "json", "-o", out, "--evidence", bundle},
+		{"evidence", "create", "--snapshot", sample, "--policy", pol, "--max-memory", "96MiB", "-o", bundle},
+		{"diff", sample, sample, "--policy", pol, "--max-memory", "96MiB", "-o", out},
+		{"policy", "test", pol, "--max-memory", "96MiB"},
+	} {
+		code, _, stderr := cli(t, args...)
+		if code != exitInconclusive || !strings.Contains(stderr, "--max-memory 96 MiB") || (args[0] != "policy" && !strings.Contains(stderr, "HOARD-01")) {
+			t.Errorf("%s: exit %d, want %d naming --max-memory and the control: %s", strings.Join(args, " "), code, exitInconclusive, stderr)
+		}
+		for _, p := range []string{out, bundle} {
+			if _, err := os.Stat(p); err == nil {
+				t.Errorf("%s wrote %s", strings.Join(args, " "), p)
+			}
+		}
+	}
+	if code, _, stderr := cli(t, "evidence", "create", "--snapshot", sample, "--policy", pol, "-o", bundle); code != 1 {
+		t.Fatalf("evidence create under the default bound: exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := cli(t, "evidence", "verify", bundle, "--max-memory", "96MiB"); code != exitInconclusive || strings.Contains(stdout, "OK") || !strings.Contains(stderr, "--max-memory") {
+		t.Errorf("evidence verify --max-memory 96MiB: exit %d, want %d: %s%s", code, exitInconclusive, stdout, stderr)
+	}
+	for _, bad := range []string{"0", "lots", "-1GiB"} {
+		if code, _, stderr := cli(t, "check", "--snapshot", sample, "--max-memory", bad); code != exitUsage || !strings.Contains(stderr, "--max-memory") {
+			t.Errorf("--max-memory %s: exit %d: %s", bad, code, stderr)
+		}
+	}
+}

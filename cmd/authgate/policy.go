@@ -30,6 +30,7 @@ func cmdPolicyTest(ctx context.Context, args []string, stdout, _ io.Writer) erro
 	enumFlag(fs, "format", "text", "json")
 	addPolicyFlags(fs, &o, false)
 	fs.DurationVar(&o.Timeout, "timeout", gate.DefaultTimeout, "give up with exit 4 (inconclusive) when all the tests take longer than `DURATION` (each test has its own limit too)")
+	addMaxMemoryFlag(fs, &o.MaxMemory)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
