@@ -16,7 +16,9 @@ const githubListed = 5
 // githubWriter writes GitHub Actions workflow commands: one annotation per
 // failing control, titled with the control id and title: ::error when it
 // fails the gate, ::warning (titled "not gating") when it is below
-// --fail-on; ::notice for waived violations. Passing, waived-only and skipped controls print nothing.
+// --fail-on; ::notice for waived violations and for each exclusion (a
+// ::warning when a waiver or an exclusion needs review). Passing,
+// waived-only and skipped controls print nothing.
 type githubWriter struct{ o Options }
 
 var _ Writer = (*githubWriter)(nil)
@@ -62,6 +64,17 @@ func (g *githubWriter) Write(w io.Writer, r *result.Result) error {
 	}
 	for _, l := range staleWaivers(r) {
 		fmt.Fprintf(b, "::warning title=authgate waiver to review::%s\n", ghData.Replace(Sanitize(l)))
+	}
+	// Users taken out of scope shape every verdict above: each exclusion
+	// is shown, as a warning when it needs someone's attention (it matched
+	// nobody, or its review is overdue).
+	lines := exclusionLines(r)
+	for i, x := range r.Exclusions {
+		cmd := "notice"
+		if x.Users == 0 || x.ReviewOverdue {
+			cmd = "warning"
+		}
+		fmt.Fprintf(b, "::%s title=authgate exclusion (users out of scope)::%s\n", cmd, ghData.Replace(Sanitize(lines[i])))
 	}
 	if err := b.Flush(); err != nil {
 		return fmt.Errorf("write github annotations: %w", err)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/authgate/authgate/result"
+	"github.com/authgate/authgate/scope"
 )
 
 func TestGitHubGolden(t *testing.T) {
@@ -84,3 +85,24 @@ func TestGitHubEscaping(t *testing.T) {
 }
 
 func BenchmarkWriteGithub(b *testing.B) { benchmarkWrite(b, "github") }
+
+// TestGitHubExclusions: every exclusion is an annotation, a notice when it
+// took users out of scope as declared, a warning when it needs review.
+func TestGitHubExclusions(t *testing.T) {
+	r := fixture()
+	r.Exclusions = []scope.Status{
+		{Exclusion: scope.Exclusion{Groups: []string{"g-1"}, Controls: []string{"AM-USR-01"}, Reason: "service accounts", Owner: "it@contoso.example"},
+			Index: 0, Users: 3, Removed: map[string]int64{"AM-USR-01": 3}},
+		{Exclusion: scope.Exclusion{Subjects: []string{"kiosk-*@contoso.example"}, Controls: []string{"all"}, Reason: "kiosks", Owner: "it@contoso.example", ReviewBy: "2026-01-31"},
+			Index: 1, Users: 0, ReviewOverdue: true},
+	}
+	out := string(render(t, "github", fixtureOptions(), r))
+	for _, want := range []string{
+		"::notice title=authgate exclusion (users out of scope)::exclusions[0] group g-1 from AM-USR-01: service accounts (owner it@contoso.example); matched 3 users; users removed: AM-USR-01 3\n",
+		"::warning title=authgate exclusion (users out of scope)::exclusions[1] kiosk-*@contoso.example from all: kiosks (owner it@contoso.example); matched no user: remove it or fix its subjects; review was due on 2026-01-31\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+}
