@@ -27,10 +27,7 @@ const hoardBody = `violation contains {"message": "never"} if {
 func TestMemoryLimitStopsHoardingPolicy(t *testing.T) {
 	path := sbSnapshot(t, "2026-11-27T08:00:00Z")
 	const limit = 256 << 20
-	for _, tt := range []struct {
-		scope string
-		mode  evaluator.Mode
-	}{{"user", evaluator.ModeStream}, {"tenant", evaluator.ModeStream}, {"tenant", evaluator.ModeDocument}} {
+	for _, tt := range limitCases {
 		t.Run(tt.scope+"/"+string(tt.mode), func(t *testing.T) {
 			src := strings.Replace(sbControl("SB-HOARD", hoardBody), "scope: tenant", "scope: "+tt.scope, 1)
 			dir := sbWrite(t, map[string]string{"hoard.rego": src})

@@ -22,6 +22,14 @@ const loopBody = `violation contains {"message": "never"} if {
 }
 `
 
+// limitCases are the ways a control can run that a limit must reach: user
+// controls in chunks on parallel workers, tenant controls once, and the
+// whole document at once.
+var limitCases = []struct {
+	scope string
+	mode  evaluator.Mode
+}{{"user", evaluator.ModeStream}, {"tenant", evaluator.ModeStream}, {"tenant", evaluator.ModeDocument}}
+
 // TestTimeoutStopsLongQuery proves that a time limit stops evaluation
 // inside one long-running query, for user-scoped controls evaluated in
 // chunks by parallel workers, for tenant-scoped controls and in document
@@ -30,10 +38,7 @@ const loopBody = `violation contains {"message": "never"} if {
 func TestTimeoutStopsLongQuery(t *testing.T) {
 	path := sbSnapshot(t, "2026-11-27T08:00:00Z")
 	const limit = time.Second
-	for _, tt := range []struct {
-		scope string
-		mode  evaluator.Mode
-	}{{"user", evaluator.ModeStream}, {"tenant", evaluator.ModeStream}, {"tenant", evaluator.ModeDocument}} {
+	for _, tt := range limitCases {
 		t.Run(tt.scope+"/"+string(tt.mode), func(t *testing.T) {
 			src := strings.Replace(sbControl("SB-LOOP", loopBody), "scope: tenant", "scope: "+tt.scope, 1)
 			dir := sbWrite(t, map[string]string{"loop.rego": src})
