@@ -107,7 +107,9 @@ func (g *githubWriter) failing(b *bufio.Writer, gt gate, c *result.Control, limi
 			msg.WriteString(" (full list: " + g.o.FullList + ")")
 		}
 	}
-	msg.WriteString(".")
+	if !strings.HasSuffix(msg.String(), ".") { // messages usually end a sentence themselves
+		msg.WriteString(".")
+	}
 	if gt.warns(c) {
 		msg.WriteString(" " + strings.ToUpper(gt.notGating()[:1]) + gt.notGating()[1:] + ".")
 	}

@@ -106,3 +106,18 @@ func TestGitHubExclusions(t *testing.T) {
 		}
 	}
 }
+
+// TestGitHubOnePeriod: a message that ends its sentence is not given a
+// second period.
+func TestGitHubOnePeriod(t *testing.T) {
+	r := fixture()
+	for i := range r.Controls {
+		for j := range r.Controls[i].Violations {
+			r.Controls[i].Violations[j].Message = "the sentence ends here."
+		}
+	}
+	out := string(render(t, "github", fixtureOptions(), r))
+	if strings.Contains(out, "..") || !strings.Contains(out, "ends here.") {
+		t.Errorf("a doubled or missing period:\n%s", out)
+	}
+}
