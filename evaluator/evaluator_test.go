@@ -249,3 +249,38 @@ func BenchmarkEvaluate(b *testing.B) {
 		})
 	}
 }
+
+// TestFindingShapes: a finding's message, subject, value and threshold are
+// read from the control's set, for user and tenant scope alike; a complete
+// rule holding an array is refused when the policy loads.
+func TestFindingShapes(t *testing.T) {
+	path := writeSnapshot(t, 10, 1, false)
+	load := func(t *testing.T, scope, src string) (*evaluator.Engine, error) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "x.rego"), []byte(meta("ACME-1", scope)+"package authgate.x\n\n"+src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return evaluator.New(context.Background(), evaluator.WithBuiltin(policies.FS), evaluator.WithoutBuiltinControls(), evaluator.WithPolicies(dir))
+	}
+	const set = "violation contains {\"message\": \"a\", \"value\": 0.5, \"threshold\": 1} if true\nviolation contains {\"message\": \"b\", \"subject\": {\"id\": \"u1\", \"userPrincipalName\": \"\", \"displayName\": \"\"}} if true\n"
+	for _, scope := range []string{"tenant", "user"} {
+		t.Run(scope, func(t *testing.T) {
+			e, err := load(t, scope, set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := e.Evaluate(context.Background(), path, snapshot.ScanOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			vs := res.Controls[0].Violations
+			if len(vs) != 2 || vs[0].Message != "a" || vs[0].Value == nil || *vs[0].Value != 0.5 || vs[0].Threshold == nil || *vs[0].Threshold != 1 ||
+				vs[1].Subject == nil || vs[1].Subject.ID != "u1" {
+				t.Errorf("violations %+v", vs)
+			}
+		})
+	}
+	if _, err := load(t, "tenant", "violation := [{\"message\": \"a\"}]\n"); err == nil || !strings.Contains(err.Error(), "violation must be a set") {
+		t.Errorf("an array of findings: %v, want it refused", err)
+	}
+}
