@@ -24,8 +24,8 @@ import (
 const demoRate, demoPer = 50, time.Second
 
 // demoBreakGlass returns the demo's break-glass accounts: the first
-// administrator of the emulated tenant, and an account the per-user report
-// lacks, as a deleted or mistyped one would be (AM-BG-01 names both).
+// administrator of the emulated tenant, and, last, an account the per-user
+// report lacks, as a deleted or mistyped one would be (AM-BG-01 names both).
 func demoBreakGlass(seed int64, users int) []string {
 	accounts := []string{"breakglass-02@" + tenantgen.Domain}
 	t := tenantgen.Tenant{Seed: seed, Users: users}
@@ -96,7 +96,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		rate:          fmt.Sprintf("%d/%s", demoRate, demoPer),
 		maxPages:      fetch.DefaultMaxPages,
 	}
-	cfgPath, err := writeDemoConfig(dir, demoBreakGlass(seed, users))
+	now := time.Now().UTC().Truncate(time.Second)
+	cfgPath, err := writeDemoConfig(dir, demoBreakGlass(seed, users), now.AddDate(0, 0, 30))
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
@@ -115,7 +116,6 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// was hardened and a few users stood better (tenantgen.Tenant.Before),
 	// fetched the same way from an emulator of its own with the fetch's
 	// clock a month back. The check compares with it (AM-TRD-01..04).
-	now := time.Now().UTC().Truncate(time.Second)
 	then := now.AddDate(0, -1, 0)
 	old, err := graphfake.New(graphfake.Options{
 		Tenant:       tenantgen.Tenant{Seed: seed, Users: users, Now: then, Before: true},

@@ -164,6 +164,17 @@ func TestDemoMethodsPolicy(t *testing.T) {
 			t.Errorf("%s has no finding in the demo, want the demo to exercise it", id)
 		}
 	}
+	// Its one waiver shows in every output, SARIF as a suppression.
+	for name, want := range map[string]string{"results.txt": "~ waived: ", "results.md": "waived", "results.html": "waived",
+		"results.junit.xml": "waived", "results.github.txt": "(waived)", "results.sarif": `"suppressions"`, "results.json": `"waiver"`} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("%s does not show the demo's waiver (%q)", name, want)
+		}
+	}
 	if !strings.Contains(stderr.String(), "authentication methods policy (beta): graph") {
 		t.Errorf("stderr does not report the policy section:\n%s", stderr.String())
 	}
