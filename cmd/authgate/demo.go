@@ -15,9 +15,11 @@ import (
 
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/gate"
+	"github.com/authgate/authgate/internal/atomicfile"
 	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/reports"
 	"github.com/authgate/authgate/result"
+	"github.com/authgate/authgate/trend"
 )
 
 // demoRate is the emulator's rate limit in the demo, and the client's pace.
@@ -190,6 +192,23 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("demo: evidence verify %s: %s", bundle, strings.Join(v.Problems, "; "))
 	}
 	fmt.Fprintf(stdout, "evidence: %s re-verified: every hash matches and a re-evaluation gives the same results (%s)\n", bundle, v.Signature)
+
+	// What changed in the month, finding by finding: authgate diff.
+	diffPath := filepath.Join(dir, "diff.md")
+	rep, err := gate.Diff(ctx, gate.Options{Config: cfgPath, Tool: tool()}, baseline, snap)
+	if err != nil {
+		return fmt.Errorf("demo: diff: %w", err)
+	}
+	if err := atomicfile.Write(diffPath, gate.OutputPerm, func(w io.Writer) error { return trend.Write(w, rep, "markdown", 0) }); err != nil {
+		return fmt.Errorf("demo: diff: %w", err)
+	}
+	var added, resolved int
+	for _, c := range rep.Controls {
+		added += len(c.New)
+		resolved += len(c.Resolved)
+	}
+	fmt.Fprintf(stdout, "diff: since the baseline, %d new findings and %d resolved (%s)\n", added, resolved, diffPath)
+	files = append(files, diffPath)
 	fmt.Fprintf(stdout, "files in %s:\n", dir)
 	for _, f := range files {
 		fmt.Fprintf(stdout, "  %s\n", f)

@@ -30,8 +30,11 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 4 + len(reports.Formats()); len(entries) != want {
-		t.Errorf("%d files in %s, want the snapshot, its baseline, authgate.yaml, the evidence bundle and %d reports", len(entries), dir, len(reports.Formats()))
+	if want := 5 + len(reports.Formats()); len(entries) != want {
+		t.Errorf("%d files in %s, want the snapshot, its baseline, authgate.yaml, the evidence bundle, the diff and %d reports", len(entries), dir, len(reports.Formats()))
+	}
+	if diff, err := os.ReadFile(filepath.Join(dir, "diff.md")); err != nil || !bytes.Contains(diff, []byte("## authgate diff")) || !strings.Contains(stdout.String(), "diff: since the baseline, ") {
+		t.Errorf("the demo does not write and announce its diff (%v):\n%s", err, stdout.String())
 	}
 	for _, e := range entries {
 		if !strings.Contains(stdout.String(), filepath.Join(dir, e.Name())) {
