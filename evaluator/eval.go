@@ -51,11 +51,28 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
+	// The sections user controls judge rows against follow the users in the
+	// file: one pass reads them ahead (unless the caller did), with the
+	// manifest. A snapshot the pass cannot read is left for the scan, which
+	// names its fault like any other.
+	sec := scan.Ahead
+	if sec == nil {
+		sec, err = snapshot.PeekSections(ctx, path)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, ctxErr
+		}
+		if err != nil {
+			sec, err = &snapshot.Sections{}, nil
+		}
+	}
+
 	now := e.cfg.now
 	if now.IsZero() && e.usesNow() {
-		m, err := snapshot.PeekManifest(path)
-		if err != nil {
-			return nil, err
+		m := sec.Manifest
+		if m == nil {
+			if m, err = snapshot.PeekManifest(path); err != nil {
+				return nil, err
+			}
 		}
 		if now, err = m.FetchedTime(path); err != nil {
 			return nil, err
@@ -65,17 +82,6 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 
 	keepAll := e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == result.ScopeDocument })
 	streamUsers := e.cfg.mode == ModeStream && e.userQuery != nil
-
-	// The sections user controls judge rows against follow the users in the
-	// file: one pass reads them ahead. A snapshot the pass cannot read is
-	// left for the scan, which names its fault like any other.
-	sec, err := snapshot.PeekSections(ctx, path)
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return nil, ctxErr
-	}
-	if err != nil {
-		sec = &snapshot.Sections{}
-	}
 	peeked, userPolicy, err := e.peekPolicy(path, sec.MethodsPolicy, streamUsers, scan.Rewrite)
 	if err != nil {
 		return nil, err

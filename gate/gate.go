@@ -336,15 +336,25 @@ func Test(ctx context.Context, o Options) ([]evaluator.TestResult, error) {
 	return res, err
 }
 
-// fetchedAt reads the snapshot's fetchedAt, the evaluation time when
-// --now is not given. A snapshot that is not one is left to the scan, whose
-// errors say more.
-func (p *Plan) fetchedAt() (time.Time, error) {
-	m, err := snapshot.PeekManifest(p.opts.Snapshot)
-	if err != nil {
-		return time.Time{}, err
+// fetchedAhead reads the snapshot's fetchedAt, the evaluation time when
+// --now is not given, and returns the pass over the file that found it,
+// which Evaluate then need not make again.
+func (p *Plan) fetchedAhead(ctx context.Context) (time.Time, *snapshot.Sections, error) {
+	sec, err := snapshot.PeekSections(ctx, p.opts.Snapshot)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return time.Time{}, nil, ctxErr
 	}
-	return m.FetchedTime(p.opts.Snapshot)
+	if err != nil || sec.Manifest == nil {
+		// The walk could not read it: the validating decoder names why.
+		m, err := snapshot.PeekManifest(p.opts.Snapshot)
+		if err != nil {
+			return time.Time{}, nil, err
+		}
+		t, err := m.FetchedTime(p.opts.Snapshot)
+		return t, nil, err
+	}
+	t, err := sec.Manifest.FetchedTime(p.opts.Snapshot)
+	return t, sec, err
 }
 
 // WithSnapshot returns a copy of the plan that evaluates path: run knows
@@ -384,12 +394,16 @@ func Run(ctx context.Context, p *Plan) (*Outcome, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
 	defer cancel()
 	now := p.now
+	var ahead *snapshot.Sections
 	if now.IsZero() && (len(p.waivers) > 0 || p.bundle != "") {
-		t, err := p.fetchedAt()
+		t, sec, err := p.fetchedAhead(ctx)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, &TimeoutError{Limit: p.opts.Timeout, Err: ctx.Err()}
+		}
 		if err != nil {
 			return nil, err
 		}
-		now = t
+		now, ahead = t, sec
 	}
 	if len(p.waivers) > 0 {
 		if err := waivers.Validate(p.waivers, p.engine.Controls(), now, p.maxWaiverDays); err != nil {
@@ -404,7 +418,7 @@ func Run(ctx context.Context, p *Plan) (*Outcome, error) {
 		}
 		engine = engine.WithExclusions(view)
 	}
-	res, err := engine.Evaluate(ctx, p.opts.Snapshot, snapshot.ScanOptions{MaxBytes: p.opts.MaxSnapshotBytes})
+	res, err := engine.Evaluate(ctx, p.opts.Snapshot, snapshot.ScanOptions{MaxBytes: p.opts.MaxSnapshotBytes, Ahead: ahead})
 	// A result that arrives after the deadline is still late: OPA checks for
 	// cancellation only between steps, so a short evaluation can finish
 	// without noticing, and a gate must not pass on a run it was told to stop.

@@ -265,11 +265,14 @@ type Sections struct {
 	Roles           *Roles
 	ExclusionGroups []RoleGroup
 	MethodsPolicy   *MethodsPolicy
+	// Manifest is the manifest the same pass found and could decode and
+	// validate, or nil: PeekManifest then reads it, and names its fault.
+	Manifest *Manifest
 }
 
-// PeekSections reads only the roles, exclusionGroups and methods policy
-// members of the snapshot at path, in one pass over the file; each is nil
-// when the snapshot has none. The other members are skipped by a
+// PeekSections reads only the roles, exclusionGroups, methods policy and
+// manifest members of the snapshot at path, in one pass over the file; each
+// is nil when the snapshot has none. The other members are skipped by a
 // byte-level walk that tracks strings and nesting only, several times
 // faster than a validating decoder over a million users, and a member of
 // the same name inside a user row is never taken for a section. Scan
@@ -282,7 +285,7 @@ func PeekSections(ctx context.Context, path string) (*Sections, error) {
 		return nil, fmt.Errorf("open snapshot: %w", err)
 	}
 	defer f.Close()
-	spans, ok := topLevelSpans(ctxReader{ctx, f}, "roles", "exclusionGroups", ReportMethodsPolicy)
+	spans, ok := topLevelSpans(ctxReader{ctx, f}, "roles", "exclusionGroups", ReportMethodsPolicy, "manifest")
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -290,7 +293,12 @@ func PeekSections(ctx context.Context, path string) (*Sections, error) {
 		return &Sections{}, nil
 	}
 	info := &Info{Path: path}
+	var manifest *Manifest
 	for name, sp := range spans {
+		if name == "manifest" {
+			manifest = decodeManifest(path, f, sp)
+			continue
+		}
 		raw := make([]byte, sp[1]-sp[0])
 		if _, err := f.ReadAt(raw, sp[0]); err != nil {
 			return nil, fmt.Errorf("read snapshot: %w", err)
@@ -312,7 +320,7 @@ func PeekSections(ctx context.Context, path string) (*Sections, error) {
 			return nil, err
 		}
 	}
-	return &Sections{Roles: info.Roles, ExclusionGroups: info.ExclusionGroups, MethodsPolicy: info.MethodsPolicy}, nil
+	return &Sections{Roles: info.Roles, ExclusionGroups: info.ExclusionGroups, MethodsPolicy: info.MethodsPolicy, Manifest: manifest}, nil
 }
 
 // PeekRoles is PeekSections' roles and exclusionGroups.

@@ -35,6 +35,10 @@ type ScanOptions struct {
 	// as a pseudonymised one) without a second copy of the file. Hashes and
 	// counts stay those of the file.
 	Rewrite Rewriter
+	// Ahead, when set, is what PeekSections read of the same file: a
+	// caller that needed the manifest first hands it on, so that the file
+	// is walked ahead of the scan once. Evaluate reads it itself otherwise.
+	Ahead *Sections
 }
 
 // Rewriter changes what Scan hands over (ScanOptions.Rewrite).
