@@ -72,8 +72,17 @@ func FuzzScan(f *testing.F) {
 		if diff := cmp.Diff(first, again); diff != "" {
 			t.Fatalf("second Scan gave other users (-first +second):\n%s", diff)
 		}
-		if _, err := PeekManifest(path); err != nil {
+		m, err := PeekManifest(path)
+		if err != nil {
 			t.Fatalf("PeekManifest refused a snapshot Scan accepted: %v", err)
+		}
+		if diff := cmp.Diff(&info.Manifest, m); diff != "" {
+			t.Fatalf("PeekManifest read another manifest than Scan (-scan +peek):\n%s", diff)
+		}
+		if sec, err := PeekSections(context.Background(), path); err == nil && sec.Manifest != nil {
+			if diff := cmp.Diff(&info.Manifest, sec.Manifest); diff != "" {
+				t.Fatalf("PeekSections read another manifest than Scan (-scan +peek):\n%s", diff)
+			}
 		}
 	})
 }

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -226,5 +227,48 @@ func TestScanKeepsNullsAndNamesUnknowns(t *testing.T) {
 	b, err := a.MarshalJSON()
 	if err != nil || !strings.Contains(string(b), `"isAdmin":null`) || !strings.Contains(string(b), `"methodsRegistered":null`) || strings.Contains(string(b), `"id":null`) {
 		t.Errorf("MarshalJSON = %s, %v", b, err)
+	}
+}
+
+// TestPeekManifestWherever: the manifest is found ahead of the scan before
+// or after the users, not taken from a nested member of the same name, and
+// a manifest that does not validate is refused as the decoder refuses it.
+func TestPeekManifestWherever(t *testing.T) {
+	base := doc(user("a", ""), user("b", ""))
+	// The same document with its members in name order: manifest first.
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(base), &members); err != nil {
+		t.Fatal(err)
+	}
+	sorted, err := json.Marshal(members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := string(sorted)
+	if !strings.HasPrefix(first, `{"manifest":`) {
+		t.Fatalf("not manifest first: %.40s", first)
+	}
+	nested := strings.Replace(base, `"userRegistrationDetails":`, `"x":{"manifest":{"tenantId":"wrong","fetchedAt":"2001-01-01T00:00:00Z"}},"userRegistrationDetails":`, 1)
+	for name, body := range map[string]string{"last": base, "first": first, "nested decoy": nested} {
+		p := writeTemp(t, "snapshot.json", body)
+		info, err := Scan(context.Background(), p, ScanOptions{}, func([]UserRegistrationDetails) error { return nil })
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, body)
+		}
+		m, err := PeekManifest(p)
+		if err != nil || m.TenantID != info.Manifest.TenantID || m.FetchedAt != info.Manifest.FetchedAt {
+			t.Errorf("%s: PeekManifest = %+v, %v; want the manifest Scan read", name, m, err)
+		}
+		sec, err := PeekSections(context.Background(), p)
+		if err != nil || sec.Manifest == nil || sec.Manifest.FetchedAt != info.Manifest.FetchedAt {
+			t.Errorf("%s: PeekSections manifest = %+v, %v", name, sec, err)
+		}
+	}
+	bad := writeTemp(t, "snapshot.json", strings.Replace(base, `"tenantId":"t1"`, `"tenantId":""`, 1))
+	if _, err := PeekManifest(bad); err == nil || !strings.Contains(err.Error(), "manifest.tenantId") {
+		t.Errorf("an empty tenantId: %v, want it named", err)
+	}
+	if sec, err := PeekSections(context.Background(), bad); err != nil || sec.Manifest != nil {
+		t.Errorf("PeekSections kept an invalid manifest: %+v, %v", sec, err)
 	}
 }
