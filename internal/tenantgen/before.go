@@ -7,7 +7,7 @@ import (
 )
 
 // Shares of the rows that differ in the tenant a baseline saw (Tenant.Before),
-// each drawn from a stream of its own.
+// drawn from a stream of their own, so that today's rows stay as they are.
 const (
 	beforeNewAdmin     = 0.1  // of the other admins: appointed since
 	beforePasswordless = 0.08 // of the members not passwordless-capable now: they were then
@@ -17,8 +17,8 @@ const (
 // before turns row i into what it was when a baseline was taken a month
 // earlier, so that every trend control has something to find: the
 // administrators not MFA-capable now were then, a few were appointed since,
-// and fewer members are passwordless-capable now. A row with a null is left as it is,
-// so the baseline keeps the emulator's oddities.
+// and fewer members are passwordless-capable now. A row with a null is left
+// as it is, so the baseline keeps the emulator's oddities.
 func before(seed int64, i int, u *snapshot.UserRegistrationDetails) {
 	if u.Nulls != 0 {
 		return
