@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -75,6 +76,14 @@ func readUserFields(c *ast.Compiler) (fields userFields, why string) {
 	for i, r := range rules {
 		paths[i] = r.Ref().String()
 	}
+	defer func() {
+		// Pruning is only an optimisation: should the analysis itself fail
+		// on a module it was not written for, the check converts every
+		// property rather than stopping.
+		if v := recover(); v != nil {
+			fields, why = nil, fmt.Sprintf("the analysis failed: %v", v)
+		}
+	}()
 	// Kinds only grow (none -> user or users), so the fixed point comes
 	// within a few passes; a policy that needs more is kept whole.
 	for range 64 {
