@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -229,6 +231,31 @@ func TestSandboxAttacksWithBinary(t *testing.T) {
 					t.Errorf("policy test: exit %d after %s, stderr %q; want 4 naming test_loop", code, took, errOut)
 				}
 			}
+		}
+	})
+
+	// A policy that builds values without end grew to 4 GB in a minute
+	// and would have grown until the runner killed the job. Past
+	// --max-memory the check stops with no verdict, writes nothing, and the
+	// process stays near the bound.
+	t.Run("memory", func(t *testing.T) {
+		dir := attackPolicy(t, map[string]string{"attack.rego": attackControl("xs := [x | some x in numbers.range(1, 100000000)]\n\tr := count(xs)")})
+		report := filepath.Join(t.TempDir(), "report.json")
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		var errb bytes.Buffer
+		cmd := exec.CommandContext(ctx, bin, "check", "--snapshot", attackSnapshot, "--policy", dir, "--max-memory", "256MiB", "--format", "json", "-o", report)
+		cmd.Stderr = &errb
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 4 || !strings.Contains(errb.String(), "--max-memory 256 MiB while ATK-01") {
+			t.Fatalf("exit %v, stderr %q; want 4 naming the bound and ATK-01", err, errb.String())
+		}
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > 1<<20 { // KiB: 1 GiB
+			t.Errorf("peak RSS %d MiB with --max-memory 256MiB", ru.Maxrss>>10)
+		}
+		if _, err := os.Stat(report); !os.IsNotExist(err) {
+			t.Errorf("a report was written (%v)", err)
 		}
 	})
 }
