@@ -13,6 +13,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/authgate/authgate/internal/ctxio"
 )
 
 // Default limits of a verifier. A bundle is untrusted: a few megabytes of
@@ -132,27 +134,13 @@ func checkEntry(hdr *tar.Header, n int, seen map[string]bool) (string, error) {
 	return clean, nil
 }
 
-// ctxReader stops reading once ctx is done, so an interrupt ends a long
-// decompression between two reads.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
 // openArchive returns a tar reader of the tar.gz r that checks ctx.
 func openArchive(ctx context.Context, r io.Reader) (*tar.Reader, error) {
 	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("read bundle: not a gzip file: %w", err)
 	}
-	return tar.NewReader(ctxReader{ctx, gz}), nil
+	return tar.NewReader(ctxio.Reader(ctx, gz)), nil
 }
 
 // readErr is the error of reading the archive: ctx's when it is done.

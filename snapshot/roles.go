@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/authgate/authgate/internal/ctxio"
+
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -285,7 +287,7 @@ func PeekSections(ctx context.Context, path string) (*Sections, error) {
 		return nil, fmt.Errorf("open snapshot: %w", err)
 	}
 	defer f.Close()
-	spans, ok := topLevelSpans(ctxReader{ctx, f}, "roles", "exclusionGroups", ReportMethodsPolicy, "manifest")
+	spans, ok := topLevelSpans(ctxio.Reader(ctx, f), "roles", "exclusionGroups", ReportMethodsPolicy, "manifest")
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -330,19 +332,6 @@ func PeekRoles(path string) (*Roles, []RoleGroup, error) {
 		return nil, nil, err
 	}
 	return sec.Roles, sec.ExclusionGroups, nil
-}
-
-// ctxReader stops a read with ctx's error once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // topLevelSpans walks the JSON object in r and returns, for each of names
