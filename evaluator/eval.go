@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -26,13 +25,10 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 	if scan.Rewrite == nil {
 		scan.Rewrite = e.cfg.rewrite
 	}
-	nworkers, prune := e.planFor(path, &scan.ChunkSize)
+	size := fileSize(path)
+	nworkers, prune := e.planFor(size, &scan.ChunkSize)
 	ctx, stop := withLimit(ctx, e.cfg.timeout)
 	defer stop()
-	var size int64
-	if fi, serr := os.Stat(path); serr == nil {
-		size = fi.Size()
-	}
 	limit := heapLimit(e.cfg.maxMemory, size)
 	ctx, unwatch := watchHeap(ctx, limit)
 	defer func() {
@@ -68,11 +64,9 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 
 	now := e.cfg.now
 	if now.IsZero() && e.usesNow() {
-		m := sec.Manifest
-		if m == nil {
-			if m, err = snapshot.PeekManifest(path); err != nil {
-				return nil, err
-			}
+		m, err := sec.ReadManifest(path)
+		if err != nil {
+			return nil, err
 		}
 		if now, err = m.FetchedTime(path); err != nil {
 			return nil, err
@@ -82,7 +76,7 @@ func (e *Engine) Evaluate(ctx context.Context, path string, scan snapshot.ScanOp
 
 	keepAll := e.cfg.mode == ModeDocument || slices.ContainsFunc(e.controls, func(c *controlDef) bool { return c.Scope == result.ScopeDocument })
 	streamUsers := e.cfg.mode == ModeStream && e.userQuery != nil
-	peeked, userPolicy, err := e.peekPolicy(path, sec.MethodsPolicy, streamUsers, scan.Rewrite)
+	peeked, userPolicy, err := e.peekPolicy(path, sec, streamUsers, scan.Rewrite)
 	if err != nil {
 		return nil, err
 	}

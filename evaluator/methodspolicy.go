@@ -177,7 +177,8 @@ func (r *retirement) term() *ast.Term {
 // follows them in the file), so that user controls see it while the users
 // stream and the scan can count whom each configuration allows. The term
 // is for streamed user controls only.
-func (e *Engine) peekPolicy(path string, p *snapshot.MethodsPolicy, streamUsers bool, rw snapshot.Rewriter) (*snapshot.MethodsPolicy, *ast.Term, error) {
+func (e *Engine) peekPolicy(path string, sec *snapshot.Sections, streamUsers bool, rw snapshot.Rewriter) (*snapshot.MethodsPolicy, *ast.Term, error) {
+	p := sec.MethodsPolicy
 	if p == nil {
 		return nil, nil, nil
 	}
@@ -186,7 +187,7 @@ func (e *Engine) peekPolicy(path string, p *snapshot.MethodsPolicy, streamUsers 
 		// the section read ahead must be the same view, or members would
 		// not match their rows and samePolicy would see two sections.
 		in := &snapshot.Info{Path: path, MethodsPolicy: p}
-		if m, err := snapshot.PeekManifest(path); err == nil {
+		if m, err := sec.ReadManifest(path); err == nil {
 			in.Manifest = *m
 		}
 		if err := rw.Info(in); err != nil {

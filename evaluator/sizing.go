@@ -29,11 +29,12 @@ func plan(size int64, workers int) (chunk, n int) {
 	return chunk, max(min(workers, chunks), 1)
 }
 
-// planFor applies plan to the snapshot at path unless the caller fixed the
-// chunk size; it returns the workers to start and whether to convert only
-// the properties the controls read. A snapshot of one chunk converts them
-// all: analysing the controls would cost more than it saves.
-func (e *Engine) planFor(path string, chunk *int) (workers int, prune bool) {
+// planFor applies plan to a snapshot of size bytes (-1: unknown) unless
+// the caller fixed the chunk size; it returns the workers to start and
+// whether to convert only the properties the controls read. A snapshot of
+// one chunk converts them all: analysing the controls would cost more than
+// it saves.
+func (e *Engine) planFor(size int64, chunk *int) (workers int, prune bool) {
 	if e.cfg.chunkSize > 0 {
 		*chunk = e.cfg.chunkSize
 		return e.cfg.workers, true
@@ -41,10 +42,18 @@ func (e *Engine) planFor(path string, chunk *int) (workers int, prune bool) {
 	if *chunk > 0 {
 		return e.cfg.workers, true
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
+	if size < 0 {
 		return e.cfg.workers, false // the scan names the error
 	}
-	*chunk, workers = plan(fi.Size(), e.cfg.workers)
-	return workers, fi.Size()/bytesPerUser > int64(*chunk)
+	*chunk, workers = plan(size, e.cfg.workers)
+	return workers, size/bytesPerUser > int64(*chunk)
+}
+
+// fileSize is the size of the file at path, -1 when it cannot be read.
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return -1
+	}
+	return fi.Size()
 }

@@ -344,16 +344,16 @@ func (p *Plan) fetchedAhead(ctx context.Context) (time.Time, *snapshot.Sections,
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return time.Time{}, nil, ctxErr
 	}
-	if err != nil || sec.Manifest == nil {
-		// The walk could not read it: the validating decoder names why.
-		m, err := snapshot.PeekManifest(p.opts.Snapshot)
-		if err != nil {
-			return time.Time{}, nil, err
-		}
-		t, err := m.FetchedTime(p.opts.Snapshot)
-		return t, nil, err
+	if err != nil {
+		// As in Evaluate: no sections, the scan names the fault, and the
+		// manifest is read on its own.
+		sec = &snapshot.Sections{}
 	}
-	t, err := sec.Manifest.FetchedTime(p.opts.Snapshot)
+	m, err := sec.ReadManifest(p.opts.Snapshot)
+	if err != nil {
+		return time.Time{}, nil, err
+	}
+	t, err := m.FetchedTime(p.opts.Snapshot)
 	return t, sec, err
 }
 
@@ -457,12 +457,15 @@ func Run(ctx context.Context, p *Plan) (*Outcome, error) {
 // snapshot at path as the plan's controls see it: pseudonymised when the
 // plan pseudonymises (diff compares it beside the results). Nil without one.
 func (p *Plan) MethodsPolicy(path string) (*snapshot.MethodsPolicy, error) {
-	mp, err := snapshot.PeekMethodsPolicy(path)
-	if err != nil || mp == nil || p.pseudo == nil {
-		return mp, err
+	sec, err := snapshot.PeekSections(context.Background(), path)
+	if err != nil {
+		return nil, err
 	}
-	in := &snapshot.Info{Path: path, MethodsPolicy: mp}
-	if m, err := snapshot.PeekManifest(path); err == nil {
+	if sec.MethodsPolicy == nil || p.pseudo == nil {
+		return sec.MethodsPolicy, nil
+	}
+	in := &snapshot.Info{Path: path, MethodsPolicy: sec.MethodsPolicy}
+	if m, err := sec.ReadManifest(path); err == nil {
 		in.Manifest = *m
 	}
 	if err := p.pseudo.Info(in); err != nil {

@@ -325,6 +325,16 @@ func PeekSections(ctx context.Context, path string) (*Sections, error) {
 	return &Sections{Roles: info.Roles, ExclusionGroups: info.ExclusionGroups, MethodsPolicy: info.MethodsPolicy, Manifest: manifest}, nil
 }
 
+// ReadManifest returns the manifest the pass found, or reads it from the
+// snapshot at path when the pass could not (PeekManifest then names the
+// fault).
+func (s *Sections) ReadManifest(path string) (*Manifest, error) {
+	if s.Manifest != nil {
+		return s.Manifest, nil
+	}
+	return PeekManifest(path)
+}
+
 // PeekRoles is PeekSections' roles and exclusionGroups.
 func PeekRoles(path string) (*Roles, []RoleGroup, error) {
 	sec, err := PeekSections(context.Background(), path)
