@@ -1,8 +1,6 @@
 package e2e_test
 
 import (
-	"context"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +10,7 @@ import (
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/internal/evaltest"
+	"github.com/authgate/authgate/internal/fetchtest"
 	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/tenantgen"
 	"github.com/authgate/authgate/result"
@@ -40,34 +39,10 @@ func fetchSnapshotWith(t *testing.T, users int, roles bool, groups []string) (st
 
 func fetchWith(t *testing.T, users int, ro graphfake.RolesOptions, roles bool, groups []string) (string, tenantgen.Tenant) {
 	t.Helper()
-	s, err := graphfake.New(graphfake.Options{
+	s, out := fetchtest.Fetch(t, graphfake.Options{
 		Tenant:   tenantgen.Tenant{Seed: 11, Users: users, Now: now},
 		ClientID: clientID, ClientSecret: secret, Rate: -1, PageSize: 100, Roles: ro,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	cloud, err := fetch.ResolveCloud("", s.GraphURL(), s.AuthorityHost())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cred, err := fetch.NewCredential(fetch.CredentialOptions{
-		Mode: fetch.AuthClientSecret, TenantID: s.TenantID(), ClientID: clientID, ClientSecret: secret,
-		Cloud: cloud, Transport: s.Client(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "snap.json")
-	_, err = fetch.Fetch(context.Background(), out, fetch.Options{
-		Credential: cred, AuthMode: fetch.AuthClientSecret, TenantID: s.TenantID(), Cloud: cloud,
-		HTTPClient: s.Client(), RetryDelay: 10 * time.Millisecond, TryTimeout: 2 * time.Second,
-		Tool: "test", Now: func() time.Time { return now }, Roles: roles, ExclusionGroups: groups,
-	})
-	if err != nil {
-		t.Fatalf("fetch: %v", err)
-	}
+	}, fetch.Options{AuthMode: fetch.AuthClientSecret, Tool: "test", Now: func() time.Time { return now }, Roles: roles, ExclusionGroups: groups})
 	return out, s.Tenant()
 }
 

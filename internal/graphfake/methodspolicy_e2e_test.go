@@ -13,6 +13,7 @@ import (
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/internal/evaltest"
+	"github.com/authgate/authgate/internal/fetchtest"
 	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/tenantgen"
 	"github.com/authgate/authgate/pseudonym"
@@ -26,42 +27,12 @@ import (
 // serves a tenant and its methods policy, the real fetcher stores them, the
 // built-in pack judges the snapshot.
 
-const (
-	e2eClient = "00000000-0000-4000-8000-0000000e2e00"
-	e2eSecret = "e2e-secret-value"
-)
-
 var e2eNow = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
 
 func policySnapshot(t *testing.T, users int, po graphfake.PolicyOptions, api string) (*graphfake.Server, string) {
 	t.Helper()
-	s, err := graphfake.New(graphfake.Options{
-		Tenant:   tenantgen.Tenant{Seed: 1, Users: users, Now: e2eNow},
-		ClientID: e2eClient, ClientSecret: e2eSecret, Rate: -1, Policy: po,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	cloud, err := fetch.ResolveCloud("", s.GraphURL(), s.AuthorityHost())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cred, err := fetch.NewCredential(fetch.CredentialOptions{Mode: fetch.AuthClientSecret, TenantID: s.TenantID(),
-		ClientID: e2eClient, ClientSecret: e2eSecret, Cloud: cloud, Transport: s.Client()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "snap.json")
-	_, err = fetch.Fetch(context.Background(), out, fetch.Options{
-		Credential: cred, TenantID: s.TenantID(), Cloud: cloud, HTTPClient: s.Client(), APIVersion: fetch.APIVersion(api),
-		RetryDelay: 10 * time.Millisecond, TryTimeout: 2 * time.Second, Now: func() time.Time { return e2eNow },
-		MethodsPolicy: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, out
+	return fetchtest.Fetch(t, graphfake.Options{Tenant: tenantgen.Tenant{Seed: 1, Users: users, Now: e2eNow}, Rate: -1, Policy: po},
+		fetch.Options{APIVersion: fetch.APIVersion(api), Now: func() time.Time { return e2eNow }, MethodsPolicy: true})
 }
 
 func control(t *testing.T, r *result.Result, id string) result.Control {

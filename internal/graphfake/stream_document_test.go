@@ -2,10 +2,8 @@ package graphfake_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"github.com/authgate/authgate/evaluator"
 	"github.com/authgate/authgate/fetch"
 	"github.com/authgate/authgate/internal/evaltest"
+	"github.com/authgate/authgate/internal/fetchtest"
 	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/tenantgen"
 	"github.com/authgate/authgate/pseudonym"
@@ -25,32 +24,9 @@ import (
 // administrators) and the methods policy.
 func fullSnapshot(t *testing.T, users int, api string) string {
 	t.Helper()
-	s, err := graphfake.New(graphfake.Options{
-		Tenant:   tenantgen.Tenant{Seed: 7, Users: users, Now: e2eNow},
-		ClientID: e2eClient, ClientSecret: e2eSecret, Rate: -1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	cloud, err := fetch.ResolveCloud("", s.GraphURL(), s.AuthorityHost())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cred, err := fetch.NewCredential(fetch.CredentialOptions{Mode: fetch.AuthClientSecret, TenantID: s.TenantID(),
-		ClientID: e2eClient, ClientSecret: e2eSecret, Cloud: cloud, Transport: s.Client()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "snap.json")
-	_, err = fetch.Fetch(context.Background(), out, fetch.Options{
-		Credential: cred, TenantID: s.TenantID(), Cloud: cloud, HTTPClient: s.Client(), APIVersion: fetch.APIVersion(api),
-		RetryDelay: 10 * time.Millisecond, TryTimeout: 5 * time.Second, Now: func() time.Time { return e2eNow },
-		Usage: true, Roles: true, MethodsPolicy: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, out := fetchtest.Fetch(t, graphfake.Options{Tenant: tenantgen.Tenant{Seed: 7, Users: users, Now: e2eNow}, Rate: -1},
+		fetch.Options{APIVersion: fetch.APIVersion(api), TryTimeout: 5 * time.Second, Now: func() time.Time { return e2eNow },
+			Usage: true, Roles: true, MethodsPolicy: true})
 	return out
 }
 
