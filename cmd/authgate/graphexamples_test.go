@@ -30,37 +30,21 @@ func TestMicrosoftGraphExamples(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			example, err := os.ReadFile(filepath.Join("../../testdata/graph-examples", tt.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			served := 0
-			s, err := graphfake.New(graphfake.Options{
+			s, example, served := serveExample(t, tt.file, tt.ep, graphfake.Options{
 				Tenant:   tenantgen.Tenant{Seed: 3, Users: 3, Now: time.Date(2023, 3, 13, 20, 0, 0, 0, time.UTC), Ideal: true},
 				ClientID: cmdTestClientID, ClientSecret: cmdTestSecret, Rate: -1,
 				// Graph answers the summaries to delegated callers only; the
 				// emulator lets this app-only test have them.
 				AppOnlySummariesAllowed: true,
-				BodyHook: func(ep graphfake.Endpoint, _ *http.Request, body []byte) []byte {
-					if ep != tt.ep {
-						return body
-					}
-					served++
-					return example
-				},
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(s.Close)
 			out := filepath.Join(t.TempDir(), "snap.json")
 			args := []string{"-o", out, "--api", tt.api}
 			if tt.ep != graphfake.EndpointDetails {
 				args = append(args, "--summaries", "graph")
 			}
 			code, _, stderr := runWithEmulator(t, s, "fetch", args...)
-			if code != exitOK || served == 0 {
-				t.Fatalf("fetch: exit %d, example served %d times:\n%s", code, served, stderr)
+			if code != exitOK || *served == 0 {
+				t.Fatalf("fetch: exit %d, example served %d times:\n%s", code, *served, stderr)
 			}
 			snap, err := os.ReadFile(out)
 			if err != nil {
@@ -92,4 +76,29 @@ func TestMicrosoftGraphExamples(t *testing.T) {
 			}
 		})
 	}
+}
+
+// serveExample starts an emulator with o that answers endpoint ep with the
+// Microsoft Learn example in testdata/graph-examples/file, verbatim, and
+// returns the example and the count of the answers it gave so.
+func serveExample(t *testing.T, file string, ep graphfake.Endpoint, o graphfake.Options) (*graphfake.Server, []byte, *int) {
+	t.Helper()
+	example, err := os.ReadFile(filepath.Join("../../testdata/graph-examples", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := new(int)
+	o.BodyHook = func(e graphfake.Endpoint, _ *http.Request, body []byte) []byte {
+		if e != ep {
+			return body
+		}
+		*served++
+		return example
+	}
+	s, err := graphfake.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s, example, served
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -186,31 +185,15 @@ func TestMicrosoftGraphExamplesUsage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			example, err := os.ReadFile(filepath.Join("../../testdata/graph-examples", tt.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			served := 0
-			s, err := graphfake.New(graphfake.Options{
+			s, _, served := serveExample(t, tt.file, tt.ep, graphfake.Options{
 				Tenant:   tenantgen.Tenant{Seed: 3, Users: 3, Now: now, Ideal: true},
 				ClientID: cmdTestClientID, ClientSecret: cmdTestSecret, Rate: -1,
 				Delegated: tt.delegated,
-				BodyHook: func(ep graphfake.Endpoint, _ *http.Request, body []byte) []byte {
-					if ep != tt.ep {
-						return body
-					}
-					served++
-					return example
-				},
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(s.Close)
 			out := filepath.Join(t.TempDir(), "snap.json")
 			code, _, stderr := runWithEmulatorAt(t, s, now, "fetch", "-o", out, "--include", "usage")
-			if code != exitOK || served == 0 {
-				t.Fatalf("fetch: exit %d, example served %d times:\n%s", code, served, stderr)
+			if code != exitOK || *served == 0 {
+				t.Fatalf("fetch: exit %d, example served %d times:\n%s", code, *served, stderr)
 			}
 			b, err := os.ReadFile(out)
 			if err != nil {
