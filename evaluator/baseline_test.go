@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/internal/evaltest"
 	"github.com/authgate/authgate/policies"
 	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/trend/trendtest"
@@ -22,12 +23,12 @@ func TestTrendControls(t *testing.T) {
 	t.Run("without baseline", func(t *testing.T) {
 		r := evaluate(t, newPath)
 		for _, id := range []string{"AM-TRD-01", "AM-TRD-02", "AM-TRD-03"} {
-			if c := control(t, r, id); c.Status != result.StatusSkipped {
+			if c := evaltest.Control(t, r, id); c.Status != result.StatusSkipped {
 				t.Errorf("%s: status %s, want skipped", id, c.Status)
 			}
 		}
 	})
-	subjects := func(c result.Control) []string {
+	subjects := func(c *result.Control) []string {
 		var ids []string
 		for _, v := range c.Violations {
 			ids = append(ids, v.Subject.ID)
@@ -36,14 +37,14 @@ func TestTrendControls(t *testing.T) {
 	}
 	t.Run("with baseline", func(t *testing.T) {
 		r := evaluate(t, newPath, evaluator.WithBaseline(oldPath))
-		c1 := control(t, r, "AM-TRD-01")
+		c1 := evaltest.Control(t, r, "AM-TRD-01")
 		if c1.Status != result.StatusFail || len(c1.Violations) != 1 || *c1.Violations[0].Value <= 0.01 {
 			t.Errorf("AM-TRD-01 = %s %+v, want one failing drop above 0.01", c1.Status, c1.Violations)
 		}
-		if got := subjects(control(t, r, "AM-TRD-02")); !slices.Equal(got, []string{trendtest.AdminLost}) {
+		if got := subjects(evaltest.Control(t, r, "AM-TRD-02")); !slices.Equal(got, []string{trendtest.AdminLost}) {
 			t.Errorf("AM-TRD-02 subjects = %v, want [%s]", got, trendtest.AdminLost)
 		}
-		got := subjects(control(t, r, "AM-TRD-03"))
+		got := subjects(evaltest.Control(t, r, "AM-TRD-03"))
 		if !slices.Contains(got, trendtest.AdminNewWeak) || slices.Contains(got, trendtest.AdminNewStrong) || slices.Contains(got, trendtest.AdminSteady) {
 			t.Errorf("AM-TRD-03 subjects = %v, want %s and no admin of the baseline nor %s", got, trendtest.AdminNewWeak, trendtest.AdminNewStrong)
 		}
@@ -51,7 +52,7 @@ func TestTrendControls(t *testing.T) {
 	t.Run("baseline against itself", func(t *testing.T) {
 		r := evaluate(t, oldPath, evaluator.WithBaseline(oldPath))
 		for _, id := range []string{"AM-TRD-01", "AM-TRD-02", "AM-TRD-03"} {
-			if c := control(t, r, id); c.Status != result.StatusPass {
+			if c := evaltest.Control(t, r, id); c.Status != result.StatusPass {
 				t.Errorf("%s: status %s, want pass: %+v", id, c.Status, c.Violations)
 			}
 		}

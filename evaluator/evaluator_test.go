@@ -47,17 +47,6 @@ func evaluate(t testing.TB, path string, opts ...evaluator.Option) *result.Resul
 	return evaltest.Evaluate(t, path, opts...)
 }
 
-func control(t testing.TB, r *result.Result, id string) result.Control {
-	t.Helper()
-	for _, c := range r.Controls {
-		if c.ID == id {
-			return c
-		}
-	}
-	t.Fatalf("control %s not in result", id)
-	return result.Control{}
-}
-
 // The classes the taxonomy defines; written out here so the count is independent of the taxonomy file.
 var (
 	phishingResistant = []string{"fido2SecurityKey", "passKeyDeviceBound", "passKeyDeviceBoundAuthenticator", "passKeyDeviceBoundWindowsHello", "windowsHelloForBusiness", "macOsSecureEnclaveKey"}
@@ -104,7 +93,7 @@ func TestMatchesIndependentCount(t *testing.T) {
 	r := evaluate(t, path)
 	for id, ids := range want {
 		slices.Sort(ids)
-		c := control(t, r, id)
+		c := evaltest.Control(t, r, id)
 		var got []string
 		for _, v := range c.Violations {
 			got = append(got, v.Subject.ID)
@@ -118,7 +107,7 @@ func TestMatchesIndependentCount(t *testing.T) {
 	}
 	shares := map[string]float64{"AM-USR-01": float64(membersMFA) / float64(members), "AM-PWL-01": float64(membersPWL) / float64(members)}
 	for id, share := range shares {
-		c := control(t, r, id)
+		c := evaltest.Control(t, r, id)
 		if c.Status != result.StatusFail && c.Status != result.StatusPass {
 			t.Fatalf("%s: status %s", id, c.Status)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/internal/evaltest"
 )
 
 // dynamicPolicy reaches the users through input with a key computed at run
@@ -54,7 +55,7 @@ func TestDynamicReadKeepsEveryProperty(t *testing.T) {
 	}
 	r := evaluate(t, path, evaluator.WithoutBuiltinControls(), evaluator.WithPolicies(dir), evaluator.WithChunkSize(700))
 	var got []string
-	for _, v := range control(t, r, "TEST-DYN-01").Violations {
+	for _, v := range evaltest.Control(t, r, "TEST-DYN-01").Violations {
 		got = append(got, v.Message)
 	}
 

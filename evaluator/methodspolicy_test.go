@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/authgate/authgate/evaluator"
+	"github.com/authgate/authgate/internal/evaltest"
 	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 )
@@ -60,10 +61,10 @@ func TestHostilePolicyShapes(t *testing.T) {
 			path := withPolicy(t, p)
 			for _, mode := range []evaluator.Mode{evaluator.ModeStream, evaluator.ModeDocument} {
 				r := evaluate(t, path, evaluator.WithMode(mode))
-				if c := control(t, r, "AM-POL-02"); c.Status != result.StatusFail {
+				if c := evaltest.Control(t, r, "AM-POL-02"); c.Status != result.StatusFail {
 					t.Errorf("policy %d (%s, %s): AM-POL-02 %s: a policy that does not say SMS is disabled passed", i, api, mode, c.Status)
 				}
-				if c := control(t, r, "AM-POL-01"); c.Status != result.StatusFail {
+				if c := evaltest.Control(t, r, "AM-POL-01"); c.Status != result.StatusFail {
 					t.Errorf("policy %d: AM-POL-01 %s", i, c.Status)
 				}
 			}
@@ -79,11 +80,11 @@ func TestOmittedPolicySummary(t *testing.T) {
 	if r.MethodsPolicy == nil || r.MethodsPolicy.Source != "omitted" || len(r.MethodsPolicy.Methods) != 0 {
 		t.Errorf("summary = %+v", r.MethodsPolicy)
 	}
-	if c := control(t, r, "AM-POL-04"); c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, "403 X") {
+	if c := evaltest.Control(t, r, "AM-POL-04"); c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, "403 X") {
 		t.Errorf("AM-POL-04: %s %q", c.Status, c.SkipReason)
 	}
 	// The retirement figure needs only the per-user report: b is stranded.
-	if c := control(t, r, "AM-POL-11"); c.Status != result.StatusFail || !strings.Contains(c.Violations[0].Message, "b@contoso.example (mobilePhone)") {
+	if c := evaltest.Control(t, r, "AM-POL-11"); c.Status != result.StatusFail || !strings.Contains(c.Violations[0].Message, "b@contoso.example (mobilePhone)") {
 		t.Errorf("AM-POL-11: %s %+v", c.Status, c.Violations)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/authgate/authgate/internal/evaltest"
 	"github.com/authgate/authgate/result"
 	"github.com/authgate/authgate/snapshot"
 )
@@ -101,7 +102,7 @@ func TestUsageControls(t *testing.T) {
 			t.Errorf("Result.Usage = %+v, want nil", r.Usage)
 		}
 		for _, id := range ids {
-			if c := control(t, r, id); c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, "--include usage") {
+			if c := evaltest.Control(t, r, id); c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, "--include usage") {
 				t.Errorf("%s: %s (%s), want skipped for want of a usage section", id, c.Status, c.SkipReason)
 			}
 		}
@@ -121,7 +122,7 @@ func TestUsageControls(t *testing.T) {
 			"AM-USE-03": "25.0% of successful sign-ins used SMS or voice (25 of 100 over d7), above the maximum of 20.0%.",
 		}
 		for _, id := range ids {
-			c := control(t, r, id)
+			c := evaltest.Control(t, r, id)
 			if c.Status != result.StatusFail || len(c.Violations) != 1 || c.Violations[0].Message != want[id] {
 				t.Errorf("%s: %s %+v, want one violation %q", id, c.Status, c.Violations, want[id])
 				continue
@@ -137,10 +138,10 @@ func TestUsageControls(t *testing.T) {
 		u.UserSignInsByAuthMethodSummary, u.SignInsSource, u.ActivitySource = nil, "omitted", "derived"
 		withUsage(t, p, u)
 		r := evaluate(t, p)
-		if c := control(t, r, "AM-USE-03"); c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, "delegated") {
+		if c := evaltest.Control(t, r, "AM-USE-03"); c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, "delegated") {
 			t.Errorf("AM-USE-03: %s (%s), want skipped: delegated only", c.Status, c.SkipReason)
 		}
-		if c := control(t, r, "AM-USE-01"); c.Status != result.StatusFail {
+		if c := evaltest.Control(t, r, "AM-USE-01"); c.Status != result.StatusFail {
 			t.Errorf("AM-USE-01 on derived counts: %s", c.Status)
 		}
 	})
@@ -195,11 +196,11 @@ func TestUsageMissingCountAgreesInGoAndRego(t *testing.T) {
 	if s := r.Usage; s == nil || s.TotalSignIns != 100 || s.InconsistentDays != 1 || s.MfaShare == nil || *s.MfaShare != 0.9 {
 		t.Fatalf("summary %+v: want the day without a count left out", s)
 	}
-	if c := control(t, r, "AM-DQ-04"); len(c.Violations) != 1 || !strings.Contains(c.Violations[0].Message, "2026-11-25") {
+	if c := evaltest.Control(t, r, "AM-DQ-04"); len(c.Violations) != 1 || !strings.Contains(c.Violations[0].Message, "2026-11-25") {
 		t.Errorf("AM-DQ-04: %+v, want the day without a count named", c.Violations)
 	}
 	want := "10.0% of sign-ins were single-factor (10 of 100 over d7), above the maximum of 5.0%."
-	if c := control(t, r, "AM-USE-02"); len(c.Violations) != 1 || c.Violations[0].Message != want {
+	if c := evaltest.Control(t, r, "AM-USE-02"); len(c.Violations) != 1 || c.Violations[0].Message != want {
 		t.Errorf("AM-USE-02: %+v, want %q (the day without a count in neither sum)", c.Violations, want)
 	}
 }

@@ -17,7 +17,7 @@ import (
 // findings returns control id's findings as subject UPN -> messages.
 func findings(t *testing.T, r *result.Result, id string) map[string][]string {
 	t.Helper()
-	_, msgs := subjects(control(t, r, id))
+	_, msgs := subjects(evaltest.Control(t, r, id))
 	return msgs
 }
 
@@ -92,7 +92,7 @@ func TestExclusions(t *testing.T) {
 		}
 	}
 	pwl := func(r *result.Result) (string, string) {
-		c := control(t, r, "AM-PWL-01")
+		c := evaltest.Control(t, r, "AM-PWL-01")
 		if len(c.Violations) != 1 {
 			t.Fatalf("AM-PWL-01: %+v", c.Violations)
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/authgate/authgate/gate"
+	"github.com/authgate/authgate/internal/evaltest"
 	"github.com/authgate/authgate/internal/tenantgen"
 	"github.com/authgate/authgate/result"
 )
@@ -57,7 +58,7 @@ func TestPseudonymizedExclusionsJudgedAlike(t *testing.T) {
 		t.Errorf("verdict %s plain, %s pseudonymised", plain.Verdict, pseudo.Verdict)
 	}
 	for _, id := range []string{"AM-WEAK-01", "AM-USR-02", "AM-PWL-01", "AM-ADM-01", "AM-ADM-04", "AM-ADM-05", "AM-PWL-02"} {
-		a, b := control(t, plain, id), control(t, pseudo, id)
+		a, b := evaltest.Control(t, plain, id), evaltest.Control(t, pseudo, id)
 		if a.Status != b.Status || len(a.Violations) != len(b.Violations) {
 			t.Errorf("%s: %s with %d findings plain, %s with %d pseudonymised", id, a.Status, len(a.Violations), b.Status, len(b.Violations))
 		}

@@ -76,7 +76,7 @@ func TestPseudonymizedRolesJudgedAlike(t *testing.T) {
 			t.Errorf("verdict %s on the original, %s on the %s", orig.Verdict, view.res.Verdict, view.name)
 		}
 		for _, id := range []string{"AM-ADM-01", "AM-ADM-02", "AM-ADM-03", "AM-ADM-04", "AM-ADM-05", "AM-ADM-06", "AM-PWL-02", "AM-USR-02"} {
-			a, c := control(t, orig, id), control(t, view.res, id)
+			a, c := evaltest.Control(t, orig, id), evaltest.Control(t, view.res, id)
 			if a.Status != c.Status || len(a.Violations) != len(c.Violations) {
 				t.Errorf("%s: %s with %d findings on the original, %s with %d on the %s", id, a.Status, len(a.Violations), c.Status, len(c.Violations), view.name)
 				continue
@@ -92,7 +92,7 @@ func TestPseudonymizedRolesJudgedAlike(t *testing.T) {
 			}
 		}
 	}
-	if len(control(t, orig, "AM-ADM-04").Violations) == 0 || len(control(t, orig, "AM-ADM-05").Violations) == 0 {
+	if len(evaltest.Control(t, orig, "AM-ADM-04").Violations) == 0 || len(evaltest.Control(t, orig, "AM-ADM-05").Violations) == 0 {
 		t.Fatal("fixture: AM-ADM-04 and AM-ADM-05 should have findings")
 	}
 

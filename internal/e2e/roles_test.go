@@ -46,17 +46,6 @@ func fetchWith(t *testing.T, users int, ro graphfake.RolesOptions, roles bool, g
 	return out, s.Tenant()
 }
 
-func control(t *testing.T, r *result.Result, id string) *result.Control {
-	t.Helper()
-	for i := range r.Controls {
-		if r.Controls[i].ID == id {
-			return &r.Controls[i]
-		}
-	}
-	t.Fatalf("no control %s", id)
-	return nil
-}
-
 // subjects returns the UPNs a control's findings name, sorted, with each
 // message.
 func subjects(c *result.Control) ([]string, map[string][]string) {
@@ -88,7 +77,7 @@ func TestRoleHoldersAreAdministrators(t *testing.T) {
 	}
 	r := evaltest.Evaluate(t, path)
 
-	adm04 := control(t, r, "AM-ADM-04")
+	adm04 := evaltest.Control(t, r, "AM-ADM-04")
 	for _, v := range adm04.Violations {
 		if v.Subject == nil || len(v.Subject.Roles) == 0 || !strings.Contains(v.Message, v.Subject.Roles[0][:strings.Index(v.Subject.Roles[0], " (")]) {
 			t.Errorf("AM-ADM-04 subject %+v does not carry the roles of %q", v.Subject, v.Message)
@@ -116,7 +105,7 @@ func TestRoleHoldersAreAdministrators(t *testing.T) {
 	// their roles in its message.
 	judged := map[string]bool{}
 	for _, id := range []string{"AM-ADM-01", "AM-ADM-02", "AM-ADM-03"} {
-		upns, msgs := subjects(control(t, r, id))
+		upns, msgs := subjects(evaltest.Control(t, r, id))
 		for _, u := range upns {
 			if slices.Contains(fx.BlindSpot, u) {
 				judged[u] = true
@@ -142,7 +131,7 @@ func TestRoleHoldersAreAdministrators(t *testing.T) {
 
 	// Without roles, the same tenant's admin scope is smaller by exactly the
 	// blind-spot users in the report.
-	pwl := control(t, r, "AM-PWL-02")
+	pwl := evaltest.Control(t, r, "AM-PWL-02")
 	want := r.Aggregates.Scopes["admin"].Users
 	base := evaltest.Evaluate(t, path, evaluator.WithParams(map[string]any{evaluator.ParamPrivilegedOnly: true}))
 	if r.Aggregates.Roles == nil || len(r.Aggregates.Roles.Holders) == 0 {
@@ -170,16 +159,16 @@ func TestRoleHoldersAreAdministrators(t *testing.T) {
 	}
 
 	// admin_roles_privileged_only drops the custom, non-privileged role.
-	got, _ = subjects(control(t, base, "AM-ADM-04"))
+	got, _ = subjects(evaltest.Control(t, base, "AM-ADM-04"))
 	if len(got) != len(fx.BlindSpot)-1 || base.Aggregates.Scopes["admin"].Users != want-1 {
 		t.Errorf("privileged only: AM-ADM-04 names %v (want one fewer than %v), admins %d (want %d)", got, fx.BlindSpot, base.Aggregates.Scopes["admin"].Users, want-1)
 	}
 
-	adm05 := control(t, r, "AM-ADM-05")
+	adm05 := evaltest.Control(t, r, "AM-ADM-05")
 	if got, _ := subjects(adm05); !slices.Equal(got, []string{tenantgen.RoleOrphanPrincipalUPN}) || adm05.Severity != result.SeverityMedium {
 		t.Errorf("AM-ADM-05 names %v (%s), want %s", got, adm05.Severity, tenantgen.RoleOrphanPrincipalUPN)
 	}
-	if c := control(t, r, "AM-ADM-06"); c.Status != result.StatusSkipped {
+	if c := evaltest.Control(t, r, "AM-ADM-06"); c.Status != result.StatusSkipped {
 		t.Errorf("AM-ADM-06 %s, want skipped: eligibility was read", c.Status)
 	}
 }
@@ -191,7 +180,7 @@ func TestRolesWithoutP2Judged(t *testing.T) {
 	path, tenant := fetchSnapshot(t, 600, graphfake.RolesOptions{NoP2: true}, true)
 	fx := tenant.Roles()
 	r := evaltest.Evaluate(t, path)
-	c := control(t, r, "AM-ADM-06")
+	c := evaltest.Control(t, r, "AM-ADM-06")
 	// Role eligibility and PIM for Groups are both refused: one finding each.
 	if c.Status != result.StatusFail || len(c.Violations) != 2 {
 		t.Fatalf("AM-ADM-06 %s %+v, want two findings with Graph's answer", c.Status, c.Violations)
@@ -201,7 +190,7 @@ func TestRolesWithoutP2Judged(t *testing.T) {
 			t.Errorf("AM-ADM-06 finding without Graph's answer: %s", v.Message)
 		}
 	}
-	got, _ := subjects(control(t, r, "AM-ADM-04"))
+	got, _ := subjects(evaltest.Control(t, r, "AM-ADM-04"))
 	for _, u := range got {
 		if slices.Contains(fx.EligibleOnly, u) && !slices.Contains(fx.GroupHeld, u) {
 			t.Errorf("AM-ADM-04 names eligible-only %s although eligibility was unavailable", u)
@@ -218,7 +207,7 @@ func TestNoRolesSectionSkips(t *testing.T) {
 	path, tenant := fetchSnapshot(t, 600, graphfake.RolesOptions{}, false)
 	r := evaltest.Evaluate(t, path)
 	for _, id := range []string{"AM-ADM-04", "AM-ADM-05", "AM-ADM-06"} {
-		if c := control(t, r, id); c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, "--include roles") {
+		if c := evaltest.Control(t, r, id); c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, "--include roles") {
 			t.Errorf("%s %s (%q), want skipped naming --include roles", id, c.Status, c.SkipReason)
 		}
 	}

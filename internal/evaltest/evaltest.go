@@ -29,3 +29,15 @@ func Evaluate(t testing.TB, path string, opts ...evaluator.Option) *result.Resul
 	}
 	return r
 }
+
+// Control returns the control id of r, failing the test when r has none.
+func Control(t testing.TB, r *result.Result, id string) *result.Control {
+	t.Helper()
+	for i := range r.Controls {
+		if r.Controls[i].ID == id {
+			return &r.Controls[i]
+		}
+	}
+	t.Fatalf("no control %s in the result", id)
+	return nil
+}

@@ -35,18 +35,7 @@ func policySnapshot(t *testing.T, users int, po graphfake.PolicyOptions, api str
 		fetch.Options{APIVersion: fetch.APIVersion(api), Now: func() time.Time { return e2eNow }, MethodsPolicy: true})
 }
 
-func control(t *testing.T, r *result.Result, id string) result.Control {
-	t.Helper()
-	for _, c := range r.Controls {
-		if c.ID == id {
-			return c
-		}
-	}
-	t.Fatalf("no control %s", id)
-	return result.Control{}
-}
-
-func messages(c result.Control) string {
+func messages(c *result.Control) string {
 	var b strings.Builder
 	for _, v := range c.Violations {
 		b.WriteString(v.Message + "\n")
@@ -77,7 +66,7 @@ func TestPolicyControlsBothSides(t *testing.T) {
 			want["AM-POL-09"] = "Report suspicious activity is default"
 		}
 		for id, phrase := range want {
-			l, h := control(t, rl, id), control(t, rh, id)
+			l, h := evaltest.Control(t, rl, id), evaltest.Control(t, rh, id)
 			if l.Status != result.StatusFail || !strings.Contains(messages(l), phrase) {
 				t.Errorf("%s %s on the lax policy: %s, want a failure saying %q:\n%s", api, id, l.Status, phrase, messages(l))
 			}
@@ -87,12 +76,12 @@ func TestPolicyControlsBothSides(t *testing.T) {
 		}
 		if api == "v1.0" {
 			for _, id := range []string{"AM-POL-08", "AM-POL-09"} {
-				if c := control(t, rl, id); c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, "--api beta") {
+				if c := evaltest.Control(t, rl, id); c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, "--api beta") {
 					t.Errorf("%s on a v1.0 policy: %s %q", id, c.Status, c.SkipReason)
 				}
 			}
 		}
-		if c := control(t, rl, "AM-POL-02"); len(c.Violations) != 3 {
+		if c := evaltest.Control(t, rl, "AM-POL-02"); len(c.Violations) != 3 {
 			t.Errorf("AM-POL-02: %d findings, want SMS, Voice call and Email OTP:\n%s", len(c.Violations), messages(c))
 		}
 	}
@@ -102,7 +91,7 @@ func TestPolicyControlsBothSides(t *testing.T) {
 func TestPolicyTelephonyExceptionGroups(t *testing.T) {
 	s, lax := policySnapshot(t, 100, graphfake.PolicyOptions{}, "v1.0")
 	r := evaltest.Evaluate(t, lax, evaluator.WithParams(map[string]any{"telephony_exception_groups": []any{s.Groups().Pilot}}))
-	c := control(t, r, "AM-POL-02")
+	c := evaltest.Control(t, r, "AM-POL-02")
 	if msgs := messages(c); strings.Contains(msgs, "Email OTP") || !strings.Contains(msgs, "SMS") || len(c.Violations) != 2 {
 		t.Errorf("Email OTP limited to the pilot group still fails, or SMS passes:\n%s", msgs)
 	}
@@ -144,7 +133,7 @@ func TestPolicyCrossChecksNameUsers(t *testing.T) {
 	}
 	r := evaltest.Evaluate(t, path)
 
-	c := control(t, r, "AM-POL-10")
+	c := evaltest.Control(t, r, "AM-POL-10")
 	var got []string
 	for _, v := range c.Violations {
 		got = append(got, v.Subject.ID)
@@ -158,12 +147,12 @@ func TestPolicyCrossChecksNameUsers(t *testing.T) {
 		t.Errorf("AM-POL-10 names %v, want the MFA-incapable front-desk users %v", got, wantUnusable)
 	}
 
-	c = control(t, r, "AM-POL-12")
+	c = evaltest.Control(t, r, "AM-POL-12")
 	if len(c.Violations) != 1 || c.Violations[0].Subject.ID != admin.ID || !strings.Contains(c.Violations[0].Message, "Passkey (FIDO2) excludes them (group "+g.PasskeyExcluded+")") {
 		t.Errorf("AM-POL-12 = %s, want only %s excluded from passkeys", messages(c), admin.UserPrincipalName)
 	}
 
-	c = control(t, r, "AM-POL-11")
+	c = evaltest.Control(t, r, "AM-POL-11")
 	if len(wantStranded) == 0 || len(c.Violations) != 1 || *c.Violations[0].Value != float64(len(wantStranded)) {
 		t.Fatalf("AM-POL-11 = %s, want a count of %d", messages(c), len(wantStranded))
 	}
@@ -192,11 +181,11 @@ func TestPolicyMissingPermissionSkips(t *testing.T) {
 	_, path = policySnapshot(t, 100, graphfake.PolicyOptions{GroupsForbidden: true}, "v1.0")
 	r = evaltest.Evaluate(t, path)
 	for _, id := range []string{"AM-POL-10", "AM-POL-12"} {
-		if c := control(t, r, id); c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, fetch.PermissionGroupMembers) {
+		if c := evaltest.Control(t, r, id); c.Status != result.StatusSkipped || !strings.Contains(c.SkipReason, fetch.PermissionGroupMembers) {
 			t.Errorf("%s: %s %q, want skipped for unresolved groups", id, c.Status, c.SkipReason)
 		}
 	}
-	if c := control(t, r, "AM-POL-01"); c.Status != result.StatusFail {
+	if c := evaltest.Control(t, r, "AM-POL-01"); c.Status != result.StatusFail {
 		t.Errorf("AM-POL-01 with unresolved groups: %s", c.Status)
 	}
 }
@@ -212,9 +201,9 @@ func TestPolicyStreamEqualsDocument(t *testing.T) {
 		if !strings.HasPrefix(c.ID, "AM-POL-") {
 			continue
 		}
-		d := control(t, doc, c.ID)
-		if c.Status != d.Status || messages(c) != messages(d) {
-			t.Errorf("%s: stream %s\n%s\ndocument %s\n%s", c.ID, c.Status, messages(c), d.Status, messages(d))
+		d := evaltest.Control(t, doc, c.ID)
+		if c.Status != d.Status || messages(&c) != messages(d) {
+			t.Errorf("%s: stream %s\n%s\ndocument %s\n%s", c.ID, c.Status, messages(&c), d.Status, messages(d))
 		}
 		if c.Status != result.StatusFail {
 			t.Errorf("%s: %s on the lax policy", c.ID, c.Status)
@@ -229,12 +218,12 @@ func TestPolicyDiffAndTrend(t *testing.T) {
 	_, after := policySnapshot(t, 200, graphfake.PolicyOptions{}, "v1.0")
 
 	r := evaltest.Evaluate(t, after, evaluator.WithBaseline(before))
-	c := control(t, r, "AM-TRD-04")
+	c := evaltest.Control(t, r, "AM-TRD-04")
 	msgs := messages(c)
 	if c.Status != result.StatusFail || len(c.Violations) != 3 || !strings.Contains(msgs, "SMS was disabled at the baseline") || !strings.Contains(msgs, "Email OTP") || !strings.Contains(msgs, "Voice call") {
 		t.Errorf("AM-TRD-04 = %s:\n%s", c.Status, msgs)
 	}
-	if c := control(t, evaltest.Evaluate(t, before, evaluator.WithBaseline(after)), "AM-TRD-04"); c.Status != result.StatusPass {
+	if c := evaltest.Control(t, evaltest.Evaluate(t, before, evaluator.WithBaseline(after)), "AM-TRD-04"); c.Status != result.StatusPass {
 		t.Errorf("hardening since the baseline: AM-TRD-04 %s\n%s", c.Status, messages(c))
 	}
 
@@ -366,7 +355,7 @@ func samePolicyVerdict(t *testing.T, what string, a, b *result.Result) {
 		if !strings.HasPrefix(c.ID, "AM-POL-") {
 			continue
 		}
-		d := control(t, b, c.ID)
+		d := evaltest.Control(t, b, c.ID)
 		if c.Status != d.Status || len(c.Violations) != len(d.Violations) {
 			t.Errorf("%s: %s with %d findings, %s %s with %d", c.ID, c.Status, len(c.Violations), what, d.Status, len(d.Violations))
 		}

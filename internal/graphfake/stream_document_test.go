@@ -15,7 +15,6 @@ import (
 	"github.com/authgate/authgate/internal/graphfake"
 	"github.com/authgate/authgate/internal/tenantgen"
 	"github.com/authgate/authgate/pseudonym"
-	"github.com/authgate/authgate/result"
 )
 
 // fullSnapshot fetches, through the real fetcher, the emulator's tenant as
@@ -58,7 +57,7 @@ func TestStreamEqualsDocumentFullTenant(t *testing.T) {
 			doc := evaltest.Evaluate(t, path, append(opts, evaluator.WithMode(evaluator.ModeDocument))...)
 			// The snapshot exercises what the fast path must reproduce.
 			for _, id := range []string{"AM-DQ-03", "AM-ADM-04"} {
-				if c := findControl(t, doc, id); len(c.Violations) == 0 {
+				if c := evaltest.Control(t, doc, id); len(c.Violations) == 0 {
 					t.Errorf("%s finds nobody in document mode: the tenant does not exercise it", id)
 				}
 			}
@@ -83,17 +82,6 @@ func TestStreamEqualsDocumentFullTenant(t *testing.T) {
 			}
 		})
 	}
-}
-
-func findControl(t *testing.T, r *result.Result, id string) result.Control {
-	t.Helper()
-	for _, c := range r.Controls {
-		if c.ID == id {
-			return c
-		}
-	}
-	t.Fatalf("no control %s", id)
-	return result.Control{}
 }
 
 func diffAt(a, b []byte) string {
