@@ -141,13 +141,7 @@ func (p *MethodsPolicy) setOffset(off int64) { p.Offset = off }
 
 // PeekMethodsPolicy is PeekSections' methods policy section.
 func PeekMethodsPolicy(path string) (*MethodsPolicy, error) {
-	return PeekMethodsPolicyContext(context.Background(), path)
-}
-
-// PeekMethodsPolicyContext is PeekMethodsPolicy, stopping with ctx's error
-// when ctx is done.
-func PeekMethodsPolicyContext(ctx context.Context, path string) (*MethodsPolicy, error) {
-	sec, err := PeekSections(ctx, path)
+	sec, err := PeekSections(context.Background(), path)
 	if err != nil {
 		return nil, err
 	}
